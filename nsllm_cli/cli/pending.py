@@ -1,0 +1,39 @@
+"""Commands whose capability is still being built: they say so and exit 2, never pretend."""
+
+from __future__ import annotations
+
+import typer
+
+from nsllm_cli.cli._common import guarded
+from nsllm_cli.errors import NotImplementedYetError
+
+PENDING: dict[str, tuple[str, str]] = {
+    "gather": ("Record hidden states of a model on math problems.", "the neurosymbolic pipeline (issue #3)"),
+    "train": ("Train per-layer encoders/decoders between hidden states and HRR vectors.", "the neurosymbolic pipeline (issue #3)"),
+    "finetune": ("Fine-tune the neurosymbolic decoder, LoRA or adapter baselines, or a steering model.", "the neurosymbolic pipeline (issue #3)"),
+    "bench": ("Benchmark methods on integer math or SymBench.", "the neurosymbolic pipeline (issue #3) and SymBench (issue #5)"),
+    "steer": ("CodeSteer: guide a task model between code and text over several rounds.", "CodeSteer (issue #4)"),
+    "serve": ("Serve a local model over an OpenAI-compatible HTTP API.", "CodeSteer and serving (issue #4)"),
+    "dashboard": ("Textual dashboard of runs: live losses and side-by-side answers.", "the dashboard and chat (issue #7)"),
+    "chat": ("Interactive chat comparing the plain and the neurosymbolic model.", "the dashboard and chat (issue #7)"),
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Add one placeholder command per pending capability."""
+    for name, (summary, arrives) in PENDING.items():
+        app.command(
+            name,
+            help=f"{summary} [not available yet: arrives with {arrives}]",
+            context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+            rich_help_panel="Coming next",
+        )(_placeholder(name, arrives))
+
+
+def _placeholder(name: str, arrives: str) -> typer.models.CommandFunctionType:
+    @guarded
+    def command(ctx: typer.Context) -> None:
+        raise NotImplementedYetError(f"nsllm {name} is not available yet: it arrives with {arrives}")
+
+    command.__name__ = f"{name}_pending"
+    return command

