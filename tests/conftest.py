@@ -1,0 +1,66 @@
+"""Shared fixtures: no network, isolated folders, and models built offline once per session.
+
+The network is blocked for the whole suite by pytest-socket (see `addopts` in pyproject.toml:
+only loopback is allowed, for the server tests).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["NSLLM_TESTING"] = "1"
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Cache folder for converted/built models, shared by the whole session.
+
+    NSLLM_TEST_CACHE reuses one folder across sessions on a developer machine; CI starts empty,
+    so the conversion itself is exercised on every CI run.
+    """
+    reuse = os.environ.get("NSLLM_TEST_CACHE")
+    return Path(reuse) if reuse else tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: Path) -> Iterator[Path]:
+    """Point every nsllm folder at tmp_path (models at the session cache) and drop stray settings."""
+    for key in list(os.environ):
+        if key.startswith("NSLLM_") and key not in {"NSLLM_TESTING", "NSLLM_TEST_CACHE"}:
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("NSLLM_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("NSLLM_CACHE", str(model_cache))
+    monkeypatch.setenv("NSLLM_RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.chdir(tmp_path)  # no .env from the repository or the user
+    yield tmp_path
+
+
+@pytest.fixture(scope="session")
+def embedded_dir(model_cache: Path) -> Path:
+    """The embedded SmolLM2 converted to safetensors (about 30-50 s, once per session)."""
+    from nsllm_cli.models.embedded import ensure_converted
+
+    return ensure_converted(model_cache)
+
+
+@pytest.fixture(scope="session")
+def tiny_dir(model_cache: Path, embedded_dir: Path) -> Path:
+    """A random-init 2-layer Llama (hidden 64) with the real SmolLM2 tokenizer, saved to a folder."""
+    from nsllm_cli.models.tiny import ensure_tiny
+
+    return ensure_tiny(model_cache)
+
+
+def nsllm_env(**extra: str) -> dict[str, str]:
+    """Environment for an `nsllm` subprocess: the current (isolated) one plus `extra`."""
+    return {**os.environ, **extra}
