@@ -69,7 +69,9 @@ def save_artifact(
         "format_version": FORMAT_VERSION,
         "created_by": f"nsllm {__version__}",
         "sha256": sha256_file(folder / TENSORS),
-        "tensors": {k: {"shape": list(v.shape), "dtype": str(v.dtype).removeprefix("torch.")} for k, v in tensors.items()},
+        "tensors": {
+            k: {"shape": list(v.shape), "dtype": str(v.dtype).removeprefix("torch.")} for k, v in tensors.items()
+        },
         "depends_on": dict(depends_on or {}),
         "meta": dict(meta or {}),
     }
@@ -81,7 +83,7 @@ def read_manifest(folder: Path, *, fmt: str) -> dict[str, Any]:
     """Read and check a manifest's format and version."""
     path = folder / MANIFEST
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ArtifactError(f"{path} is missing: {folder} is not an nsllm {fmt} artifact") from exc
     except (OSError, json.JSONDecodeError) as exc:

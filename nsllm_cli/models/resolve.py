@@ -18,7 +18,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from nsllm_cli.errors import ModelNotFoundError
 
@@ -108,7 +108,7 @@ def load_model(
         )
     except OSError as exc:
         raise ModelNotFoundError(_load_failure(resolved, exc)) from exc
-    return model.to(dev).eval(), tok
+    return cast(Any, model).to(dev).eval(), tok
 
 
 def _load_failure(resolved: ResolvedModel, exc: OSError) -> str:

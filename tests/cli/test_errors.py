@@ -107,6 +107,10 @@ def test_bad_device_is_one_line(tiny_dir: Path) -> None:
 def test_empty_prompt_from_stdin_is_an_error() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "nsllm_cli", "generate", "-", "--model", "tiny"],
-        input="   \n", capture_output=True, text=True, env=nsllm_env(), timeout=120,
+        input="   \n",
+        capture_output=True,
+        text=True,
+        env=nsllm_env(),
+        timeout=120,
     )
     assert_one_line_error(proc, "prompt is empty")

