@@ -72,6 +72,7 @@ def test_failed_build_leaves_nothing_and_can_be_retried(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         build_once(target, broken, marker="done")
     assert not target.exists()
+
     def working(tmp: Path) -> None:
         (tmp / "done").write_text("ok")
 
