@@ -29,6 +29,14 @@ class ArtifactError(NsllmError):
     """A safetensors artifact or manifest that is missing, corrupt or mismatched."""
 
 
+class DataError(NsllmError):
+    """A data file or row that cannot be used; the message names the file and row."""
+
+
+class LayerError(NsllmError):
+    """A layer index that the model does not have; the message names the valid range."""
+
+
 class NotImplementedYetError(NsllmError):
     """A command whose capability has not been built yet; exits 2 so scripts can tell."""
 

@@ -9,9 +9,11 @@ import typer
 
 from nsllm_cli import __version__
 from nsllm_cli.cli import env as env_cmd
+from nsllm_cli.cli import gather as gather_cmd
 from nsllm_cli.cli import generate as generate_cmd
 from nsllm_cli.cli import models as models_cmd
 from nsllm_cli.cli import pending
+from nsllm_cli.cli import train as train_cmd
 from nsllm_cli.cli._common import STATE, hoist_debug
 
 app = typer.Typer(
@@ -43,6 +45,8 @@ def root(
         STATE.debug = True
 
 
+app.command("gather", rich_help_panel="Neurosymbolic")(gather_cmd.gather)
+app.command("train", rich_help_panel="Neurosymbolic")(train_cmd.train)
 app.command("env", rich_help_panel="Utilities")(env_cmd.env)
 app.command("models", rich_help_panel="Utilities")(models_cmd.models)
 app.command("generate", rich_help_panel="Utilities")(generate_cmd.generate)

@@ -10,11 +10,6 @@ from nsllm_cli.cli._common import guarded
 from nsllm_cli.errors import NotImplementedYetError
 
 PENDING: dict[str, tuple[str, str]] = {
-    "gather": ("Record hidden states of a model on math problems.", "the neurosymbolic pipeline (issue #3)"),
-    "train": (
-        "Train per-layer encoders/decoders between hidden states and HRR vectors.",
-        "the neurosymbolic pipeline (issue #3)",
-    ),
     "finetune": (
         "Fine-tune the neurosymbolic decoder, LoRA or adapter baselines, or a steering model.",
         "the neurosymbolic pipeline (issue #3)",

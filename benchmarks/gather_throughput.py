@@ -1,0 +1,56 @@
+"""gather throughput, side by side: batched left-padded prefill vs a naive one-question-at-a-time loop.
+
+Run: .venv/bin/python benchmarks/gather_throughput.py [--model embedded] [--n 64] [--batch-size 16]
+
+Both record every hidden state at the last prompt token of the same 2-shot prompts. The naive loop
+is what the original code effectively did per question: one forward with full logits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from nsllm_cli.config import load_settings
+from nsllm_cli.models.resolve import load_model, resolve_model
+from nsllm_cli.ns.gather import prefill_hidden
+from nsllm_cli.ns.problems import generate_splits
+from nsllm_cli.ns.prompts import ns_messages, render_prompt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default="embedded")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--n", type=int, default=64)
+    parser.add_argument("--batch-size", type=int, default=16)
+    args = parser.parse_args()
+    s = load_settings(None, model=args.model, device=args.device)
+    model, tok = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device)
+    layers = list(range(model.config.num_hidden_layers + 1))
+    problems = generate_splits(n_train=args.n, n_val=0, n_test=0, seed=0)["train"]
+    prompts = [render_prompt(tok, ns_messages(p, seed=0)) for p in problems]
+    prefill_hidden(model, tok, prompts[: args.batch_size], layers)  # warm-up
+
+    start = time.perf_counter()
+    for prompt in prompts:
+        ids = tok(prompt, return_tensors="pt", add_special_tokens=False).to(model.device)
+        with torch.inference_mode():
+            out = model(**ids, output_hidden_states=True)
+        _ = [h[0, -1].float().cpu() for h in out.hidden_states]
+    naive = args.n / (time.perf_counter() - start)
+
+    start = time.perf_counter()
+    for b in range(0, args.n, args.batch_size):
+        prefill_hidden(model, tok, prompts[b : b + args.batch_size], layers)
+    ours = args.n / (time.perf_counter() - start)
+    print(
+        f"device {model.device} | {args.n} questions, {len(layers)} layers | "
+        f"naive loop {naive:.1f} q/s | batched (bs {args.batch_size}) {ours:.1f} q/s | {ours / naive:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""`nsllm train`: per-layer encoders/decoders between hidden states and HRR vectors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from nsllm_cli.cli._common import ConfigOpt, RunDirOpt, SeedOpt, err_console, guarded, out_console, settings
+
+
+@guarded
+def train(
+    gather: Annotated[Path, typer.Option(help="A gather run folder (or its activations/ folder).")],
+    layers: Annotated[str | None, typer.Option(help="Comma-separated layers (default: every gathered layer).")] = None,
+    solver: Annotated[
+        str, typer.Option(help="lstsq: closed-form ridge (seconds). adam: the paper's Adam + LR schedules.")
+    ] = "lstsq",
+    epochs: Annotated[int, typer.Option(min=1, help="adam: encoder epochs (paper 1000).")] = 1000,
+    dec_epochs: Annotated[int, typer.Option(min=1, help="adam: decoder epochs (paper 1000).")] = 1000,
+    lr: Annotated[float, typer.Option(help="adam: base learning rate.")] = 1e-3,
+    batch_size: Annotated[int, typer.Option(min=1, help="adam: batch size.")] = 512,
+    alpha: Annotated[
+        float, typer.Option(min=0.0, help="lstsq: ridge strength, relative to the mean eigenvalue.")
+    ] = 1e-3,
+    vsa_dim: Annotated[int, typer.Option(min=64, help="HRR dimension D.")] = 2048,
+    atoms_seed: Annotated[int, typer.Option(help="Seed of the VSA atoms (saved beside the encoders).")] = 0,
+    seed: SeedOpt = None,
+    config: ConfigOpt = None,
+    run_dir: RunDirOpt = None,
+) -> None:
+    """Fit Enc_L (hidden -> VSA) and Dec_L (VSA -> hidden) per layer; table, plot and best layer in the run."""
+    from nsllm_cli.errors import NsllmError
+    from nsllm_cli.ns.train import train as run_train
+    from nsllm_cli.runs import RunDir
+
+    if solver not in ("lstsq", "adam"):
+        raise NsllmError(f"unknown --solver {solver!r}: use lstsq or adam")
+    source = gather / "activations" if (gather / "activations").is_dir() else gather
+    s = settings(config, seed=seed)
+    layer_list = [int(v) for v in layers.split(",")] if layers else None
+    run = RunDir.create(
+        run_dir.parent if run_dir else s.runs_dir,
+        "train",
+        settings=s,
+        name=run_dir.name if run_dir else None,
+        extra_config={
+            "gather": str(source),
+            "solver": solver,
+            "layers": layers,
+            "epochs": epochs,
+            "dec_epochs": dec_epochs,
+            "lr": lr,
+            "vsa_dim": vsa_dim,
+            "alpha": alpha,
+        },
+    )
+    err = err_console()
+
+    def on_event(kind: str, payload: dict[str, Any]) -> None:
+        if kind == "epoch":
+            run.log_metrics(step=payload["epoch"], phase=payload["phase"], loss=payload["loss"], lr=payload["lr"])
+            if payload["epoch"] % 50 == 0:
+                err.print(f"[dim]{payload['phase']} epoch {payload['epoch']}: rmse {payload['loss']:.4f}[/]")
+        elif kind == "start":
+            err.print(
+                f"fitting {len(payload['layers'])} layer(s) on {payload['train']} rows "
+                f"({payload['val']} validation) with {payload['solver']}"
+            )
+
+    try:
+        with err.status("training encoders/decoders ..."):
+            results = run_train(
+                source,
+                run.artifacts,
+                layers=layer_list,
+                solver=solver,  # type: ignore[arg-type]
+                vsa_dim=vsa_dim,
+                atoms_seed=atoms_seed,
+                epochs=epochs,
+                dec_epochs=dec_epochs,
+                lr=lr,
+                batch_size=batch_size,
+                alpha=alpha,
+                seed=s.seed,
+                on_event=on_event,
+            )
+    except BaseException as exc:
+        run.set_status("stopped" if isinstance(exc, KeyboardInterrupt) else "failed", error=str(exc))
+        raise
+    run.finish(results)
+    _render(results, run.path)
+
+
+def _render(results: dict[str, Any], path: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"encoder per layer (validation, {results['val_rows']} rows)", title_justify="left")
+    for col in ("layer", "digit err %", "problem err %", "type err %", "VSA rmse", "decoder rmse"):
+        table.add_column(col, justify="right")
+    for r in results["layers"]:
+        style = "bold green" if r["layer"] == results["best_layer"] else ""
+        table.add_row(
+            str(r["layer"]),
+            f"{100 * r['digit_error']:.2f}",
+            f"{100 * r['problem_error']:.1f}",
+            f"{100 * r['type_error']:.1f}",
+            f"{r['rmse']:.4f}",
+            f"{r['decoder_rmse']:.3f}",
+            style=style,
+        )
+    out = out_console()
+    out.print(table)
+    out.print(f"best layer: {results['best_layer']}   plot: {path / 'artifacts' / 'layers.png'}   run: {path}")

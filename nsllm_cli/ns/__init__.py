@@ -1,0 +1,1 @@
+"""The neurosymbolic pipeline: problems, VSA, gather, train, finetune, bench."""
