@@ -23,7 +23,7 @@ def train(
     batch_size: Annotated[int, typer.Option(min=1, help="adam: batch size.")] = 512,
     alpha: Annotated[
         float, typer.Option(min=0.0, help="lstsq: ridge strength, relative to the mean eigenvalue.")
-    ] = 1e-3,
+    ] = 1e-8,
     vsa_dim: Annotated[int, typer.Option(min=64, help="HRR dimension D.")] = 2048,
     atoms_seed: Annotated[int, typer.Option(help="Seed of the VSA atoms (saved beside the encoders).")] = 0,
     seed: SeedOpt = None,

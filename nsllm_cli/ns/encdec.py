@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from nsllm_cli.ns.vsa import VSA
 
 Solver = Literal["adam", "lstsq"]
+DIGIT_THRESHOLD = 0.0  # argmax decoding of predicted vectors; see VSA.decode_problem
 ENC_SCHEDULE: dict[int, float] = {50: 0.5, 100: 0.5, 250: 0.1, 500: 0.4}
 DEC_SCHEDULE: dict[int, float] = {10: 0.1, 25: 0.5, 100: 0.5, 250: 0.4}
 EpochHook = Callable[[str, int, float, float], None]  # phase, epoch, mean loss, lr
@@ -41,7 +42,7 @@ def lr_factor(milestones: dict[int, float]) -> Callable[[int], float]:
     return factor
 
 
-def ridge(x: torch.Tensor, y: torch.Tensor, alpha: float = 1e-3) -> torch.Tensor:
+def ridge(x: torch.Tensor, y: torch.Tensor, alpha: float = 1e-8) -> torch.Tensor:
     """W (out, in) minimising ||x W^T - y||^2 + lam ||W||^2, lam = alpha * mean eigenvalue of x^T x.
 
     Computed in float64: hidden states have a few very large dimensions and float32 normal
@@ -110,7 +111,7 @@ def fit_layers(
     batch_size: int = 512,
     enc_schedule: dict[int, float] | None = None,
     dec_schedule: dict[int, float] | None = None,
-    alpha: float = 1e-3,
+    alpha: float = 1e-8,
     seed: int = 0,
     on_epoch: EpochHook | None = None,
 ) -> dict[int, tuple[torch.Tensor, torch.Tensor]]:
@@ -177,8 +178,8 @@ def evaluate(
         v = h.float() @ enc.T
         target = vsa.encode_problem(x, y, types)
         rmse = float(((v - target) ** 2).mean().sqrt())
-        dx = vsa.decode_digits(v, "N1")[:, :significant_digits]
-        dy = vsa.decode_digits(v, "N2")[:, :significant_digits]
+        dx = vsa.decode_digits(v, "N1", threshold=DIGIT_THRESHOLD)[:, :significant_digits]
+        dy = vsa.decode_digits(v, "N2", threshold=DIGIT_THRESHOLD)[:, :significant_digits]
         wrong = torch.cat(
             [
                 dx != digits_of(x, vsa.max_digits)[:, :significant_digits],

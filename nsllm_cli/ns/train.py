@@ -65,7 +65,7 @@ def train(
     dec_epochs: int = 1000,
     lr: float = 1e-3,
     batch_size: int = 512,
-    alpha: float = 1e-3,
+    alpha: float = 1e-8,
     seed: int = 0,
     on_event: Event = _ignore,
 ) -> dict[str, Any]:

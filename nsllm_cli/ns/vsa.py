@@ -208,10 +208,22 @@ class VSA:
         score, idx = (v @ p.T).max(dim=-1)
         return idx, score
 
-    def decode_problem(self, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """(B, dim) -> x, y, type index and type score, each (B,)."""
+    def decode_problem(
+        self, v: torch.Tensor, *, threshold: float = 0.5
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """(B, dim) -> x, y, type index and type score, each (B,).
+
+        `threshold` is the spec's 0.5 for clean vectors. Vectors predicted by a linear encoder are
+        attenuated (the right digit often scores 0.3-0.5), and every slot is encoded (leading zeros as
+        X^0), so the pipeline decodes with threshold 0: a plain argmax.
+        """
         t, score = self.decode_type(v)
-        return self.decode_number(v, "N1"), self.decode_number(v, "N2"), t, score
+        return (
+            self.decode_number(v, "N1", threshold=threshold),
+            self.decode_number(v, "N2", threshold=threshold),
+            t,
+            score,
+        )
 
     def save(self, folder: Path) -> str:
         """Write atoms + manifest (dim, max_digits, types, seed) to `folder`.

@@ -1,0 +1,209 @@
+"""`finetune` (NS method): train only the decoder inside the frozen model, teacher-forced.
+
+Each optimiser step takes `batch_size` questions in a seeded order (so a resumed run sees exactly
+the questions it would have seen), builds prompt + gold answer + end token, runs one forward pass
+with the intervention at the last prompt token of layer L, and minimises the mean cross-entropy
+over all answer tokens and the end token. The LR schedule multiplies at optimiser steps and is a
+real LambdaLR (the original's never fired). Checkpoints are safetensors: decoder + Adam state.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from nsllm_cli.artifacts import load_artifact, save_artifact
+from nsllm_cli.errors import DataError
+from nsllm_cli.hooks import intervene
+from nsllm_cli.ns.batches import TFBatch, answer_ids, answer_loss, build_batch
+from nsllm_cli.ns.encdec import lr_factor
+from nsllm_cli.ns.intervention import NSIntervention, is_unseen
+from nsllm_cli.ns.problems import Problem
+from nsllm_cli.ns.prompts import answer_text, ns_messages
+
+FT_SCHEDULE: dict[int, float] = {100: 0.5, 500: 0.5, 1000: 0.4, 2000: 0.1, 4000: 0.5, 6000: 0.5, 8000: 0.5}
+CHECKPOINT_FORMAT = "nsllm-ns-checkpoint"
+DECODER_FORMAT = "nsllm-ns-decoder"
+Event = Callable[[str, dict[str, Any]], None]
+
+
+def _ignore(kind: str, payload: dict[str, Any]) -> None:
+    return None
+
+
+def step_items(problems: Sequence[Problem], step: int, batch_size: int, seed: int) -> list[Problem]:
+    """The questions of optimiser step `step`: epochs of seeded permutations, a pure function of step."""
+    n = len(problems)
+    out = []
+    for k in range(step * batch_size, (step + 1) * batch_size):
+        epoch, i = divmod(k, n)
+        perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
+        out.append(problems[int(perm[i])])
+    return out
+
+
+def check_training_types(problems: Sequence[Problem], *, allow_unseen: bool) -> list[Problem]:
+    """Refuse addition/division rows (held out as unseen) unless explicitly allowed."""
+    unseen = [p for p in problems if is_unseen(p.problem_type)]
+    if unseen and not allow_unseen:
+        raise DataError(
+            f"{len(unseen)} training rows are of unseen types (addition/division; first: row "
+            f"{unseen[0].row}); they would leak into training. Drop them or pass --allow-unseen-types"
+        )
+    return list(problems)
+
+
+def freeze(model: torch.nn.Module) -> None:
+    """No parameter of the LLM trains."""
+    for p in model.parameters():
+        p.requires_grad_(False)
+    model.eval()
+
+
+def finetune_ns(
+    model: Any,
+    tok: Any,
+    problems: Sequence[Problem],
+    ns: NSIntervention,
+    out: Path,
+    *,
+    steps: int = 1000,
+    batch_size: int = 8,
+    lr: float = 1e-3,
+    schedule: dict[int, float] | None = None,
+    seed: int = 0,
+    shots: int = 2,
+    complexity: int = 2,
+    checkpoint_every: int = 50,
+    on_event: Event = _ignore,
+) -> dict[str, Any]:
+    """Train `ns.decoder`; resumes from `out/checkpoint` when present. Returns a summary."""
+    if not problems:
+        raise DataError("no training questions")
+    freeze(model)
+    device = next(model.parameters()).device
+    ns.to(device)
+    opt = torch.optim.Adam(ns.decoder.parameters(), lr=lr)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor(FT_SCHEDULE if schedule is None else schedule))
+    start_step = _load_checkpoint(out / "checkpoint", ns, opt, sched)
+    on_event("start", {"steps": steps, "start_step": start_step, "trainable": ns.trainable_parameters()})
+    cache: dict[tuple[str, int, int, int], tuple[list[int], list[int]]] = {}
+    t0 = time.perf_counter()
+    for step in range(start_step, steps):
+        items = step_items(problems, step, batch_size, seed)
+        pairs = []
+        for p in items:
+            key = (p.problem_type, p.x, p.y, p.row)
+            if key not in cache:
+                cache[key] = answer_ids(
+                    tok, ns_messages(p, seed=seed, complexity=complexity, shots=shots), answer_text(p.solution)
+                )
+            pairs.append(cache[key])
+        batch = build_batch(tok, pairs).to(device)
+        ns.truth = (
+            torch.tensor([p.x for p in items]),
+            torch.tensor([p.y for p in items]),
+            torch.tensor([p.type_index for p in items]),
+        )
+        logits, labels = forward_answers(model, batch, ns)
+        loss = answer_loss(logits, labels)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        d = ns.last
+        assert d is not None
+        decoded_ok = (d.x.cpu() == ns.truth[0]) & (d.y.cpu() == ns.truth[1]) & (d.type_idx.cpu() == ns.truth[2])
+        elapsed = time.perf_counter() - t0
+        done = step + 1 - start_step
+        record = {
+            "step": step + 1,
+            "total_steps": steps,
+            "loss": loss.item(),
+            "lr": opt.param_groups[0]["lr"],
+            "gate_rate": float(d.gate.float().mean()),
+            "decoded_ok": float(decoded_ok.float().mean()),
+            "steps_per_s": done / elapsed,
+            "remaining_s": (steps - step - 1) * elapsed / done,
+        }
+        on_event("step", record)
+        if not math.isfinite(record["loss"]):
+            raise DataError(f"loss became {record['loss']} at step {step + 1}; lower --lr")
+        if (step + 1) % checkpoint_every == 0 or step + 1 == steps:
+            _save_checkpoint(out / "checkpoint", ns, opt, step + 1)
+    summary = {
+        "steps": steps,
+        "trainable_parameters": ns.trainable_parameters(),
+        "layer": ns.layer,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    save_decoder(out / "ns_decoder", ns, meta=summary)
+    on_event("finish", summary)
+    return summary
+
+
+def forward_answers(model: Any, batch: TFBatch, ns: NSIntervention | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Logits and labels at the answer positions only, with the intervention at the last prompt token.
+
+    Every item's answer occupies the same positions (prompts left-padded to P), so the vocabulary
+    head runs on those A positions instead of all P + A (`logits_to_keep`).
+    """
+    keep = torch.arange(batch.prompt_len - 1, batch.input_ids.shape[1] - 1, device=batch.input_ids.device)
+    if ns is None:
+        logits = model(**batch.model_inputs(), logits_to_keep=keep).logits
+    else:
+        with intervene(model, ns.layer, ns.hook_fn) as handle:
+            handle.position = batch.prompt_len - 1
+            logits = model(**batch.model_inputs(), logits_to_keep=keep).logits
+    return logits, batch.labels[:, keep]
+
+
+def save_decoder(folder: Path, ns: NSIntervention, *, meta: dict[str, Any]) -> None:
+    """The trained decoder, pinned to its atoms."""
+    save_artifact(
+        folder,
+        {"decoder": ns.decoder.weight.detach()},
+        fmt=DECODER_FORMAT,
+        meta={**meta, "layer": ns.layer, "gate": ns.gate_threshold, "mix": ns.mix, "complexity": ns.complexity},
+        depends_on={"vsa_atoms": ns.vsa.sha256},
+    )
+
+
+def load_decoder(folder: Path, ns: NSIntervention) -> dict[str, Any]:
+    """Load a trained decoder into `ns` (refuses other atoms); returns the manifest."""
+    tensors, manifest = load_artifact(folder, fmt=DECODER_FORMAT, expect_depends_on={"vsa_atoms": ns.vsa.sha256})
+    with torch.no_grad():
+        ns.decoder.weight.copy_(tensors["decoder"])
+    return manifest
+
+
+def _save_checkpoint(folder: Path, ns: NSIntervention, opt: torch.optim.Optimizer, step: int) -> None:
+    state = opt.state[ns.decoder.weight]
+    tensors = {"decoder": ns.decoder.weight.detach()}
+    if state:
+        tensors |= {"exp_avg": state["exp_avg"], "exp_avg_sq": state["exp_avg_sq"]}
+    save_artifact(folder, tensors, fmt=CHECKPOINT_FORMAT, meta={"step": step}, depends_on={"vsa_atoms": ns.vsa.sha256})
+
+
+def _load_checkpoint(folder: Path, ns: NSIntervention, opt: torch.optim.Optimizer, sched: Any) -> int:
+    if not (folder / "manifest.json").exists():
+        return 0
+    tensors, manifest = load_artifact(folder, fmt=CHECKPOINT_FORMAT, expect_depends_on={"vsa_atoms": ns.vsa.sha256})
+    step = int(manifest["meta"]["step"])
+    with torch.no_grad():
+        ns.decoder.weight.copy_(tensors["decoder"])
+    if "exp_avg" in tensors:
+        dev = ns.decoder.weight.device
+        opt.state[ns.decoder.weight] = {
+            "step": torch.tensor(float(step)),
+            "exp_avg": tensors["exp_avg"].to(dev),
+            "exp_avg_sq": tensors["exp_avg_sq"].to(dev),
+        }
+    for _ in range(step):
+        sched.step()
+    return step

@@ -1,0 +1,114 @@
+"""The neurosymbolic intervention at one position of one layer (spec section 8).
+
+Per item b, at hidden state h = h[b, p]:
+    v = Enc(h); t, s = type(v); x, y = numbers(v); gate = s > tau
+    r = OP_t(x, y) in Python; m = Dec(enc(r)); h' = (1 - w) m + w h   if gate else h
+
+Only the decoder is trainable. Types, operands and gates are per item: the original applied item 0's
+type to the whole batch.
+
+Example:
+    >>> ns = NSIntervention(vsa, enc_w, dec_w, layer=4)
+    >>> with intervene(model, 4, ns.hook_fn) as handle:
+    ...     handle.position = prompt_len - 1
+    ...     logits = model(**batch).logits
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch import nn
+
+from nsllm_cli.ns.encdec import DIGIT_THRESHOLD
+from nsllm_cli.ns.problems import UNSEEN_TYPES, solve
+from nsllm_cli.ns.vsa import VSA
+
+
+@dataclass
+class Decoded:
+    """What the intervention read at the last call: per-item type, operands, result and gate."""
+
+    type_idx: torch.Tensor
+    score: torch.Tensor
+    x: torch.Tensor
+    y: torch.Tensor
+    result: torch.Tensor
+    gate: torch.Tensor
+
+
+class NSIntervention(nn.Module):
+    """Encoder (frozen) -> symbolic op -> decoder (trainable) -> mix into the residual stream."""
+
+    def __init__(
+        self,
+        vsa: VSA,
+        enc_weight: torch.Tensor,
+        dec_weight: torch.Tensor,
+        *,
+        layer: int,
+        gate: float = 0.8,
+        mix: float = 0.5,
+        complexity: int = 2,
+        oracle: bool = False,
+    ) -> None:
+        """Args: gate is tau on the type score; mix is w, the weight kept of the original h."""
+        super().__init__()
+        self.vsa = vsa
+        self.layer = layer
+        self.gate_threshold = gate
+        self.mix = mix
+        self.complexity = complexity
+        self.oracle = oracle
+        self.enc_weight: torch.Tensor = enc_weight.float().clone()  # frozen; moved to h's device on use
+        self.decoder = nn.Linear(dec_weight.shape[1], dec_weight.shape[0], bias=False)
+        with torch.no_grad():
+            self.decoder.weight.copy_(dec_weight.float())
+        self.last: Decoded | None = None
+        self.truth: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # (x, y, type) for oracle mode
+
+    def decode(self, h: torch.Tensor) -> Decoded:
+        """Read (type, x, y) from h (B, d) and compute each item's result symbolically."""
+        with torch.no_grad():
+            v = h.float() @ self.enc_weight.T.to(h.device)
+            x, y, t, score = self.vsa.decode_problem(v, threshold=DIGIT_THRESHOLD)
+            if self.oracle and self.truth is not None:
+                x, y, t = (part.to(h.device) for part in self.truth)
+                score = torch.ones_like(score)
+            types = self.vsa.types
+            result = torch.tensor(
+                [
+                    solve(types[ti], xi, yi, complexity=self.complexity)
+                    for ti, xi, yi in zip(t.tolist(), x.tolist(), y.tolist(), strict=True)
+                ],
+                device=h.device,
+            ) % (10**self.vsa.max_digits)
+            gate = score > self.gate_threshold
+        return Decoded(t, score, x, y, result, gate)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        """New hidden states (B, d) for the intervened position."""
+        d = self.decode(h)
+        self.last = d
+        m = self.decoder(self.vsa.encode_number(d.result).to(self.decoder.weight.dtype))
+        mixed = (1 - self.mix) * m.to(h.dtype) + self.mix * h
+        return torch.where(d.gate.unsqueeze(-1), mixed, h)
+
+    def hook_fn(self, hidden: torch.Tensor, ctx: Any) -> torch.Tensor:
+        """For `hooks.intervene`: replace position `ctx.position` (default: last) without in-place edits."""
+        position = getattr(ctx, "position", None)
+        p = -1 if position is None else int(position)
+        p = p % hidden.shape[1]
+        new = self(hidden[:, p])
+        return torch.cat([hidden[:, :p], new.unsqueeze(1), hidden[:, p + 1 :]], dim=1)
+
+    def trainable_parameters(self) -> int:
+        """Parameters that finetune updates (the decoder)."""
+        return sum(p.numel() for p in self.decoder.parameters())
+
+
+def is_unseen(problem_type: str) -> bool:
+    """Unseen types must never train (spec defect 17)."""
+    return problem_type in UNSEEN_TYPES
