@@ -1,50 +1,77 @@
-"""Record and intervene on a causal LM's residual stream, as context managers that always clean up.
+"""Record and intervene on the residual stream of a causal LM with forward pre-hooks.
 
-Index convention (as in `output_hidden_states`): block L's *input* is ``hidden_states[L]``; 0 is the
-embeddings. Both managers use forward pre-hooks registered with ``with_kwargs=True``, since the
-hidden states may arrive positionally or as the ``hidden_states`` keyword, and both remove their
-hooks in ``finally``. Per-call state lives in the handle object, never on the model.
+Index convention (spec §6): layer ``L`` is the residual stream *entering* decoder block ``L``, which is
+exactly ``hidden_states[L]`` of ``output_hidden_states`` (``hidden_states[0]`` = embeddings). The last
+entry, ``hidden_states[n_layers]``, is the output after the final norm: it is no block's input, so it
+cannot be hooked and ``n_layers`` is out of range here.
+
+Both context managers register a ``register_forward_pre_hook(..., with_kwargs=True)`` on ``__enter__``
+(hidden states may arrive positionally or as the ``hidden_states`` keyword) and remove it in
+``finally``. They nest; hooks on the same block run in registration order, so a ``record`` opened
+inside an ``intervene`` at the same layer sees the intervened input, and one opened outside it sees
+the original. Per-call state lives in the handle objects, never on the model.
 
 Example:
-    >>> with record(model, [4, 17]) as rec:
+    >>> with record(model, [0, -1]) as rec:
     ...     model(**batch)
-    >>> rec[4].shape           # (B, d) at the last position
-    >>> with intervene(model, 17, lambda h, ctx: h * 1.0) as handle:
-    ...     handle.position = prompt_len - 1
-    ...     model(**batch)
+    >>> rec[-1].shape  # (B, d) at the last position, on CPU
+    torch.Size([2, 64])
+    >>> with intervene(model, 1, lambda h, ctx: h * 0.5) as handle:
+    ...     handle.position = prompt_len - 1  # read by fn through ctx.position
+    ...     ids = model.generate(**batch, max_new_tokens=3)  # fn runs on the prefill only
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager
+from functools import reduce
+from typing import Any, Literal, overload
 
 import torch
 from torch import nn
 
 from nsllm_cli.errors import LayerError
 
-_PATHS = ("model.layers", "transformer.h", "gpt_neox.layers", "model.decoder.layers", "layers")
+__all__ = [
+    "InterventionContext",
+    "InterventionHandle",
+    "Recording",
+    "get_layers",
+    "intervene",
+    "num_layers",
+    "record",
+    "resolve_layer",
+    "retuple",
+    "untuple",
+]
+
+_LAYER_PATHS = ("model.layers", "transformer.h", "gpt_neox.layers", "model.decoder.layers", "layers")
+_HookResult = tuple[tuple[Any, ...], dict[str, Any]] | None
 
 
 def get_layers(model: nn.Module) -> nn.ModuleList:
-    """The list of decoder blocks, found by name (PEFT wrappers are looked through)."""
-    roots: list[Any] = [model]
-    base = getattr(model, "get_base_model", None)
-    if callable(base):
-        roots.insert(0, base())
-    for root in roots:
-        for path in _PATHS:
-            obj: Any = root
-            for part in path.split("."):
-                obj = getattr(obj, part, None)
-                if obj is None:
-                    break
-            if isinstance(obj, nn.ModuleList) and len(obj) > 0:
-                return obj
-    raise LayerError(f"cannot find the decoder blocks of {type(model).__name__} (looked for {', '.join(_PATHS)})")
+    """The decoder blocks of `model` (Llama-, GPT-2-, GPT-NeoX-, OPT-style, or peft-wrapped).
+
+    Raises:
+        LayerError: when no known block list is found.
+    """
+    candidates = [model]
+    base_getter = getattr(model, "get_base_model", None)
+    if callable(base_getter):
+        candidates.append(base_getter())
+    inner = getattr(getattr(model, "base_model", None), "model", None)
+    if isinstance(inner, nn.Module):
+        candidates.append(inner)
+    for candidate in candidates:
+        for path in _LAYER_PATHS:
+            try:
+                found = reduce(getattr, path.split("."), candidate)
+            except AttributeError:
+                continue
+            if isinstance(found, nn.ModuleList) and len(found) > 0:
+                return found
+    raise LayerError(f"cannot find the decoder blocks of {type(model).__name__} (tried {', '.join(_LAYER_PATHS)})")
 
 
 def num_layers(model: nn.Module) -> int:
@@ -53,118 +80,201 @@ def num_layers(model: nn.Module) -> int:
 
 
 def resolve_layer(model: nn.Module, layer: int) -> int:
-    """A block index; negative counts from the end."""
+    """Block index in ``0..n-1``; negative indices count from the end.
+
+    Raises:
+        LayerError: naming the valid range when `layer` is out of it.
+    """
     n = num_layers(model)
     if not -n <= layer < n:
-        raise LayerError(f"layer {layer} out of range: model has {n} blocks (valid {-n}..{n - 1})")
+        hint = " (hidden_states[n] is after the final norm, not a block input)" if layer == n else ""
+        raise LayerError(f"layer {layer} out of range: model has {n} blocks (valid {-n}..{n - 1}){hint}")
     return layer % n
 
 
 def untuple(out: Any) -> torch.Tensor:
-    """The hidden-state tensor of a block's input or output (tuple in transformers 4, tensor in 5)."""
-    tensor: torch.Tensor = out[0] if isinstance(out, tuple) else out
-    return tensor
+    """The hidden-state tensor of a block input/output: ``out[0]`` for a tuple or list, else `out`."""
+    value = out[0] if isinstance(out, tuple | list) else out
+    if not isinstance(value, torch.Tensor):
+        raise TypeError(f"expected a tensor or a tuple starting with one, got {type(out).__name__}")
+    return value
 
 
 def retuple(original: Any, new: torch.Tensor) -> Any:
-    """`new` in the container type of `original`."""
-    return (new, *original[1:]) if isinstance(original, tuple) else new
+    """`new` in the container shape of `original`: ``(new, *rest)`` for a tuple, `new` for a tensor."""
+    if isinstance(original, tuple | list):
+        return type(original)([new, *original[1:]])
+    return new
 
 
-def _get_hidden(args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor:
-    return untuple(args[0]) if args else untuple(kwargs["hidden_states"])
+def _hidden(args: tuple[Any, ...], kwargs: dict[str, Any]) -> torch.Tensor:
+    return untuple(kwargs["hidden_states"] if "hidden_states" in kwargs else args)
 
 
-def _set_hidden(
-    args: tuple[Any, ...], kwargs: dict[str, Any], new: torch.Tensor
-) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    if args:
-        return (retuple(args[0], new), *args[1:]), kwargs
-    return args, {**kwargs, "hidden_states": retuple(kwargs["hidden_states"], new)}
+def _with_hidden(args: tuple[Any, ...], kwargs: dict[str, Any], new: torch.Tensor) -> _HookResult:
+    """New (args, kwargs) carrying `new` where the hidden states came in; the received ones are untouched."""
+    if "hidden_states" in kwargs:
+        return args, {**kwargs, "hidden_states": retuple(kwargs["hidden_states"], new)}
+    return (new, *args[1:]), kwargs
+
+
+class Recording(dict[int, torch.Tensor]):
+    """Recorded block inputs by block index; negative keys count from the end."""
+
+    def __init__(self, n_layers: int) -> None:
+        super().__init__()
+        self.n_layers = n_layers
+
+    def __missing__(self, key: int) -> torch.Tensor:
+        if isinstance(key, int) and -self.n_layers <= key < 0:
+            return self[key + self.n_layers]
+        raise KeyError(key)
+
+
+@overload
+def record(
+    model: nn.Module, layers: Sequence[int], *, position: int | None = -1, every_call: Literal[False] = False
+) -> AbstractContextManager[Recording]: ...
+@overload
+def record(
+    model: nn.Module, layers: Sequence[int], *, position: int | None = -1, every_call: Literal[True]
+) -> AbstractContextManager[dict[int, list[torch.Tensor]]]: ...
+def record(
+    model: nn.Module, layers: Sequence[int], *, position: int | None = -1, every_call: bool = False
+) -> AbstractContextManager[Any]:
+    """Record the residual stream entering the given blocks (``hidden_states[L]``).
+
+    Args:
+        model: A causal LM (see `get_layers`).
+        layers: Block indices; negative ones count from the end. Keys of the result are ``0..n-1``.
+        position: Token position to keep, giving ``(B, d)``; ``None`` keeps ``(B, T, d)``.
+        every_call: By default only the first forward call of each block inside the ``with`` is
+            recorded (the prefill of a ``generate``). ``True`` yields a list per layer, one entry per
+            call (decode steps have T == 1, so use position -1 or None).
+
+    Returns:
+        A context manager yielding ``{layer: tensor}`` (a `Recording`), filled while the model runs;
+        tensors are detached CPU copies. Hooks are removed on exit, also on error.
+
+    Raises:
+        LayerError: for a layer the model does not have.
+    """
+    return _record(model, layers, position, every_call)
 
 
 @contextmanager
-def record(
-    model: nn.Module, layers: Sequence[int], *, position: int | None = -1, every_call: bool = False
-) -> Iterator[dict[int, Any]]:
-    """Record block inputs (= hidden_states[L]); detached, cloned, on CPU.
-
-    Args:
-        position: one position -> (B, d); None -> the full (B, T, d).
-        every_call: keep a list of every forward call (e.g. each generate step) instead of the first.
-    """
+def _record(
+    model: nn.Module, layers: Sequence[int], position: int | None, every_call: bool
+) -> Iterator[Recording | dict[int, list[torch.Tensor]]]:
     blocks = get_layers(model)
-    indices = [resolve_layer(model, layer) for layer in layers]
-    rec: dict[int, Any] = {}
-    handles = []
+    resolved = list(dict.fromkeys(resolve_layer(model, layer) for layer in layers))
+    first = Recording(len(blocks))
+    every: dict[int, list[torch.Tensor]] = {layer: [] for layer in resolved}
 
-    def make(layer: int) -> Callable[..., None]:
+    def make_hook(layer: int) -> Callable[[nn.Module, tuple[Any, ...], dict[str, Any]], None]:
         def hook(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
-            h = _get_hidden(args, kwargs)
-            value = (h if position is None else h[:, position]).detach().clone().cpu()
+            if not every_call and layer in first:
+                return
+            h = _hidden(args, kwargs)
+            kept = (h if position is None else h[:, position]).detach().to("cpu", copy=True)
             if every_call:
-                rec.setdefault(layer, []).append(value)
-            elif layer not in rec:
-                rec[layer] = value
+                every[layer].append(kept)
+            else:
+                first[layer] = kept
 
         return hook
 
+    handles = []
     try:
-        for layer, index in zip(layers, indices, strict=True):
-            handles.append(blocks[index].register_forward_pre_hook(make(layer), with_kwargs=True))
-        yield rec
+        for layer in resolved:
+            handles.append(blocks[layer].register_forward_pre_hook(make_hook(layer), with_kwargs=True))
+        yield every if every_call else first
     finally:
         for handle in handles:
             handle.remove()
 
 
-@dataclass
 class InterventionHandle:
-    """State of one intervention: where to act (`position`), and how many forward calls it has seen."""
+    """Per-``with`` state of one intervention; attributes the caller sets are visible to `fn` via the context."""
 
-    position: int | None = None
-    calls: int = 0
-    applied: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
+    def __init__(self, layer: int, *, prefill_only: bool) -> None:
+        self.layer = layer
+        self.prefill_only = prefill_only
+        self.position: int | None = None
+        self.extra: dict[str, Any] = {}
+        self.calls = 0
+        self.applied = 0
 
     def reset(self) -> None:
-        """Re-arm for the next generate/forward: the next call counts as a prefill again."""
+        """Re-arm before the next ``generate``: `calls` and `applied` go back to 0 (`position` is kept)."""
         self.calls = 0
+        self.applied = 0
 
-    @property
-    def call_index(self) -> int:
-        return self.calls
+
+class InterventionContext:
+    """What `fn` sees besides the hidden states; unknown attributes are read from the handle."""
+
+    def __init__(self, handle: InterventionHandle, call_index: int) -> None:
+        self.handle = handle
+        self.call_index = call_index
+        self.layer = handle.layer
+        self.position = handle.position
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "handle":
+            raise AttributeError(name)
+        return getattr(self.handle, name)
 
 
 @contextmanager
 def intervene(
     model: nn.Module,
     layer: int,
-    fn: Callable[[torch.Tensor, InterventionHandle], torch.Tensor],
+    fn: Callable[[torch.Tensor, InterventionContext], torch.Tensor],
     *,
     prefill_only: bool = True,
 ) -> Iterator[InterventionHandle]:
-    """Replace block `layer`'s input with `fn(hidden, handle)`; `handle.position` tells fn where.
+    """Replace the residual stream entering block `layer` with ``fn(hidden, ctx)``.
 
-    With `prefill_only`, fn runs on the first forward call after entry or `reset()` (the prefill of a
-    generate call, or the single teacher-forced pass); later decode steps are untouched and see the
-    change only through the KV cache.
+    `fn` gets the block input ``(B, T, d)`` and must return a new tensor of the same shape; editing
+    its input in place raises ``RuntimeError``. ``ctx.call_index`` counts forward calls of the block
+    since entry or the last ``handle.reset()``; 0 is the prefill. With `prefill_only`, `fn` runs on
+    call 0 only, so inside one ``generate`` the decode steps are untouched (they see the change
+    through the KV cache); call ``handle.reset()`` before each further ``generate``.
+
+    Args:
+        model: A causal LM (see `get_layers`).
+        layer: Block index; negative counts from the end.
+        fn: The intervention; gradients flow through its result.
+        prefill_only: Run `fn` on the first call per reset cycle only.
+
+    Yields:
+        The handle: set ``handle.position`` (or any attribute) for `fn`; read ``calls``/``applied``.
+
+    Raises:
+        LayerError: for a layer the model does not have.
     """
-    block = get_layers(model)[resolve_layer(model, layer)]
-    handle = InterventionHandle()
+    resolved = resolve_layer(model, layer)
+    block = get_layers(model)[resolved]
+    state = InterventionHandle(resolved, prefill_only=prefill_only)
 
-    def hook(
-        module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]
-    ) -> tuple[tuple[Any, ...], dict[str, Any]]:
-        index = handle.calls
-        handle.calls += 1
-        if prefill_only and index > 0:
-            return args, kwargs
-        handle.applied += 1
-        return _set_hidden(args, kwargs, fn(_get_hidden(args, kwargs), handle))
+    def hook(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> _HookResult:
+        index = state.calls
+        state.calls += 1
+        if state.prefill_only and index > 0:
+            return None
+        h = _hidden(args, kwargs)
+        version = None if h.is_inference() else h._version
+        new = fn(h, InterventionContext(state, index))
+        state.applied += 1
+        if version is not None and h._version != version:
+            raise RuntimeError("the intervention modified the hidden states in place; return a new tensor")
+        if new.shape != h.shape:
+            raise ValueError(f"the intervention returned shape {tuple(new.shape)}, expected {tuple(h.shape)}")
+        return _with_hidden(args, kwargs, new)
 
-    registered = block.register_forward_pre_hook(hook, with_kwargs=True)
+    handle = block.register_forward_pre_hook(hook, with_kwargs=True)
     try:
-        yield handle
+        yield state
     finally:
-        registered.remove()
+        handle.remove()

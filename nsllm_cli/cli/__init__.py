@@ -8,7 +8,9 @@ from typing import Annotated
 import typer
 
 from nsllm_cli import __version__
+from nsllm_cli.cli import bench as bench_cmd
 from nsllm_cli.cli import env as env_cmd
+from nsllm_cli.cli import finetune as finetune_cmd
 from nsllm_cli.cli import gather as gather_cmd
 from nsllm_cli.cli import generate as generate_cmd
 from nsllm_cli.cli import models as models_cmd
@@ -47,6 +49,8 @@ def root(
 
 app.command("gather", rich_help_panel="Neurosymbolic")(gather_cmd.gather)
 app.command("train", rich_help_panel="Neurosymbolic")(train_cmd.train)
+app.command("finetune", rich_help_panel="Neurosymbolic")(finetune_cmd.finetune)
+app.add_typer(bench_cmd.app, name="bench", rich_help_panel="Neurosymbolic")
 app.command("env", rich_help_panel="Utilities")(env_cmd.env)
 app.command("models", rich_help_panel="Utilities")(models_cmd.models)
 app.command("generate", rich_help_panel="Utilities")(generate_cmd.generate)

@@ -122,17 +122,9 @@ def _load_items(
     data: Path | None, *, n_train: int, n_val: int, n_test: int, limit: int | None, seed: int, complexity: int
 ) -> list[tuple[str, Problem]]:
     from nsllm_cli.errors import DataError
-    from nsllm_cli.ns.problems import find_split_files, generate_splits, read_csv
+    from nsllm_cli.ns.data import load_splits
 
-    if data is None:
-        splits = generate_splits(n_train=n_train, n_val=n_val, n_test=n_test, seed=seed, complexity=complexity)
-    elif data.is_dir():
-        files = find_split_files(data)
-        splits = {name: read_csv(path, complexity=complexity) for name, path in files.items()}
-    elif data.is_file():
-        splits = {"train": read_csv(data, complexity=complexity)}
-    else:
-        raise DataError(f"data path {data} does not exist")
+    splits = load_splits(data, n_train=n_train, n_val=n_val, n_test=n_test, seed=seed, complexity=complexity)
     items = [(name, p) for name, problems in splits.items() for p in problems[:limit]]
     if not items:
         raise DataError(f"no questions to gather from {data or 'the generator'} (all counts are 0?)")

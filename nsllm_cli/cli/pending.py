@@ -10,14 +10,6 @@ from nsllm_cli.cli._common import guarded
 from nsllm_cli.errors import NotImplementedYetError
 
 PENDING: dict[str, tuple[str, str]] = {
-    "finetune": (
-        "Fine-tune the neurosymbolic decoder, LoRA or adapter baselines, or a steering model.",
-        "the neurosymbolic pipeline (issue #3)",
-    ),
-    "bench": (
-        "Benchmark methods on integer math or SymBench.",
-        "the neurosymbolic pipeline (issue #3) and SymBench (issue #5)",
-    ),
     "steer": ("CodeSteer: guide a task model between code and text over several rounds.", "CodeSteer (issue #4)"),
     "serve": ("Serve a local model over an OpenAI-compatible HTTP API.", "CodeSteer and serving (issue #4)"),
     "dashboard": (

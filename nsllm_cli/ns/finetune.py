@@ -28,7 +28,7 @@ from nsllm_cli.ns.prompts import answer_text, ns_messages
 
 FT_SCHEDULE: dict[int, float] = {100: 0.5, 500: 0.5, 1000: 0.4, 2000: 0.1, 4000: 0.5, 6000: 0.5, 8000: 0.5}
 CHECKPOINT_FORMAT = "nsllm-ns-checkpoint"
-DECODER_FORMAT = "nsllm-ns-decoder"
+NS_FORMAT = "nsllm-ns"
 Event = Callable[[str, dict[str, Any]], None]
 
 
@@ -81,6 +81,7 @@ def finetune_ns(
     complexity: int = 2,
     checkpoint_every: int = 50,
     on_event: Event = _ignore,
+    meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train `ns.decoder`; resumes from `out/checkpoint` when present. Returns a summary."""
     if not problems:
@@ -141,8 +142,9 @@ def finetune_ns(
         "trainable_parameters": ns.trainable_parameters(),
         "layer": ns.layer,
         "seconds": round(time.perf_counter() - t0, 1),
+        **(meta or {}),
     }
-    save_decoder(out / "ns_decoder", ns, meta=summary)
+    save_ns(out / "ns", ns, meta=summary)
     on_event("finish", summary)
     return summary
 
@@ -163,23 +165,28 @@ def forward_answers(model: Any, batch: TFBatch, ns: NSIntervention | None) -> tu
     return logits, batch.labels[:, keep]
 
 
-def save_decoder(folder: Path, ns: NSIntervention, *, meta: dict[str, Any]) -> None:
-    """The trained decoder, pinned to its atoms."""
+def save_ns(folder: Path, ns: NSIntervention, *, meta: dict[str, Any]) -> None:
+    """Everything the NS model needs beside the LLM: atoms, encoder, trained decoder, gate and mix."""
+    atoms_sha = ns.vsa.save(folder / "vsa_atoms")
     save_artifact(
         folder,
-        {"decoder": ns.decoder.weight.detach()},
-        fmt=DECODER_FORMAT,
+        {"encoder": ns.enc_weight, "decoder": ns.decoder.weight.detach()},
+        fmt=NS_FORMAT,
         meta={**meta, "layer": ns.layer, "gate": ns.gate_threshold, "mix": ns.mix, "complexity": ns.complexity},
-        depends_on={"vsa_atoms": ns.vsa.sha256},
+        depends_on={"vsa_atoms": atoms_sha},
     )
 
 
-def load_decoder(folder: Path, ns: NSIntervention) -> dict[str, Any]:
-    """Load a trained decoder into `ns` (refuses other atoms); returns the manifest."""
-    tensors, manifest = load_artifact(folder, fmt=DECODER_FORMAT, expect_depends_on={"vsa_atoms": ns.vsa.sha256})
-    with torch.no_grad():
-        ns.decoder.weight.copy_(tensors["decoder"])
-    return manifest
+def load_ns(folder: Path, **overrides: Any) -> tuple[NSIntervention, dict[str, Any]]:
+    """Rebuild an NSIntervention saved by :func:`save_ns` (refuses atoms with another checksum)."""
+    from nsllm_cli.ns.vsa import VSA
+
+    vsa = VSA.load(folder / "vsa_atoms")
+    tensors, manifest = load_artifact(folder, fmt=NS_FORMAT, expect_depends_on={"vsa_atoms": vsa.sha256})
+    meta = manifest["meta"]
+    options = {"gate": meta["gate"], "mix": meta["mix"], "complexity": meta["complexity"], **overrides}
+    ns = NSIntervention(vsa, tensors["encoder"], tensors["decoder"], layer=int(meta["layer"]), **options)
+    return ns, manifest
 
 
 def _save_checkpoint(folder: Path, ns: NSIntervention, opt: torch.optim.Optimizer, step: int) -> None:

@@ -148,9 +148,14 @@ def generate_splits(
 
 
 def generate_test_per_type(
-    n_per_type: int, *, seed: int, complexity: int = 2, types: tuple[str, ...] = PROBLEM_TYPES
+    n_per_type: int,
+    *,
+    seed: int,
+    complexity: int = 2,
+    types: tuple[str, ...] = PROBLEM_TYPES,
+    exclude: frozenset[tuple[str, int, int]] = frozenset(),
 ) -> list[Problem]:
-    """`n_per_type` distinct questions of each type (x > y), seeded."""
+    """`n_per_type` distinct questions of each type (x > y), seeded, none of them in `exclude`."""
     rng = np.random.default_rng(seed)
     high = 10 ** (complexity + 1)
     out: list[Problem] = []
@@ -158,7 +163,7 @@ def generate_test_per_type(
         seen: set[tuple[int, int]] = set()
         while len(seen) < n_per_type:
             _, x, y = _draw(rng, (t,), high, True)
-            if (x, y) not in seen:
+            if (x, y) not in seen and (t, x, y) not in exclude:
                 seen.add((x, y))
                 out.append(make_problem(t, x, y, complexity=complexity, row=len(out)))
     return out

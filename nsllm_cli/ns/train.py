@@ -129,7 +129,9 @@ def train(
         )
         table.append({"layer": layer, **metrics})
         on_event("layer", table[-1])
-    best = min(table, key=lambda r: (r["digit_error"], r["problem_error"], r["layer"]))
+    # hidden_states[n_layers] is the final norm's output: no block reads it, so it cannot be intervened on
+    blocks = [r for r in table if r["layer"] < manifest["model"]["n_layers"]] or table
+    best = min(blocks, key=lambda r: (r["digit_error"], r["problem_error"], r["layer"]))
     results = {
         "gather": str(gather_dir),
         "solver": solver,

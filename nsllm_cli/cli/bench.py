@@ -1,0 +1,220 @@
+"""`nsllm bench`: benchmarks. `bench math` compares methods on the integer problems."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from nsllm_cli.cli._common import (
+    ConfigOpt,
+    DeviceOpt,
+    DtypeOpt,
+    ModelOpt,
+    RunDirOpt,
+    SeedOpt,
+    err_console,
+    guarded,
+    out_console,
+    settings,
+)
+from nsllm_cli.errors import NotImplementedYetError
+
+app = typer.Typer(help="Benchmark methods on integer math (and SymBench, later).", no_args_is_help=True)
+
+
+@app.command("math")
+@guarded
+def math_bench(
+    methods: Annotated[str, typer.Option("--method", help="Comma-separated: base, cot, ns.")] = "base,ns",
+    ns_run: Annotated[Path | None, typer.Option(help="A finetune run folder (needed for --method ns).")] = None,
+    data: Annotated[Path | None, typer.Option(help="A test CSV, or a split folder (its test file).")] = None,
+    per_type: Annotated[int, typer.Option(min=1, help="Generated questions per type (all 10 types).")] = 50,
+    limit: Annotated[int | None, typer.Option(min=1, help="Keep at most N questions.")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, help="Questions per generate call.")] = 16,
+    cot_max_new_tokens: Annotated[int, typer.Option(min=8, help="Token budget of a CoT answer (paper: 1000).")] = 256,
+    complexity: Annotated[int, typer.Option(min=1, max=4, help="Digits of the operands.")] = 2,
+    shots: Annotated[int, typer.Option(min=0, max=8, help="Same-type examples in each prompt.")] = 2,
+    resume: Annotated[Path | None, typer.Option(help="Continue a killed bench run (its samples are kept).")] = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    dtype: DtypeOpt = None,
+    seed: SeedOpt = None,
+    config: ConfigOpt = None,
+    run_dir: RunDirOpt = None,
+) -> None:
+    """Per-type exact-match accuracy and answer cross-entropy of base / CoT / NS; table, chart, results.json."""
+    from nsllm_cli.errors import ArtifactError, DataError, NsllmError
+    from nsllm_cli.models.resolve import load_model, resolve_model
+    from nsllm_cli.ns.activations import model_fingerprint
+    from nsllm_cli.ns.bench import METHODS, aggregate, plot_accuracy, run_bench
+    from nsllm_cli.runs import RunDir
+
+    chosen = [m.strip() for m in methods.split(",") if m.strip()]
+    unknown = [m for m in chosen if m not in METHODS]
+    if unknown:
+        if set(unknown) <= {"adapter", "lora", "bottleneck", "peft-lora"}:
+            raise NotImplementedYetError(f"bench --method {','.join(unknown)}: these baselines are not built yet")
+        raise NsllmError(f"unknown method(s) {', '.join(unknown)}: use {', '.join(METHODS)}")
+    if "ns" in chosen and ns_run is None:
+        raise NsllmError("--method ns needs --ns-run RUN (a finetune run folder)")
+    s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
+    ns, ns_meta = None, {}
+    if ns_run is not None:
+        from nsllm_cli.ns.finetune import load_ns
+
+        folder = ns_run / "artifacts" / "ns"
+        if not folder.is_dir():
+            raise ArtifactError(f"{ns_run} is not a finished finetune run (no artifacts/ns)")
+        ns, manifest = load_ns(folder)
+        ns_meta = manifest["meta"]
+    problems = _test_problems(data, per_type=per_type, seed=s.seed, complexity=complexity, ns_run=ns_run)[:limit]
+    if not problems:
+        raise DataError(f"no test questions in {data}")
+    err = err_console()
+    with err.status(f"loading {s.model} ..."):
+        lm, tok = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device, dtype=s.dtype)
+    if ns is not None and model_fingerprint(lm, tok)["config_sha256"] != ns_meta["model"]["config_sha256"]:
+        raise ArtifactError(f"{ns_run} was trained on another model; pass the same --model")
+    target = resume or run_dir
+    run = RunDir.create(
+        target.parent if target else s.runs_dir,
+        "bench-math",
+        settings=s,
+        name=target.name if target else None,
+        extra_config={
+            "methods": chosen,
+            "ns_run": str(ns_run) if ns_run else None,
+            "data": str(data) if data else "generated",
+            "per_type": per_type,
+            "questions": len(problems),
+        },
+    )
+    try:
+        with _Progress() as progress:
+            records = run_bench(
+                lm,
+                tok,
+                problems,
+                chosen,
+                run.path,
+                ns=ns,
+                seed=s.seed,
+                complexity=complexity,
+                shots=shots,
+                batch_size=batch_size,
+                cot_max_new_tokens=cot_max_new_tokens,
+                on_event=progress.on_event,
+            )
+    except BaseException as exc:
+        run.set_status("stopped" if isinstance(exc, KeyboardInterrupt) else "failed", error=str(exc))
+        raise
+    summary = aggregate(records, chosen)
+    plot_accuracy(summary, chosen, run.path / "accuracy.png")
+    run.finish({"methods": chosen, "questions": len(problems), **summary})
+    _render(summary, chosen)
+    out_console().print(f"chart: {run.path / 'accuracy.png'}   samples: {run.path / 'samples.jsonl'}")
+
+
+@app.command("symbench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@guarded
+def symbench(ctx: typer.Context) -> None:
+    """SymBench: 37 tasks with deterministic scoring. [not available yet: arrives with SymBench (issue #5)]"""
+    raise NotImplementedYetError("nsllm bench symbench is not available yet: it arrives with SymBench (issue #5)")
+
+
+def _test_problems(data: Path | None, *, per_type: int, seed: int, complexity: int, ns_run: Path | None) -> list[Any]:
+    """Test questions: a CSV, a split folder's test file, or generated per type, disjoint from NS training."""
+    from nsllm_cli.ns.data import load_splits
+    from nsllm_cli.ns.problems import generate_test_per_type
+
+    if data is not None:
+        splits = load_splits(
+            data, n_train=0, n_val=0, n_test=0, seed=seed, complexity=complexity, single_file_split="test"
+        )
+        return list(splits.get("test", []))
+    exclude: frozenset[tuple[str, int, int]] = frozenset()
+    if ns_run is not None:
+        exclude = _training_keys(ns_run)
+    return generate_test_per_type(per_type, seed=seed + 7919, complexity=complexity, exclude=exclude)
+
+
+def _training_keys(ns_run: Path) -> frozenset[tuple[str, int, int]]:
+    """The (type, x, y) the NS run trained on, regenerated from its recorded config."""
+    import yaml
+
+    from nsllm_cli.ns.data import load_splits
+
+    config = yaml.safe_load((ns_run / "config.yaml").read_text(encoding="utf-8"))
+    ft = config.get("finetune", {})
+    data = ft.get("data")
+    seed = int(config["settings"]["seed"])
+    train = load_splits(
+        Path(data) if data else None, n_train=int(ft.get("questions", 0)) or 1, n_val=0, n_test=0, seed=seed
+    )["train"]
+    return frozenset((p.problem_type, p.x, p.y) for p in train)
+
+
+def _render(summary: dict[str, Any], methods: list[str]) -> None:
+    from rich.table import Table
+
+    from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
+
+    table = Table(title="exact-match accuracy % (answer CE)", title_justify="left")
+    table.add_column("problem type")
+    table.add_column("n", justify="right")
+    for m in methods:
+        table.add_column(m, justify="right")
+    for t in PROBLEM_TYPES:
+        cells = []
+        n = 0
+        for m in methods:
+            cell = summary["per_type"][m].get(t)
+            if cell is None:
+                cells.append("-")
+                continue
+            n = cell["n"]
+            ce = f" ({cell['answer_ce']:.2f})" if cell.get("answer_ce") is not None else ""
+            cells.append(f"{cell['accuracy']:.1f}{ce}")
+        table.add_row(t + (" *" if t not in TRAIN_TYPES else ""), str(n), *cells)
+    table.add_row(
+        "[bold]mean, 8 trained[/]",
+        "",
+        *[
+            f"[bold]{summary['mean_trained'][m]:.1f}[/]" if summary["mean_trained"][m] is not None else "-"
+            for m in methods
+        ],
+    )
+    console = out_console()
+    console.print(table)
+    console.print("* unseen type (never trained)")
+    for base, r in summary["ns_ratios"].items():
+        mor = f"{r['mean_of_ratios']:.2f}x" if r["mean_of_ratios"] is not None else "n/a"
+        rom = f"{r['ratio_of_means']:.2f}x" if r["ratio_of_means"] is not None else "n/a"
+        console.print(f"NS / {base}: mean of per-type ratios {mor} ({r['types_used']} types), ratio of means {rom}")
+
+
+class _Progress:
+    def __enter__(self) -> _Progress:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("bench {task.fields[method]}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err_console(),
+        )
+        self.progress.__enter__()
+        self.task = self.progress.add_task("bench", total=None, method="")
+        return self
+
+    def on_event(self, kind: str, payload: dict[str, Any]) -> None:
+        if kind == "start":
+            self.progress.update(self.task, total=payload["total"], completed=payload["done"])
+        elif kind == "progress":
+            self.progress.update(self.task, completed=payload["done"], method=payload["method"])
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)

@@ -1,0 +1,220 @@
+"""`bench math`: exact-match accuracy and answer cross-entropy per problem type, per method.
+
+Methods: ``base`` (the 2-shot prompt, greedy, <= c + 5 new tokens), ``cot`` (step by step, parsed
+with the 'Final Answer' regex), ``ns`` (the base prompt with the neurosymbolic intervention in the
+prefill). Records are appended per sample to `samples.jsonl`, so a killed run resumes where it
+stopped, and the aggregates are always recomputed from the records.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from nsllm_cli.hooks import intervene
+from nsllm_cli.jsonl import append_jsonl, read_jsonl
+from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
+from nsllm_cli.ns.finetune import forward_answers
+from nsllm_cli.ns.intervention import NSIntervention
+from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES, Problem
+from nsllm_cli.ns.prompts import (
+    answer_text,
+    cot_messages,
+    ns_messages,
+    parse_cot,
+    parse_lenient,
+    parse_strict,
+    render_prompt,
+)
+
+METHODS = ("base", "cot", "ns")
+Event = Callable[[str, dict[str, Any]], None]
+
+
+def _ignore(kind: str, payload: dict[str, Any]) -> None:
+    return None
+
+
+def generate_batch(
+    model: Any, tok: Any, prompts: Sequence[str], *, max_new_tokens: int, ns: NSIntervention | None = None
+) -> list[str]:
+    """Greedy answers for left-padded prompts; with `ns`, the intervention acts on the prefill only."""
+    side = tok.padding_side
+    tok.padding_side = "left"
+    try:
+        enc = tok(list(prompts), return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+    finally:
+        tok.padding_side = side
+    kwargs = {
+        "max_new_tokens": max_new_tokens,
+        "do_sample": False,
+        "pad_token_id": tok.pad_token_id,
+        "temperature": None,
+        "top_p": None,
+        "top_k": None,
+    }
+    with torch.inference_mode():
+        if ns is None:
+            out = model.generate(**enc, **kwargs)
+        else:
+            with intervene(model, ns.layer, ns.hook_fn, prefill_only=True):
+                out = model.generate(**enc, **kwargs)
+    new = out[:, enc["input_ids"].shape[1] :]
+    return [str(t) for t in tok.batch_decode(new, skip_special_tokens=True)]
+
+
+def answer_ce(
+    model: Any,
+    tok: Any,
+    problems: Sequence[Problem],
+    *,
+    seed: int,
+    complexity: int,
+    shots: int,
+    ns: NSIntervention | None = None,
+) -> list[float]:
+    """Teacher-forced CE over the answer tokens (without the end token), per problem."""
+    pairs = []
+    for p in problems:
+        p_ids, a_ids = answer_ids(
+            tok, ns_messages(p, seed=seed, complexity=complexity, shots=shots), answer_text(p.solution)
+        )
+        pairs.append((p_ids, a_ids[:-1]))
+    batch = build_batch(tok, pairs).to(model.device)
+    with torch.no_grad():
+        logits, labels = forward_answers(model, batch, ns)
+    return [float(v) for v in answer_loss(logits, labels, per_item=True)]
+
+
+def run_bench(
+    model: Any,
+    tok: Any,
+    problems: Sequence[Problem],
+    methods: Sequence[str],
+    out: Path,
+    *,
+    ns: NSIntervention | None = None,
+    seed: int = 0,
+    complexity: int = 2,
+    shots: int = 2,
+    batch_size: int = 16,
+    cot_max_new_tokens: int = 256,
+    on_event: Event = _ignore,
+) -> list[dict[str, Any]]:
+    """Evaluate every method on every problem, appending to `out/samples.jsonl`; returns all records."""
+    path = out / "samples.jsonl"
+    done = {(r["method"], r["id"]) for r in read_jsonl(path)}
+    total = len(problems) * len(methods)
+    on_event("start", {"total": total, "done": len(done)})
+    count, t0 = len(done), time.perf_counter()
+    for method in methods:
+        todo = [(i, p) for i, p in enumerate(problems) if (method, i) not in done]
+        for b in range(0, len(todo), batch_size):
+            chunk = todo[b : b + batch_size]
+            probs = [p for _, p in chunk]
+            use_ns = ns if method == "ns" else None
+            if method == "cot":
+                prompts = [render_prompt(tok, cot_messages(p)) for p in probs]
+                texts = generate_batch(model, tok, prompts, max_new_tokens=cot_max_new_tokens)
+                ces = [math.nan] * len(probs)
+            else:
+                prompts = [
+                    render_prompt(tok, ns_messages(p, seed=seed, complexity=complexity, shots=shots)) for p in probs
+                ]
+                texts = generate_batch(model, tok, prompts, max_new_tokens=complexity + 5, ns=use_ns)
+                ces = answer_ce(model, tok, probs, seed=seed, complexity=complexity, shots=shots, ns=use_ns)
+            for (i, p), text, ce in zip(chunk, texts, ces, strict=True):
+                strict = parse_cot(text) if method == "cot" else parse_strict(text)
+                lenient = strict if method == "cot" else parse_lenient(text)
+                record = {
+                    "id": i,
+                    "method": method,
+                    "problem_type": p.problem_type,
+                    "x": p.x,
+                    "y": p.y,
+                    "question": p.question,
+                    "gold": p.solution,
+                    "output": text.strip(),
+                    "correct": strict == p.solution,
+                    "correct_lenient": lenient == p.solution,
+                    "answer_ce": None if math.isnan(ce) else ce,
+                }
+                append_jsonl(path, record)
+            count += len(chunk)
+            on_event(
+                "progress",
+                {
+                    "done": count,
+                    "total": total,
+                    "method": method,
+                    "samples_per_s": (count - len(done)) / (time.perf_counter() - t0),
+                },
+            )
+    return list(read_jsonl(path))
+
+
+def aggregate(records: Sequence[dict[str, Any]], methods: Sequence[str]) -> dict[str, Any]:
+    """Per-type accuracy (strict, lenient), answer CE and n; means over the 8 trained types; NS ratios."""
+    table: dict[str, dict[str, dict[str, Any]]] = {}
+    for method in methods:
+        table[method] = {}
+        for t in PROBLEM_TYPES:
+            rs = [r for r in records if r["method"] == method and r["problem_type"] == t]
+            if not rs:
+                continue
+            ces = [r["answer_ce"] for r in rs if r.get("answer_ce") is not None]
+            table[method][t] = {
+                "n": len(rs),
+                "accuracy": 100 * sum(r["correct"] for r in rs) / len(rs),
+                "accuracy_lenient": 100 * sum(r["correct_lenient"] for r in rs) / len(rs),
+                "answer_ce": sum(ces) / len(ces) if ces else None,
+            }
+    means = {m: _mean([table[m][t]["accuracy"] for t in TRAIN_TYPES if t in table[m]]) for m in methods}
+    ratios: dict[str, Any] = {}
+    if "ns" in methods:
+        for base in (m for m in methods if m != "ns"):
+            per_type = [
+                table["ns"][t]["accuracy"] / table[base][t]["accuracy"]
+                for t in TRAIN_TYPES
+                if t in table["ns"] and t in table[base] and table[base][t]["accuracy"] > 0
+            ]
+            ratios[base] = {
+                "mean_of_ratios": _mean(per_type),
+                "types_used": len(per_type),
+                "ratio_of_means": means["ns"] / means[base] if means.get(base) else None,
+            }
+    return {"per_type": table, "mean_trained": means, "ns_ratios": ratios}
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def plot_accuracy(summary: dict[str, Any], methods: Sequence[str], path: Path) -> None:
+    """Grouped bars per problem type, one bar per method (like the paper's figure)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    types = [t for t in PROBLEM_TYPES if any(t in summary["per_type"][m] for m in methods)]
+    width = 0.8 / max(len(methods), 1)
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    for k, method in enumerate(methods):
+        values = [summary["per_type"][method].get(t, {}).get("accuracy", 0.0) for t in types]
+        ax.bar([i + k * width for i in range(len(types))], values, width, label=method)
+    ax.set_xticks([i + width * (len(methods) - 1) / 2 for i in range(len(types))])
+    ax.set_xticklabels([t + ("*" if t not in TRAIN_TYPES else "") for t in types], rotation=30, ha="right")
+    ax.set_ylabel("exact-match accuracy %")
+    ax.set_ylim(0, 100)
+    ax.set_title("Accuracy per problem type (* = unseen in training)")
+    ax.legend()
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
