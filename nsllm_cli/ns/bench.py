@@ -183,10 +183,11 @@ def aggregate(records: Sequence[dict[str, Any]], methods: Sequence[str]) -> dict
                 for t in TRAIN_TYPES
                 if t in table["ns"] and t in table[base] and table[base][t]["accuracy"] > 0
             ]
+            ns_mean, base_mean = means["ns"], means[base]
             ratios[base] = {
                 "mean_of_ratios": _mean(per_type),
                 "types_used": len(per_type),
-                "ratio_of_means": means["ns"] / means[base] if means.get(base) else None,
+                "ratio_of_means": ns_mean / base_mean if ns_mean is not None and base_mean else None,
             }
     return {"per_type": table, "mean_trained": means, "ns_ratios": ratios}
 
