@@ -50,25 +50,26 @@ _LAYER_PATHS = ("model.layers", "transformer.h", "gpt_neox.layers", "model.decod
 _HookResult = tuple[tuple[Any, ...], dict[str, Any]] | None
 
 
+def _attr(obj: Any, path: str) -> Any:
+    """``obj.a.b`` for ``path == "a.b"``, or None when any step is missing."""
+    try:
+        return reduce(getattr, path.split("."), obj)
+    except AttributeError:
+        return None
+
+
 def get_layers(model: nn.Module) -> nn.ModuleList:
     """The decoder blocks of `model` (Llama-, GPT-2-, GPT-NeoX-, OPT-style, or peft-wrapped).
 
     Raises:
         LayerError: when no known block list is found.
     """
-    candidates = [model]
     base_getter = getattr(model, "get_base_model", None)
-    if callable(base_getter):
-        candidates.append(base_getter())
-    inner = getattr(getattr(model, "base_model", None), "model", None)
-    if isinstance(inner, nn.Module):
-        candidates.append(inner)
+    candidates = [model, base_getter() if callable(base_getter) else None]
+    candidates += [_attr(model, "base_model"), _attr(model, "base_model.model")]  # peft LoraModel and friends
     for candidate in candidates:
         for path in _LAYER_PATHS:
-            try:
-                found = reduce(getattr, path.split("."), candidate)
-            except AttributeError:
-                continue
+            found = _attr(candidate, path)
             if isinstance(found, nn.ModuleList) and len(found) > 0:
                 return found
     raise LayerError(f"cannot find the decoder blocks of {type(model).__name__} (tried {', '.join(_LAYER_PATHS)})")

@@ -92,8 +92,27 @@ def test_layer_indices(lm: tuple[Any, Any]) -> None:
         with record(model, [0, 2]):
             pass
     assert _no_hooks(model)
+    with pytest.raises(LayerError, match="after the final norm"):
+        resolve_layer(model, 2)  # hidden_states[2] exists but is no block input
     with pytest.raises(LayerError, match="decoder blocks"):
         get_layers(nn.Linear(2, 2))
+
+
+class FakePeft(nn.Module):
+    """Stands in for a peft wrapper: blocks reachable only through `get_base_model()`."""
+
+    def __init__(self, inner: nn.Module) -> None:
+        super().__init__()
+        self.wrapped = inner
+
+    def get_base_model(self) -> nn.Module:
+        return self.wrapped
+
+
+def test_get_layers_through_wrappers(lm: tuple[Any, Any]) -> None:
+    model, _ = lm
+    assert get_layers(FakePeft(model)) is model.model.layers
+    assert get_layers(model.model) is model.model.layers  # the bare base model (`.layers`)
 
 
 def test_untuple_retuple() -> None:

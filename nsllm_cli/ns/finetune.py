@@ -211,6 +211,7 @@ def _load_checkpoint(folder: Path, ns: NSIntervention, opt: torch.optim.Optimize
             "exp_avg": tensors["exp_avg"].to(dev),
             "exp_avg_sq": tensors["exp_avg_sq"].to(dev),
         }
-    for _ in range(step):
-        sched.step()
+    sched.last_epoch = step  # continue the schedule where it stopped, without replaying steps
+    for group, base in zip(opt.param_groups, sched.base_lrs, strict=True):
+        group["lr"] = base * sched.lr_lambdas[0](step)
     return step

@@ -1,0 +1,152 @@
+"""Teacher-forced batches, the NS intervention, and resumable decoder fine-tuning on the tiny model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from nsllm_cli.cli import app
+from nsllm_cli.errors import DataError
+from nsllm_cli.hooks import intervene
+from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
+from nsllm_cli.ns.finetune import check_training_types, finetune_ns, forward_answers, load_ns, step_items
+from nsllm_cli.ns.intervention import NSIntervention
+from nsllm_cli.ns.problems import PROBLEM_TYPES, generate_splits, make_problem, solve
+from nsllm_cli.ns.prompts import answer_text, ns_messages
+from nsllm_cli.ns.vsa import VSA
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_dir: Path) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    return AutoModelForCausalLM.from_pretrained(str(tiny_dir)).eval(), AutoTokenizer.from_pretrained(str(tiny_dir))
+
+
+def _ns(layer: int = 1, **kw: Any) -> NSIntervention:
+    vsa = VSA.generate(types=PROBLEM_TYPES, dim=256, seed=0)
+    gen = torch.Generator().manual_seed(0)
+    enc, dec = torch.randn(256, 64, generator=gen) * 0.1, torch.randn(64, 256, generator=gen) * 0.1
+    return NSIntervention(vsa, enc, dec, layer=layer, **kw)
+
+
+def test_answer_ids_and_batch_alignment(tiny: tuple[Any, Any]) -> None:
+    model, tok = tiny
+    probs = [make_problem("gcd", 866, 47), make_problem("bitwise_or", 5, 3)]
+    pairs = [answer_ids(tok, ns_messages(p, seed=0), answer_text(p.solution)) for p in probs]
+    for (_, a), p in zip(pairs, probs, strict=True):
+        assert tok.decode(a[:-1]).strip() == str(p.solution) and a[-1] == tok.eos_token_id
+    batch = build_batch(tok, pairs)
+    assert batch.input_ids.shape[1] == batch.prompt_len + max(len(a) for _, a in pairs)
+    # answer-only logits (logits_to_keep) give the same loss as the full forward with shifted labels
+    with torch.no_grad():
+        fast_logits, fast_labels = forward_answers(model, batch, None)
+        full = model(**batch.model_inputs()).logits
+    assert torch.allclose(answer_loss(fast_logits, fast_labels), answer_loss(full, batch.labels), atol=1e-5)
+
+
+def test_intervention_is_per_item_and_gated(tiny: tuple[Any, Any]) -> None:
+    model, tok = tiny
+    probs = [make_problem("gcd", 866, 46), make_problem("bitwise_xor", 500, 3)]
+    pairs = [answer_ids(tok, ns_messages(p, seed=0), answer_text(p.solution)) for p in probs]
+    batch = build_batch(tok, pairs)
+    ns = _ns(oracle=True)
+    ns.truth = (torch.tensor([866, 500]), torch.tensor([46, 3]), torch.tensor([p.type_index for p in probs]))
+    with torch.no_grad():
+        ref, _ = forward_answers(model, batch, None)
+        changed, _ = forward_answers(model, batch, ns)
+    assert ns.last is not None
+    assert ns.last.result.tolist() == [solve("gcd", 866, 46), solve("bitwise_xor", 500, 3)]
+    assert not torch.allclose(ref, changed)
+    closed = _ns(gate=1e9)  # no type score passes: the model must be untouched
+    with torch.no_grad():
+        same, _ = forward_answers(model, batch, closed)
+    assert torch.equal(ref, same)
+
+
+def test_unseen_types_are_refused() -> None:
+    probs = [make_problem("gcd", 4, 2), make_problem("addition", 1, 2)]
+    with pytest.raises(DataError, match="unseen types"):
+        check_training_types(probs, allow_unseen=False)
+    assert len(check_training_types(probs, allow_unseen=True)) == 2
+
+
+def test_step_items_are_a_function_of_the_step() -> None:
+    probs = generate_splits(n_train=20, n_val=0, n_test=0, seed=0)["train"]
+    assert step_items(probs, 3, 8, 0) == step_items(probs, 3, 8, 0)
+    epoch = [p for s in range(5) for p in step_items(probs, s, 4, 0)]
+    assert sorted(epoch, key=lambda p: p.row) == sorted(probs, key=lambda p: p.row)  # one epoch = each once
+
+
+def test_loss_falls_schedule_applies_and_resume_is_exact(tiny: tuple[Any, Any], tmp_path: Path) -> None:
+    model, tok = tiny
+    probs = generate_splits(n_train=8, n_val=0, n_test=0, seed=0)["train"]
+    log: list[dict[str, Any]] = []
+    ns = _ns(oracle=True)
+    finetune_ns(
+        model,
+        tok,
+        probs,
+        ns,
+        tmp_path / "a",
+        steps=12,
+        lr=1e-2,
+        schedule={6: 0.5},
+        on_event=lambda k, p: log.append(p) if k == "step" else None,
+    )
+    losses = [r["loss"] for r in log]
+    assert losses[-1] < losses[0]
+    assert [r["lr"] for r in log][4:7] == [pytest.approx(1e-2), pytest.approx(5e-3), pytest.approx(5e-3)]
+    assert all(r["gate_rate"] == 1.0 and r["decoded_ok"] == 1.0 for r in log)
+    assert all(not p.requires_grad for p in model.parameters())
+
+    # kill after step 5 (checkpoint every 2 -> step 4 on disk), resume, compare with an uninterrupted run
+    killed = _ns(oracle=True)
+
+    def die(kind: str, payload: dict[str, Any]) -> None:
+        if kind == "step" and payload["step"] == 5:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        finetune_ns(model, tok, probs, killed, tmp_path / "b", steps=8, lr=1e-2, checkpoint_every=2, on_event=die)
+    resumed = _ns(oracle=True)
+    starts: list[int] = []
+    finetune_ns(
+        model,
+        tok,
+        probs,
+        resumed,
+        tmp_path / "b",
+        steps=8,
+        lr=1e-2,
+        checkpoint_every=2,
+        on_event=lambda k, p: starts.append(p["start_step"]) if k == "start" else None,
+    )
+    straight = _ns(oracle=True)
+    finetune_ns(model, tok, probs, straight, tmp_path / "c", steps=8, lr=1e-2, checkpoint_every=2)
+    assert starts == [4]
+    assert torch.allclose(resumed.decoder.weight, straight.decoder.weight, atol=1e-6)
+    loaded, manifest = load_ns(tmp_path / "c" / "ns")
+    assert torch.equal(loaded.decoder.weight, straight.decoder.weight) and manifest["meta"]["layer"] == 1
+
+
+def test_finetune_cli_refusals(tiny_dir: Path, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["finetune", "--train-run", str(tmp_path), "--method", "lora"])
+    assert result.exit_code == 2 and "not available yet" in result.stderr
+    result = runner.invoke(app, ["finetune", "--train-run", str(tmp_path), "--model", str(tiny_dir)])
+    assert result.exit_code == 1 and "not a finished train run" in result.stderr
+
+
+def test_intervene_with_ns_in_generate(tiny: tuple[Any, Any]) -> None:
+    model, tok = tiny
+    ns = _ns(oracle=False, gate=-1e9)
+    enc = tok(["What is 4 AND 2?"], return_tensors="pt")
+    with intervene(model, ns.layer, ns.hook_fn, prefill_only=True) as handle:
+        model.generate(**enc, max_new_tokens=3, do_sample=False, pad_token_id=tok.pad_token_id)
+    assert handle.applied == 1 and ns.last is not None and ns.last.gate.all()
