@@ -20,9 +20,14 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -c "import torch, transformers, nsllm_cli; print('installed: torch', torch.__version__, '| transformers', transformers.__version__)"
 	touch $(STAMP)
 
+# The neurosymbolic pipeline on the embedded model, small enough for 2 CPU cores (about 10 minutes).
+DEMO := runs/demo
 demo: install
 	$(VENV)/bin/nsllm env
-	$(VENV)/bin/nsllm generate "What is 12 + 35? Answer with the number." --max-new-tokens 32
+	$(VENV)/bin/nsllm gather --n-train 800 --n-val 100 --n-test 0 --layers 2,3,4,5,6 --run-dir $(DEMO)/gather
+	$(VENV)/bin/nsllm train --gather $(DEMO)/gather --run-dir $(DEMO)/train
+	$(VENV)/bin/nsllm finetune --train-run $(DEMO)/train --n-train 800 --steps 60 --run-dir $(DEMO)/finetune
+	$(VENV)/bin/nsllm bench math --method base,ns --ns-run $(DEMO)/finetune --per-type 10 --run-dir $(DEMO)/bench
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -36,6 +41,8 @@ test: lint pytest
 
 bench: install
 	$(PY) benchmarks/startup.py
+	$(PY) benchmarks/gather_throughput.py
+	$(PY) benchmarks/finetune_step.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) runs/demo .pytest_cache .mypy_cache .ruff_cache

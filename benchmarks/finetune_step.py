@@ -1,0 +1,93 @@
+"""NS finetune step, side by side: answer-only logits vs a naive full forward + backward.
+
+Run: .venv/bin/python benchmarks/finetune_step.py [--model embedded] [--layer 4] [--steps 5] [--batch-size 8]
+
+Both steps train the same decoder with the intervention at the same layer and give the same loss.
+The naive step computes the vocabulary head at every position and uses `model(labels=...)`
+(the usual way); ours keeps only the answer positions (`logits_to_keep`), which is where the loss is.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+
+from nsllm_cli.config import load_settings
+from nsllm_cli.hooks import intervene
+from nsllm_cli.models.resolve import load_model, resolve_model
+from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
+from nsllm_cli.ns.finetune import forward_answers, freeze
+from nsllm_cli.ns.intervention import NSIntervention
+from nsllm_cli.ns.problems import PROBLEM_TYPES, generate_splits
+from nsllm_cli.ns.prompts import answer_text, ns_messages
+from nsllm_cli.ns.vsa import VSA
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", default="embedded")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--layer", type=int, default=4)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=8)
+    args = parser.parse_args()
+    s = load_settings(None, model=args.model, device=args.device)
+    model, tok = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device)
+    freeze(model)
+    d = model.config.hidden_size
+    vsa = VSA.generate(types=PROBLEM_TYPES, dim=2048, seed=0)
+    gen = torch.Generator().manual_seed(0)
+    ns = NSIntervention(
+        vsa,
+        torch.randn(2048, d, generator=gen) * 0.01,
+        torch.randn(d, 2048, generator=gen) * 0.01,
+        layer=args.layer,
+        gate=-1e9,
+    ).to(model.device)
+    opt = torch.optim.Adam(ns.decoder.parameters(), lr=1e-3)
+    problems = generate_splits(n_train=args.batch_size * (args.steps + 1), n_val=0, n_test=0, seed=0)["train"]
+    pairs = [answer_ids(tok, ns_messages(p, seed=0), answer_text(p.solution)) for p in problems]
+    batches = [
+        build_batch(tok, pairs[i : i + args.batch_size]).to(model.device) for i in range(0, len(pairs), args.batch_size)
+    ]
+
+    def ours(batch: object) -> float:
+        logits, labels = forward_answers(model, batch, ns)  # type: ignore[arg-type]
+        loss = answer_loss(logits, labels)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return float(loss.detach())
+
+    def naive(batch: object) -> float:
+        b = batch  # full logits at every position, shifted labels inside the model
+        labels = torch.full_like(b.input_ids, -100)  # type: ignore[attr-defined]
+        labels[:, 1:] = b.labels[:, :-1]  # type: ignore[attr-defined]
+        with intervene(model, ns.layer, ns.hook_fn) as handle:
+            handle.position = b.prompt_len - 1  # type: ignore[attr-defined]
+            loss = model(**b.model_inputs(), labels=labels).loss  # type: ignore[attr-defined]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        return float(loss.detach())
+
+    def timed(step: object) -> tuple[float, float]:
+        step(batches[0])  # type: ignore[operator]  # warm-up
+        start = time.perf_counter()
+        last = 0.0
+        for batch in batches[1:]:
+            last = step(batch)  # type: ignore[operator]
+        return (time.perf_counter() - start) / args.steps, last
+
+    naive_s, _ = timed(naive)
+    ours_s, _ = timed(ours)
+    print(
+        f"device {model.device} | layer {args.layer} | batch {args.batch_size} | naive {naive_s * 1000:.0f} ms/step"
+        f" | ours {ours_s * 1000:.0f} ms/step | {naive_s / ours_s:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
