@@ -24,6 +24,9 @@ def train(
     alpha: Annotated[
         float, typer.Option(min=0.0, help="lstsq: ridge strength, relative to the mean eigenvalue.")
     ] = 1e-8,
+    dec_alpha: Annotated[
+        float, typer.Option(min=0.0, help="lstsq: decoder ridge strength (keeps its output bounded on result vectors).")
+    ] = 1e-3,
     vsa_dim: Annotated[int, typer.Option(min=64, help="HRR dimension D.")] = 2048,
     atoms_seed: Annotated[int, typer.Option(help="Seed of the VSA atoms (saved beside the encoders).")] = 0,
     seed: SeedOpt = None,
@@ -54,6 +57,7 @@ def train(
             "lr": lr,
             "vsa_dim": vsa_dim,
             "alpha": alpha,
+            "dec_alpha": dec_alpha,
         },
     )
     err = err_console()
@@ -83,6 +87,7 @@ def train(
                 lr=lr,
                 batch_size=batch_size,
                 alpha=alpha,
+                dec_alpha=dec_alpha,
                 seed=s.seed,
                 on_event=on_event,
             )
@@ -97,7 +102,7 @@ def _render(results: dict[str, Any], path: Path) -> None:
     from rich.table import Table
 
     table = Table(title=f"encoder per layer (validation, {results['val_rows']} rows)", title_justify="left")
-    for col in ("layer", "digit err %", "problem err %", "type err %", "VSA rmse", "decoder rmse"):
+    for col in ("layer", "digit err %", "problem err %", "type err %", "VSA rmse", "decoder rmse", "|inject|/|h|"):
         table.add_column(col, justify="right")
     for r in results["layers"]:
         style = "bold green" if r["layer"] == results["best_layer"] else ""

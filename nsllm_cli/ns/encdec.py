@@ -112,6 +112,7 @@ def fit_layers(
     enc_schedule: dict[int, float] | None = None,
     dec_schedule: dict[int, float] | None = None,
     alpha: float = 1e-8,
+    dec_alpha: float = 1e-3,
     seed: int = 0,
     on_epoch: EpochHook | None = None,
 ) -> dict[int, tuple[torch.Tensor, torch.Tensor]]:
@@ -125,7 +126,10 @@ def fit_layers(
         for layer in layers:
             h = hidden[layer].float()
             enc = ridge(h, targets, alpha)
-            dec = ridge(h @ enc.T, h, alpha)
+            # The encoder's outputs span at most d of the D dimensions: an unregularised decoder fits them
+            # perfectly but extrapolates wildly on the clean result vectors that finetune feeds it
+            # (norm 1500 vs |h| = 68 at layer 4 of SmolLM2 with alpha 1e-8), so it needs its own ridge.
+            dec = ridge(h @ enc.T, h, dec_alpha)
             fits[layer] = (enc, dec)
         return fits
     stacked = torch.stack([hidden[layer].float() for layer in layers])
@@ -190,6 +194,8 @@ def evaluate(
         t_hat, t_score = vsa.decode_type(v)
         type_wrong = t_hat != types
         dec_rmse = float(((v @ dec.T - h.float()) ** 2).mean().sqrt())
+        # what finetune injects at first: Dec(enc(r)) for result-like numbers, relative to |h|
+        inject = (vsa.encode_number(x) @ dec.T).norm(dim=-1).mean() / h.float().norm(dim=-1).mean()
     return {
         "n": int(h.shape[0]),
         "rmse": rmse,
@@ -199,5 +205,6 @@ def evaluate(
         "type_error": float(type_wrong.float().mean()),
         "type_score_mean": float(t_score.mean()),
         "decoder_rmse": dec_rmse,
+        "inject_ratio": float(inject),
         "h_rms": float(h.float().pow(2).mean().sqrt()),
     }

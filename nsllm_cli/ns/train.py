@@ -66,6 +66,7 @@ def train(
     lr: float = 1e-3,
     batch_size: int = 512,
     alpha: float = 1e-8,
+    dec_alpha: float = 1e-3,
     seed: int = 0,
     on_event: Event = _ignore,
 ) -> dict[str, Any]:
@@ -102,6 +103,7 @@ def train(
         lr=lr,
         batch_size=batch_size,
         alpha=alpha,
+        dec_alpha=dec_alpha,
         seed=seed,
         on_epoch=lambda phase, epoch, loss, cur_lr: on_event(
             "epoch", {"phase": phase, "epoch": epoch, "loss": loss, "lr": cur_lr}

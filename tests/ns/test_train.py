@@ -89,3 +89,23 @@ def test_train_cli_on_tiny_gather(tiny_dir: Path, tmp_path: Path) -> None:
 def test_train_bad_input(tmp_path: Path) -> None:
     result = runner.invoke(app, ["train", "--gather", str(tmp_path)])
     assert result.exit_code == 1 and "not a gather run" in result.stderr
+
+
+def test_decoder_stays_bounded_off_the_encoder_span() -> None:
+    """Enc(h) spans d < D dims; the decoder must not explode on clean vectors outside that span."""
+    gen = torch.Generator().manual_seed(0)
+    d, dim, n = 24, 128, 800
+    # a large mean and a fast-decaying spectrum, like real residual streams
+    h = torch.randn(n, d, generator=gen) * torch.logspace(1, -4, d) + 20
+    w = torch.randn(dim, d, generator=gen)
+    targets = (h - h.mean(0)) @ w.T
+    targets = targets / targets.norm(dim=1, keepdim=True).mean() * 3.2  # like |Enc(h)| of a problem vector
+    probe = torch.randn(64, dim, generator=gen)
+    probe = probe / probe.norm(dim=1, keepdim=True) * 2.2  # norm of a clean enc(r)
+
+    def ratio(dec_alpha: float) -> float:
+        _, dec = fit_layers({0: h}, targets, solver="lstsq", alpha=1e-12, dec_alpha=dec_alpha)[0]
+        return float((probe @ dec.T).norm(dim=1).mean() / h.norm(dim=1).mean())
+
+    assert ratio(1e-3) < 1.0  # default: injection smaller than the stream it is mixed into
+    assert ratio(1e-8) > 100 * ratio(1e-3)  # what the barely regularised decoder did
