@@ -101,3 +101,28 @@ def test_bench_bad_input(tmp_path: Path) -> None:
     assert result.exit_code == 2
     result = runner.invoke(app, ["bench", "symbench"])
     assert result.exit_code == 2 and "issue #5" in result.stderr
+
+
+def test_cot_method_parses_final_answer_lines(tiny_dir: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "bench",
+            "math",
+            "--model",
+            str(tiny_dir),
+            "--method",
+            "cot",
+            "--per-type",
+            "1",
+            "--cot-max-new-tokens",
+            "8",
+            "--run-dir",
+            str(tmp_path / "c"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in (tmp_path / "c" / "samples.jsonl").read_text().splitlines()]
+    assert len(records) == 10 and all(r["method"] == "cot" and r["answer_ce"] is None for r in records)
+    # a random model never writes "Final Answer: N", so nothing may be counted correct by accident
+    assert not any(r["correct"] for r in records if "Final Answer" not in r["output"])
