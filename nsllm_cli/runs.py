@@ -14,6 +14,8 @@ import os
 import secrets
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,6 +102,15 @@ class RunDir:
             "error": error,
         }
         write_json_atomic(status_path, status)
+
+    @contextmanager
+    def guard(self) -> Iterator[RunDir]:
+        """Mark the run `stopped` (Ctrl-C) or `failed` (with the error) when the body raises."""
+        try:
+            yield self
+        except BaseException as exc:
+            self.set_status("stopped" if isinstance(exc, KeyboardInterrupt) else "failed", error=str(exc))
+            raise
 
     def log_metrics(self, **metrics: Any) -> None:
         """Append one metrics record; `elapsed_s` and `time` are added."""

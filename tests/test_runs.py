@@ -73,3 +73,14 @@ def test_run_dir_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 def test_run_names_are_unique() -> None:
     names = {new_run_name("gather") for _ in range(50)}
     assert len(names) == 50
+
+
+@pytest.mark.parametrize(("error", "state"), [(ValueError("bad row"), "failed"), (KeyboardInterrupt(), "stopped")])
+def test_guard_records_failure_and_interrupt(tmp_path: Path, error: BaseException, state: str) -> None:
+    run = RunDir.create(tmp_path / "runs", "gather", settings=load_settings(None), argv=["nsllm"])
+    with pytest.raises(type(error)), run.guard():
+        raise error
+    status = json.loads((run.path / "status.json").read_text())
+    assert status["state"] == state and status["ended"] is not None
+    if state == "failed":
+        assert status["error"] == "bad row"

@@ -19,6 +19,7 @@ from nsllm_cli.cli._common import (
     out_console,
     settings,
 )
+from nsllm_cli.cli._progress import EventProgress
 from nsllm_cli.errors import NotImplementedYetError
 
 app = typer.Typer(help="Benchmark methods on integer math (and SymBench, later).", no_args_is_help=True)
@@ -91,8 +92,8 @@ def math_bench(
             "questions": len(problems),
         },
     )
-    try:
-        with _Progress() as progress:
+    with run.guard():
+        with EventProgress("bench", "{method}", {"method": ""}) as progress:
             records = run_bench(
                 lm,
                 tok,
@@ -107,9 +108,6 @@ def math_bench(
                 cot_max_new_tokens=cot_max_new_tokens,
                 on_event=progress.on_event,
             )
-    except BaseException as exc:
-        run.set_status("stopped" if isinstance(exc, KeyboardInterrupt) else "failed", error=str(exc))
-        raise
     summary = aggregate(records, chosen)
     plot_accuracy(summary, chosen, run.path / "accuracy.png")
     run.finish({"methods": chosen, "questions": len(problems), **summary})
@@ -193,28 +191,3 @@ def _render(summary: dict[str, Any], methods: list[str]) -> None:
         mor = f"{r['mean_of_ratios']:.2f}x" if r["mean_of_ratios"] is not None else "n/a"
         rom = f"{r['ratio_of_means']:.2f}x" if r["ratio_of_means"] is not None else "n/a"
         console.print(f"NS / {base}: mean of per-type ratios {mor} ({r['types_used']} types), ratio of means {rom}")
-
-
-class _Progress:
-    def __enter__(self) -> _Progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.progress = Progress(
-            TextColumn("bench {task.fields[method]}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err_console(),
-        )
-        self.progress.__enter__()
-        self.task = self.progress.add_task("bench", total=None, method="")
-        return self
-
-    def on_event(self, kind: str, payload: dict[str, Any]) -> None:
-        if kind == "start":
-            self.progress.update(self.task, total=payload["total"], completed=payload["done"])
-        elif kind == "progress":
-            self.progress.update(self.task, completed=payload["done"], method=payload["method"])
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(None, None, None)

@@ -20,6 +20,7 @@ from nsllm_cli.cli._common import (
     out_console,
     settings,
 )
+from nsllm_cli.cli._progress import EventProgress
 
 
 @guarded
@@ -111,7 +112,9 @@ def finetune(
         },
     )
     reporter = Reporter(run, wandb=s.wandb, tensorboard=s.tensorboard)
-    progress = _Progress(steps)
+    progress = EventProgress(
+        "finetune", "loss {loss:.4f} · gate {gate_rate:.0%}", {"loss": float("nan"), "gate_rate": 0.0}, total=steps
+    )
 
     def on_event(kind: str, payload: dict[str, Any]) -> None:
         if kind == "step":
@@ -119,7 +122,7 @@ def finetune(
         progress.on_event(kind, payload)
 
     try:
-        with progress:
+        with run.guard(), progress:
             summary = finetune_ns(
                 lm,
                 tok,
@@ -137,9 +140,6 @@ def finetune(
                 on_event=on_event,
                 meta={"model": fingerprint, "train_run": str(train_run), "oracle": oracle},
             )
-    except BaseException as exc:
-        run.set_status("stopped" if isinstance(exc, KeyboardInterrupt) else "failed", error=str(exc))
-        raise
     finally:
         reporter.close()
     last = run.metrics()[-1] if run.metrics() else {}
@@ -149,33 +149,3 @@ def finetune(
         f"({summary['trainable_parameters']:,} parameters); last loss {last.get('loss', float('nan')):.4f}"
     )
     out_console().print(f"run: {run.path}   next: nsllm bench math --ns-run {run.path}")
-
-
-class _Progress:
-    """Rich progress bar with the running loss."""
-
-    def __init__(self, total: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.progress = Progress(
-            TextColumn("finetune"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.4f} · gate {task.fields[gate]:.0%}"),
-            TimeRemainingColumn(),
-            console=err_console(),
-        )
-        self.task = self.progress.add_task("finetune", total=total, loss=float("nan"), gate=0.0)
-
-    def __enter__(self) -> _Progress:
-        self.progress.__enter__()
-        return self
-
-    def on_event(self, kind: str, payload: dict[str, Any]) -> None:
-        if kind == "start":
-            self.progress.update(self.task, completed=payload["start_step"])
-        elif kind == "step":
-            self.progress.update(self.task, completed=payload["step"], loss=payload["loss"], gate=payload["gate_rate"])
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(None, None, None)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,7 @@ from nsllm_cli.cli._common import (
     out_console,
     settings,
 )
+from nsllm_cli.cli._progress import EventProgress
 
 if TYPE_CHECKING:
     from nsllm_cli.ns.problems import Problem
@@ -81,8 +82,8 @@ def gather(
             "questions": len(items),
         },
     )
-    try:
-        with _Progress() as progress:
+    with run.guard():
+        with EventProgress("gather", "{questions_per_s:.1f} q/s", {"questions_per_s": 0.0}) as progress:
             manifest = run_gather(
                 lm,
                 tok,
@@ -96,9 +97,6 @@ def gather(
                 shard_size=shard_size,
                 on_event=progress.on_event,
             )
-    except BaseException as exc:
-        run.set_status("stopped" if isinstance(exc, KeyboardInterrupt) else "failed", error=str(exc))
-        raise
     summary = {k: manifest[k] for k in ("layers", "splits", "done", "questions_per_s")}
     run.finish({"command": "gather", **summary, "activations": str(run.path / "activations")})
     out = out_console()
@@ -129,31 +127,3 @@ def _load_items(
     if not items:
         raise DataError(f"no questions to gather from {data or 'the generator'} (all counts are 0?)")
     return items
-
-
-class _Progress:
-    """A rich progress bar fed by the engine's events."""
-
-    def __enter__(self) -> _Progress:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.progress = Progress(
-            TextColumn("gather"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.fields[qps]:.1f} q/s"),
-            TimeRemainingColumn(),
-            console=err_console(),
-        )
-        self.progress.__enter__()
-        self.task = self.progress.add_task("gather", total=None, qps=0.0)
-        return self
-
-    def on_event(self, kind: str, payload: dict[str, Any]) -> None:
-        if kind == "start":
-            self.progress.update(self.task, total=payload["total"], completed=payload["done"])
-        elif kind == "progress":
-            self.progress.update(self.task, completed=payload["done"], qps=payload["questions_per_s"])
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(None, None, None)

@@ -57,7 +57,7 @@ def generate(
         name=run_dir.name if run_dir else None,
         extra_config={"prompt": text, "system": system, "max_new_tokens": max_new_tokens, "temperature": temperature},
     )
-    try:
+    with run.guard():
         result = generate_chat(
             lm,
             tok,
@@ -67,9 +67,6 @@ def generate(
             seed=s.seed,
             on_text=_echo,
         )
-    except BaseException as exc:
-        run.set_status("stopped" if isinstance(exc, KeyboardInterrupt) else "failed", error=str(exc))
-        raise
     sys.stdout.write("\n")
     run.finish(
         {

@@ -73,7 +73,7 @@ def train(
                 f"({payload['val']} validation) with {payload['solver']}"
             )
 
-    try:
+    with run.guard():
         with err.status("training encoders/decoders ..."):
             results = run_train(
                 source,
@@ -91,9 +91,6 @@ def train(
                 seed=s.seed,
                 on_event=on_event,
             )
-    except BaseException as exc:
-        run.set_status("stopped" if isinstance(exc, KeyboardInterrupt) else "failed", error=str(exc))
-        raise
     run.finish(results)
     _render(results, run.path)
 
