@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,8 +29,11 @@ app = typer.Typer(help="Benchmark methods on integer math (and SymBench, later).
 @app.command("math")
 @guarded
 def math_bench(
-    methods: Annotated[str, typer.Option("--method", help="Comma-separated: base, cot, ns.")] = "base,ns",
+    methods: Annotated[str, typer.Option("--method", help="Comma-separated: base, cot, ns, lora.")] = "base,ns",
     ns_run: Annotated[Path | None, typer.Option(help="A finetune run folder (needed for --method ns).")] = None,
+    lora_run: Annotated[
+        Path | None, typer.Option(help="A `finetune --method lora` run (needed for --method lora).")
+    ] = None,
     data: Annotated[Path | None, typer.Option(help="A test CSV, or a split folder (its test file).")] = None,
     per_type: Annotated[int, typer.Option(min=1, help="Generated questions per type (all 10 types).")] = 50,
     limit: Annotated[int | None, typer.Option(min=1, help="Keep at most N questions.")] = None,
@@ -55,11 +59,13 @@ def math_bench(
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
     unknown = [m for m in chosen if m not in METHODS]
     if unknown:
-        if set(unknown) <= {"adapter", "lora", "bottleneck", "peft-lora"}:
+        if set(unknown) <= {"adapter", "bottleneck"}:
             raise NotImplementedYetError(f"bench --method {','.join(unknown)}: these baselines are not built yet")
         raise NsllmError(f"unknown method(s) {', '.join(unknown)}: use {', '.join(METHODS)}")
     if "ns" in chosen and ns_run is None:
         raise NsllmError("--method ns needs --ns-run RUN (a finetune run folder)")
+    if "lora" in chosen and (lora_run is None or not (lora_run / "artifacts" / "lora").is_dir()):
+        raise NsllmError("--method lora needs --lora-run RUN (a finished `finetune --method lora` run folder)")
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
     ns, ns_meta = None, {}
     if ns_run is not None:
@@ -78,6 +84,16 @@ def math_bench(
         lm, tok = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device, dtype=s.dtype)
     if ns is not None and model_fingerprint(lm, tok)["config_sha256"] != ns_meta["model"]["config_sha256"]:
         raise ArtifactError(f"{ns_run} was trained on another model; pass the same --model")
+    lora_model = None
+    if lora_run is not None and "lora" in chosen:
+        from nsllm_cli.ns.lora import load_lora
+
+        trained_on = json.loads((lora_run / "results.json").read_text(encoding="utf-8"))["model"]["config_sha256"]
+        if model_fingerprint(lm, tok)["config_sha256"] != trained_on:
+            raise ArtifactError(f"{lora_run} was trained on another model; pass the same --model")
+        with err.status("loading the LoRA adapter ..."):
+            base_copy, _ = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device, dtype=s.dtype)
+            lora_model = load_lora(base_copy, lora_run / "artifacts" / "lora")
     target = resume or run_dir
     run = RunDir.create(
         target.parent if target else s.runs_dir,
@@ -101,6 +117,7 @@ def math_bench(
                 chosen,
                 run.path,
                 ns=ns,
+                lora_model=lora_model,
                 seed=s.seed,
                 complexity=complexity,
                 shots=shots,

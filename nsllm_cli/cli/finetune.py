@@ -25,14 +25,20 @@ from nsllm_cli.cli._progress import EventProgress
 
 @guarded
 def finetune(
-    train_run: Annotated[Path, typer.Option("--train-run", help="A `nsllm train` run folder (atoms + encoders).")],
-    method: Annotated[str, typer.Option(help="ns (the paper's method). lora/adapter baselines: not built yet.")] = "ns",
+    train_run: Annotated[
+        Path | None, typer.Option("--train-run", help="A `nsllm train` run folder (atoms + encoders); needed for ns.")
+    ] = None,
+    method: Annotated[
+        str, typer.Option(help="ns (the paper's method) or lora (PEFT LoRA baseline). adapter: not built yet.")
+    ] = "ns",
     layer: Annotated[str, typer.Option(help="'auto' (the train run's best layer) or a hidden_states index.")] = "auto",
     data: Annotated[Path | None, typer.Option(help="Split-CSV folder or one training CSV (default: generate).")] = None,
     n_train: Annotated[int, typer.Option(min=1, help="Generated training questions.")] = 10000,
     steps: Annotated[int, typer.Option(min=1, help="Optimiser steps.")] = 1000,
     batch_size: Annotated[int, typer.Option(min=1, help="Questions per optimiser step (paper: 8).")] = 8,
-    lr: Annotated[float, typer.Option(help="Adam learning rate.")] = 1e-3,
+    lr: Annotated[float | None, typer.Option(help="Learning rate (default: ns 1e-3 Adam, lora 2e-4 AdamW).")] = None,
+    lora_r: Annotated[int, typer.Option(min=1, help="lora: rank.")] = 8,
+    lora_alpha: Annotated[int, typer.Option(min=1, help="lora: alpha.")] = 16,
     lr_schedule: Annotated[
         str, typer.Option(help="paper: x0.5 at 100, 500, ... (really applied); none: constant.")
     ] = "paper",
@@ -54,25 +60,22 @@ def finetune(
     run_dir: RunDirOpt = None,
 ) -> None:
     """Fine-tune Dec_L so that a symbolic computation is injected back into the residual stream."""
-    from nsllm_cli.errors import ArtifactError, DataError, NotImplementedYetError
+    from nsllm_cli.errors import ArtifactError, DataError, NotImplementedYetError, NsllmError
     from nsllm_cli.models.resolve import load_model, resolve_model
     from nsllm_cli.ns.activations import model_fingerprint
     from nsllm_cli.ns.data import load_splits
     from nsllm_cli.ns.finetune import check_training_types, finetune_ns
     from nsllm_cli.ns.intervention import NSIntervention
-    from nsllm_cli.ns.train import load_encdec
     from nsllm_cli.reporting import Reporter
     from nsllm_cli.runs import RunDir
 
-    if method != "ns":
+    if method not in ("ns", "lora"):
         raise NotImplementedYetError(f"finetune --method {method} is not available yet (issue #3, in progress)")
+    if method == "ns" and train_run is None:
+        raise NsllmError("--method ns needs --train-run RUN (a `nsllm train` run folder)")
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
-    results_path = train_run / "results.json"
-    if not results_path.is_file():
-        raise ArtifactError(f"{train_run} is not a finished train run (no results.json)")
-    trained = json.loads(results_path.read_text(encoding="utf-8"))
-    layer_index = int(trained["best_layer"]) if layer == "auto" else int(layer)
-    vsa, enc, dec, _ = load_encdec(train_run / "artifacts", layer_index)
+    learning_rate = lr if lr is not None else (1e-3 if method == "ns" else 2e-4)
+    parts = _load_train_run(train_run, layer) if method == "ns" and train_run is not None else None
     splits = load_splits(data, n_train=n_train, n_val=0, n_test=0, seed=s.seed, complexity=complexity)
     problems = check_training_types(splits.get("train", []), allow_unseen=allow_unseen_types)
     if not problems:
@@ -81,16 +84,19 @@ def finetune(
     with err.status(f"loading {s.model} ..."):
         lm, tok = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device, dtype=s.dtype)
     fingerprint = model_fingerprint(lm, tok)
-    if fingerprint["config_sha256"] != trained["model"]["config_sha256"]:
-        raise ArtifactError(
-            f"{train_run} was trained on another model ({trained['model']['name_or_path']}); pass the same --model"
-        )
-    if layer_index >= fingerprint["n_layers"]:
-        raise ArtifactError(
-            f"layer {layer_index} is after the last block: the intervention needs a block input "
-            f"(0..{fingerprint['n_layers'] - 1})"
-        )
-    ns = NSIntervention(vsa, enc, dec, layer=layer_index, gate=gate, mix=mix, complexity=complexity, oracle=oracle)
+    ns = None
+    if parts is not None:
+        trained, layer_index, vsa, enc, dec = parts
+        if fingerprint["config_sha256"] != trained["model"]["config_sha256"]:
+            raise ArtifactError(
+                f"{train_run} was trained on another model ({trained['model']['name_or_path']}); pass the same --model"
+            )
+        if layer_index >= fingerprint["n_layers"]:
+            raise ArtifactError(
+                f"layer {layer_index} is after the last block: the intervention needs a block input "
+                f"(0..{fingerprint['n_layers'] - 1})"
+            )
+        ns = NSIntervention(vsa, enc, dec, layer=layer_index, gate=gate, mix=mix, complexity=complexity, oracle=oracle)
     target = resume or run_dir
     run = RunDir.create(
         target.parent if target else s.runs_dir,
@@ -98,54 +104,89 @@ def finetune(
         settings=s,
         name=target.name if target else None,
         extra_config={
-            "train_run": str(train_run),
+            "train_run": str(train_run) if train_run else None,
             "method": method,
-            "layer": layer_index,
+            "layer": ns.layer if ns else None,
             "steps": steps,
             "batch_size": batch_size,
-            "lr": lr,
+            "lr": learning_rate,
             "lr_schedule": lr_schedule,
             "gate": gate,
             "mix": mix,
             "oracle": oracle,
+            "lora_r": lora_r,
+            "lora_alpha": lora_alpha,
+            "data": str(data) if data else None,
             "questions": len(problems),
         },
     )
     reporter = Reporter(run, wandb=s.wandb, tensorboard=s.tensorboard)
-    progress = EventProgress(
-        "finetune", "loss {loss:.4f} · gate {gate_rate:.0%}", {"loss": float("nan"), "gate_rate": 0.0}, total=steps
-    )
+    template = "loss {loss:.4f} · gate {gate_rate:.0%}" if ns else "loss {loss:.4f}"
+    progress = EventProgress("finetune", template, {"loss": float("nan"), "gate_rate": 0.0}, total=steps)
 
     def on_event(kind: str, payload: dict[str, Any]) -> None:
         if kind == "step":
             reporter.log(**payload)
         progress.on_event(kind, payload)
 
+    common: dict[str, Any] = {
+        "steps": steps,
+        "batch_size": batch_size,
+        "lr": learning_rate,
+        "seed": s.seed,
+        "shots": shots,
+        "complexity": complexity,
+        "checkpoint_every": checkpoint_every,
+        "on_event": on_event,
+    }
     try:
         with run.guard(), progress:
-            summary = finetune_ns(
-                lm,
-                tok,
-                problems,
-                ns,
-                run.artifacts,
-                steps=steps,
-                batch_size=batch_size,
-                lr=lr,
-                schedule={} if lr_schedule == "none" else None,
-                seed=s.seed,
-                shots=shots,
-                complexity=complexity,
-                checkpoint_every=checkpoint_every,
-                on_event=on_event,
-                meta={"model": fingerprint, "train_run": str(train_run), "oracle": oracle},
-            )
+            if ns is not None:
+                summary = finetune_ns(
+                    lm,
+                    tok,
+                    problems,
+                    ns,
+                    run.artifacts,
+                    schedule={} if lr_schedule == "none" else None,
+                    meta={"model": fingerprint, "train_run": str(train_run), "oracle": oracle},
+                    **common,
+                )
+            else:
+                from nsllm_cli.ns.lora import finetune_lora
+
+                summary = finetune_lora(
+                    lm,
+                    tok,
+                    problems,
+                    run.artifacts,
+                    r=lora_r,
+                    alpha=lora_alpha,
+                    meta={"model": fingerprint},
+                    **common,
+                )
     finally:
         reporter.close()
     last = run.metrics()[-1] if run.metrics() else {}
-    run.finish({**summary, "final_loss": last.get("loss"), "ns_model": str(run.artifacts / "ns")})
+    what = "ns" if ns else "lora"
+    run.finish({**summary, "final_loss": last.get("loss"), f"{what}_model": str(run.artifacts / what)})
+    trained_what = f"the decoder at layer {ns.layer}" if ns else f"a LoRA adapter (r {lora_r})"
     out_console().print(
-        f"trained the decoder at layer {layer_index} for {steps} steps "
-        f"({summary['trainable_parameters']:,} parameters); last loss {last.get('loss', float('nan')):.4f}"
+        f"trained {trained_what} for {steps} steps ({summary['trainable_parameters']:,} parameters); "
+        f"last loss {last.get('loss', float('nan')):.4f}"
     )
-    out_console().print(f"run: {run.path}   next: nsllm bench math --ns-run {run.path}")
+    out_console().print(f"run: {run.path}   next: nsllm bench math --{what}-run {run.path}")
+
+
+def _load_train_run(train_run: Path, layer: str) -> tuple[dict[str, Any], int, Any, Any, Any]:
+    """The train run's results, the chosen layer, and that layer's atoms, encoder and decoder."""
+    from nsllm_cli.errors import ArtifactError
+    from nsllm_cli.ns.train import load_encdec
+
+    results_path = train_run / "results.json"
+    if not results_path.is_file():
+        raise ArtifactError(f"{train_run} is not a finished train run (no results.json)")
+    trained = json.loads(results_path.read_text(encoding="utf-8"))
+    layer_index = int(trained["best_layer"]) if layer == "auto" else int(layer)
+    vsa, enc, dec, _ = load_encdec(train_run / "artifacts", layer_index)
+    return trained, layer_index, vsa, enc, dec

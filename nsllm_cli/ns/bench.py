@@ -2,8 +2,9 @@
 
 Methods: ``base`` (the 2-shot prompt, greedy, <= c + 5 new tokens), ``cot`` (step by step, parsed
 with the 'Final Answer' regex), ``ns`` (the base prompt with the neurosymbolic intervention in the
-prefill). Records are appended per sample to `samples.jsonl`, so a killed run resumes where it
-stopped, and the aggregates are always recomputed from the records.
+prefill), ``lora`` (the base prompt on the model with a trained PEFT LoRA adapter). Records are
+appended per sample to `samples.jsonl`, so a killed run resumes where it stopped, and the
+aggregates are always recomputed from the records.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from nsllm_cli.ns.prompts import (
     render_prompt,
 )
 
-METHODS = ("base", "cot", "ns")
+METHODS = ("base", "cot", "ns", "lora")
 Event = Callable[[str, dict[str, Any]], None]
 
 
@@ -99,6 +100,7 @@ def run_bench(
     out: Path,
     *,
     ns: NSIntervention | None = None,
+    lora_model: Any = None,
     seed: int = 0,
     complexity: int = 2,
     shots: int = 2,
@@ -118,16 +120,17 @@ def run_bench(
             chunk = todo[b : b + batch_size]
             probs = [p for _, p in chunk]
             use_ns = ns if method == "ns" else None
+            lm = lora_model if method == "lora" else model
             if method == "cot":
                 prompts = [render_prompt(tok, cot_messages(p)) for p in probs]
-                texts = generate_batch(model, tok, prompts, max_new_tokens=cot_max_new_tokens)
+                texts = generate_batch(lm, tok, prompts, max_new_tokens=cot_max_new_tokens)
                 ces = [math.nan] * len(probs)
             else:
                 prompts = [
                     render_prompt(tok, ns_messages(p, seed=seed, complexity=complexity, shots=shots)) for p in probs
                 ]
-                texts = generate_batch(model, tok, prompts, max_new_tokens=complexity + 5, ns=use_ns)
-                ces = answer_ce(model, tok, probs, seed=seed, complexity=complexity, shots=shots, ns=use_ns)
+                texts = generate_batch(lm, tok, prompts, max_new_tokens=complexity + 5, ns=use_ns)
+                ces = answer_ce(lm, tok, probs, seed=seed, complexity=complexity, shots=shots, ns=use_ns)
             for (i, p), text, ce in zip(chunk, texts, ces, strict=True):
                 strict = parse_cot(text) if method == "cot" else parse_strict(text)
                 lenient = strict if method == "cot" else parse_lenient(text)
