@@ -47,6 +47,28 @@ def step_items(problems: Sequence[Problem], step: int, batch_size: int, seed: in
     return out
 
 
+class StepBatches:
+    """The teacher-forced batch of an optimiser step, shared by every method so that all see the same data."""
+
+    def __init__(
+        self, tok: Any, problems: Sequence[Problem], *, batch_size: int, seed: int, shots: int, complexity: int
+    ) -> None:
+        self.tok, self.problems, self.batch_size = tok, problems, batch_size
+        self.seed, self.shots, self.complexity = seed, shots, complexity
+        self._ids: dict[tuple[str, int, int, int], tuple[list[int], list[int]]] = {}
+
+    def __call__(self, step: int, device: torch.device) -> tuple[list[Problem], TFBatch]:
+        """The step's questions and their batch on `device` (token ids are cached per question)."""
+        items = step_items(self.problems, step, self.batch_size, self.seed)
+        for p in items:
+            key = (p.problem_type, p.x, p.y, p.row)
+            if key not in self._ids:
+                messages = ns_messages(p, seed=self.seed, complexity=self.complexity, shots=self.shots)
+                self._ids[key] = answer_ids(self.tok, messages, answer_text(p.solution))
+        pairs = [self._ids[(p.problem_type, p.x, p.y, p.row)] for p in items]
+        return items, build_batch(self.tok, pairs).to(device)
+
+
 def check_training_types(problems: Sequence[Problem], *, allow_unseen: bool) -> list[Problem]:
     """Refuse addition/division rows (held out as unseen) unless explicitly allowed."""
     unseen = [p for p in problems if is_unseen(p.problem_type)]
@@ -93,19 +115,10 @@ def finetune_ns(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor(FT_SCHEDULE if schedule is None else schedule))
     start_step = _load_checkpoint(out / "checkpoint", ns, opt, sched)
     on_event("start", {"steps": steps, "start_step": start_step, "trainable": ns.trainable_parameters()})
-    cache: dict[tuple[str, int, int, int], tuple[list[int], list[int]]] = {}
+    batches = StepBatches(tok, problems, batch_size=batch_size, seed=seed, shots=shots, complexity=complexity)
     t0 = time.perf_counter()
     for step in range(start_step, steps):
-        items = step_items(problems, step, batch_size, seed)
-        pairs = []
-        for p in items:
-            key = (p.problem_type, p.x, p.y, p.row)
-            if key not in cache:
-                cache[key] = answer_ids(
-                    tok, ns_messages(p, seed=seed, complexity=complexity, shots=shots), answer_text(p.solution)
-                )
-            pairs.append(cache[key])
-        batch = build_batch(tok, pairs).to(device)
+        items, batch = batches(step, device)
         ns.truth = (
             torch.tensor([p.x for p in items]),
             torch.tensor([p.y for p in items]),

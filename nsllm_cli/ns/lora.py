@@ -17,10 +17,9 @@ import torch
 
 from nsllm_cli.artifacts import load_artifact, save_artifact
 from nsllm_cli.errors import DataError
-from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
-from nsllm_cli.ns.finetune import forward_answers, freeze, step_items
+from nsllm_cli.ns.batches import answer_loss
+from nsllm_cli.ns.finetune import StepBatches, forward_answers, freeze
 from nsllm_cli.ns.problems import Problem
-from nsllm_cli.ns.prompts import answer_text, ns_messages
 
 TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
 OPTIMIZER_FORMAT = "nsllm-lora-optimizer"
@@ -76,14 +75,10 @@ def finetune_lora(
     trainable = sum(p.numel() for _, p in named)
     on_event("start", {"steps": steps, "start_step": start_step, "trainable": trainable})
     device = next(peft_model.parameters()).device
+    batches = StepBatches(tok, problems, batch_size=batch_size, seed=seed, shots=shots, complexity=complexity)
     t0 = time.perf_counter()
     for step in range(start_step, steps):
-        items = step_items(problems, step, batch_size, seed)
-        pairs = [
-            answer_ids(tok, ns_messages(p, seed=seed, complexity=complexity, shots=shots), answer_text(p.solution))
-            for p in items
-        ]
-        batch = build_batch(tok, pairs).to(device)
+        _, batch = batches(step, device)
         logits, labels = forward_answers(peft_model, batch, None)
         loss = answer_loss(logits, labels)
         opt.zero_grad(set_to_none=True)
