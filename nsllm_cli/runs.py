@@ -40,6 +40,23 @@ def new_run_name(command: str) -> str:
     return f"{command}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(2)}"
 
 
+def _claim(root: Path, name: str | None, command: str) -> Path:
+    """The run folder: a given name is reused (resume); a generated one is claimed atomically, redrawn on a clash."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        for _ in range(100):
+            path = root / (name or new_run_name(command))
+            try:
+                path.mkdir(exist_ok=name is not None)
+            except FileExistsError:
+                continue  # two runs started in the same second drew the same suffix
+            (path / "artifacts").mkdir(exist_ok=True)
+            return path
+    except OSError as exc:
+        raise NsllmError(f"cannot create a run folder in {root}: {exc.strerror or exc}") from exc
+    raise NsllmError(f"cannot find a free run folder name in {root}")
+
+
 @dataclass
 class RunDir:
     """One run folder and its files."""
@@ -67,12 +84,7 @@ class RunDir:
         extra_config: dict[str, Any] | None = None,
     ) -> RunDir:
         """Create the folder and write `config.yaml`, `env.json` and a `running` status."""
-        path = root / (name or new_run_name(command))
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            (path / "artifacts").mkdir(exist_ok=True)
-        except OSError as exc:
-            raise NsllmError(f"cannot create run folder {path}: {exc.strerror or exc}") from exc
+        path = _claim(root, name, command)
         run = cls(path)
         config = {
             "command": command,

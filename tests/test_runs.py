@@ -70,9 +70,18 @@ def test_run_dir_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             assert "sk-do-not-write-me" not in file.read_text(errors="ignore"), file
 
 
-def test_run_names_are_unique() -> None:
-    names = {new_run_name("gather") for _ in range(50)}
-    assert len(names) == 50
+def test_runs_started_together_get_distinct_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import nsllm_cli.runs as runs
+
+    drawn = iter(["gather-x-aaaa", "gather-x-aaaa", "gather-x-bbbb"])  # a clash, as in the same second
+    monkeypatch.setattr(runs, "new_run_name", lambda command: next(drawn))
+    settings = load_settings(None)
+    first = RunDir.create(tmp_path / "runs", "gather", settings=settings, argv=["nsllm"])
+    second = RunDir.create(tmp_path / "runs", "gather", settings=settings, argv=["nsllm"])
+    assert (first.path.name, second.path.name) == ("gather-x-aaaa", "gather-x-bbbb")
+    again = RunDir.create(tmp_path / "runs", "gather", settings=settings, argv=["nsllm"], name="gather-x-aaaa")
+    assert again.path == first.path  # an explicit name is reused (resume)
+    assert new_run_name("gather").startswith("gather-")
 
 
 @pytest.mark.parametrize(("error", "state"), [(ValueError("bad row"), "failed"), (KeyboardInterrupt(), "stopped")])
