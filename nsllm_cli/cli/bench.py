@@ -29,8 +29,13 @@ app = typer.Typer(help="Benchmark methods on integer math (and SymBench, later).
 @app.command("math")
 @guarded
 def math_bench(
-    methods: Annotated[str, typer.Option("--method", help="Comma-separated: base, cot, ns, lora.")] = "base,ns",
+    methods: Annotated[
+        str, typer.Option("--method", help="Comma-separated: base, cot, ns, lora, adapter.")
+    ] = "base,ns",
     ns_run: Annotated[Path | None, typer.Option(help="A finetune run folder (needed for --method ns).")] = None,
+    adapter_run: Annotated[
+        Path | None, typer.Option(help="A `finetune --method adapter` run (needed for --method adapter).")
+    ] = None,
     lora_run: Annotated[
         Path | None, typer.Option(help="A `finetune --method lora` run (needed for --method lora).")
     ] = None,
@@ -59,8 +64,6 @@ def math_bench(
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
     unknown = [m for m in chosen if m not in METHODS]
     if unknown:
-        if set(unknown) <= {"adapter", "bottleneck"}:
-            raise NotImplementedYetError(f"bench --method {','.join(unknown)}: these baselines are not built yet")
         raise NsllmError(f"unknown method(s) {', '.join(unknown)}: use {', '.join(METHODS)}")
     if "ns" in chosen and ns_run is None:
         raise NsllmError("--method ns needs --ns-run RUN (a finetune run folder)")
@@ -84,6 +87,13 @@ def math_bench(
         lm, tok = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device, dtype=s.dtype)
     if ns is not None and model_fingerprint(lm, tok)["config_sha256"] != ns_meta["model"]["config_sha256"]:
         raise ArtifactError(f"{ns_run} was trained on another model; pass the same --model")
+    if "adapter" in chosen and (adapter_run is None or not (adapter_run / "artifacts" / "adapter").is_dir()):
+        raise NsllmError("--method adapter needs --adapter-run RUN (a finished `finetune --method adapter` run)")
+    adapter = None
+    if adapter_run is not None and "adapter" in chosen:
+        from nsllm_cli.ns.adapter import load_adapter
+
+        adapter = load_adapter(adapter_run / "artifacts" / "adapter")
     lora_model = None
     if lora_run is not None and "lora" in chosen:
         from nsllm_cli.ns.lora import load_lora
@@ -118,6 +128,7 @@ def math_bench(
                 run.path,
                 ns=ns,
                 lora_model=lora_model,
+                adapter=adapter,
                 seed=s.seed,
                 complexity=complexity,
                 shots=shots,

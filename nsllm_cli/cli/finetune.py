@@ -29,7 +29,7 @@ def finetune(
         Path | None, typer.Option("--train-run", help="A `nsllm train` run folder (atoms + encoders); needed for ns.")
     ] = None,
     method: Annotated[
-        str, typer.Option(help="ns (the paper's method) or lora (PEFT LoRA baseline). adapter: not built yet.")
+        str, typer.Option(help="ns (the paper's method), lora (PEFT LoRA) or adapter (the paper's bottleneck).")
     ] = "ns",
     layer: Annotated[str, typer.Option(help="'auto' (the train run's best layer) or a hidden_states index.")] = "auto",
     data: Annotated[Path | None, typer.Option(help="Split-CSV folder or one training CSV (default: generate).")] = None,
@@ -47,6 +47,9 @@ def finetune(
     oracle: Annotated[
         bool, typer.Option(help="Ablation: use the true operands and type instead of the encoder.")
     ] = False,
+    init_from_encdec: Annotated[
+        bool, typer.Option(help="adapter: start from the trained encoder/decoder pair instead of a fresh init.")
+    ] = False,
     allow_unseen_types: Annotated[bool, typer.Option(help="Allow addition/division rows in training.")] = False,
     complexity: Annotated[int, typer.Option(min=1, max=4, help="Digits of the operands.")] = 2,
     shots: Annotated[int, typer.Option(min=0, max=8, help="Same-type examples in each prompt.")] = 2,
@@ -60,7 +63,7 @@ def finetune(
     run_dir: RunDirOpt = None,
 ) -> None:
     """Fine-tune Dec_L so that a symbolic computation is injected back into the residual stream."""
-    from nsllm_cli.errors import ArtifactError, DataError, NotImplementedYetError, NsllmError
+    from nsllm_cli.errors import ArtifactError, DataError, NsllmError
     from nsllm_cli.models.resolve import load_model, resolve_model
     from nsllm_cli.ns.activations import model_fingerprint
     from nsllm_cli.ns.data import load_splits
@@ -69,13 +72,13 @@ def finetune(
     from nsllm_cli.reporting import Reporter
     from nsllm_cli.runs import RunDir
 
-    if method not in ("ns", "lora"):
-        raise NotImplementedYetError(f"finetune --method {method} is not available yet (issue #3, in progress)")
-    if method == "ns" and train_run is None:
-        raise NsllmError("--method ns needs --train-run RUN (a `nsllm train` run folder)")
+    if method not in ("ns", "lora", "adapter"):
+        raise NsllmError(f"unknown --method {method!r}: use ns, lora or adapter")
+    if method in ("ns", "adapter") and train_run is None:
+        raise NsllmError(f"--method {method} needs --train-run RUN (a `nsllm train` run folder: layer and encoders)")
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
-    learning_rate = lr if lr is not None else (1e-3 if method == "ns" else 2e-4)
-    parts = _load_train_run(train_run, layer) if method == "ns" and train_run is not None else None
+    learning_rate = lr if lr is not None else (2e-4 if method == "lora" else 1e-3)
+    parts = _load_train_run(train_run, layer) if train_run is not None and method != "lora" else None
     splits = load_splits(data, n_train=n_train, n_val=0, n_test=0, seed=s.seed, complexity=complexity)
     problems = check_training_types(splits.get("train", []), allow_unseen=allow_unseen_types)
     if not problems:
@@ -85,6 +88,7 @@ def finetune(
         lm, tok = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device, dtype=s.dtype)
     fingerprint = model_fingerprint(lm, tok)
     ns = None
+    adapter = None
     if parts is not None:
         trained, layer_index, vsa, enc, dec = parts
         if fingerprint["config_sha256"] != trained["model"]["config_sha256"]:
@@ -96,7 +100,21 @@ def finetune(
                 f"layer {layer_index} is after the last block: the intervention needs a block input "
                 f"(0..{fingerprint['n_layers'] - 1})"
             )
-        ns = NSIntervention(vsa, enc, dec, layer=layer_index, gate=gate, mix=mix, complexity=complexity, oracle=oracle)
+        if method == "ns":
+            ns = NSIntervention(
+                vsa, enc, dec, layer=layer_index, gate=gate, mix=mix, complexity=complexity, oracle=oracle
+            )
+        else:
+            from nsllm_cli.ns.adapter import BottleneckAdapter
+
+            adapter = BottleneckAdapter(
+                fingerprint["d_model"],
+                layer=layer_index,
+                width=vsa.dim,
+                mix=mix,
+                seed=s.seed,
+                init_from=(enc, dec) if init_from_encdec else None,
+            )
     target = resume or run_dir
     run = RunDir.create(
         target.parent if target else s.runs_dir,
@@ -106,7 +124,7 @@ def finetune(
         extra_config={
             "train_run": str(train_run) if train_run else None,
             "method": method,
-            "layer": ns.layer if ns else None,
+            "layer": ns.layer if ns else (adapter.layer if adapter else None),
             "steps": steps,
             "batch_size": batch_size,
             "lr": learning_rate,
@@ -152,6 +170,12 @@ def finetune(
                     meta={"model": fingerprint, "train_run": str(train_run), "oracle": oracle},
                     **common,
                 )
+            elif adapter is not None:
+                from nsllm_cli.ns.adapter import finetune_adapter
+
+                summary = finetune_adapter(
+                    lm, tok, problems, adapter, run.artifacts, meta={"model": fingerprint}, **common
+                )
             else:
                 from nsllm_cli.ns.lora import finetune_lora
 
@@ -168,9 +192,13 @@ def finetune(
     finally:
         reporter.close()
     last = run.metrics()[-1] if run.metrics() else {}
-    what = "ns" if ns else "lora"
+    what = "ns" if ns else ("adapter" if adapter else "lora")
     run.finish({**summary, "final_loss": last.get("loss"), f"{what}_model": str(run.artifacts / what)})
-    trained_what = f"the decoder at layer {ns.layer}" if ns else f"a LoRA adapter (r {lora_r})"
+    trained_what = {
+        "ns": "the NS decoder",
+        "adapter": "the bottleneck adapter",
+        "lora": f"a LoRA adapter (r {lora_r})",
+    }[what]
     out_console().print(
         f"trained {trained_what} for {steps} steps ({summary['trainable_parameters']:,} parameters); "
         f"last loss {last.get('loss', float('nan')):.4f}"

@@ -33,7 +33,7 @@ from nsllm_cli.ns.prompts import (
     render_prompt,
 )
 
-METHODS = ("base", "cot", "ns", "lora")
+METHODS = ("base", "cot", "ns", "lora", "adapter")
 Event = Callable[[str, dict[str, Any]], None]
 
 
@@ -42,7 +42,7 @@ def _ignore(kind: str, payload: dict[str, Any]) -> None:
 
 
 def generate_batch(
-    model: Any, tok: Any, prompts: Sequence[str], *, max_new_tokens: int, ns: NSIntervention | None = None
+    model: Any, tok: Any, prompts: Sequence[str], *, max_new_tokens: int, ns: Any | None = None
 ) -> list[str]:
     """Greedy answers for left-padded prompts; with `ns`, the intervention acts on the prefill only."""
     side = tok.padding_side
@@ -77,7 +77,7 @@ def answer_ce(
     seed: int,
     complexity: int,
     shots: int,
-    ns: NSIntervention | None = None,
+    ns: Any | None = None,
 ) -> list[float]:
     """Teacher-forced CE over the answer tokens (without the end token), per problem."""
     pairs = []
@@ -101,6 +101,7 @@ def run_bench(
     *,
     ns: NSIntervention | None = None,
     lora_model: Any = None,
+    adapter: Any = None,
     seed: int = 0,
     complexity: int = 2,
     shots: int = 2,
@@ -119,7 +120,7 @@ def run_bench(
         for b in range(0, len(todo), batch_size):
             chunk = todo[b : b + batch_size]
             probs = [p for _, p in chunk]
-            use_ns = ns if method == "ns" else None
+            use_ns = {"ns": ns, "adapter": adapter}.get(method)
             lm = lora_model if method == "lora" else model
             if method == "cot":
                 prompts = [render_prompt(tok, cot_messages(p)) for p in probs]

@@ -162,7 +162,7 @@ def finetune_ns(
     return summary
 
 
-def forward_answers(model: Any, batch: TFBatch, ns: NSIntervention | None) -> tuple[torch.Tensor, torch.Tensor]:
+def forward_answers(model: Any, batch: TFBatch, ns: Any | None) -> tuple[torch.Tensor, torch.Tensor]:
     """Logits and labels at the answer positions only, with the intervention at the last prompt token.
 
     Every item's answer occupies the same positions (prompts left-padded to P), so the vocabulary

@@ -137,8 +137,10 @@ def test_loss_falls_schedule_applies_and_resume_is_exact(tiny: tuple[Any, Any], 
 
 
 def test_finetune_cli_refusals(tiny_dir: Path, tmp_path: Path) -> None:
-    result = runner.invoke(app, ["finetune", "--train-run", str(tmp_path), "--method", "adapter"])
-    assert result.exit_code == 2 and "not available yet" in result.stderr
+    result = runner.invoke(app, ["finetune", "--train-run", str(tmp_path), "--method", "telepathy"])
+    assert result.exit_code == 1 and "unknown --method 'telepathy'" in result.stderr
+    result = runner.invoke(app, ["finetune", "--method", "adapter"])
+    assert result.exit_code == 1 and "--train-run" in result.stderr
     result = runner.invoke(app, ["finetune", "--method", "ns"])
     assert result.exit_code == 1 and "--train-run" in result.stderr
     result = runner.invoke(app, ["finetune", "--train-run", str(tmp_path), "--model", str(tiny_dir)])
