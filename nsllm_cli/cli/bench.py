@@ -79,7 +79,8 @@ def math_bench(
             raise ArtifactError(f"{ns_run} is not a finished finetune run (no artifacts/ns)")
         ns, manifest = load_ns(folder)
         ns_meta = manifest["meta"]
-    problems = _test_problems(data, per_type=per_type, seed=s.seed, complexity=complexity, ns_run=ns_run)[:limit]
+    trained_runs = [r for r in (ns_run, lora_run, adapter_run) if r is not None]
+    problems = _test_problems(data, per_type=per_type, seed=s.seed, complexity=complexity, runs=trained_runs)[:limit]
     if not problems:
         raise DataError(f"no test questions in {data}")
     err = err_console()
@@ -150,8 +151,8 @@ def symbench(ctx: typer.Context) -> None:
     raise NotImplementedYetError("nsllm bench symbench is not available yet: it arrives with SymBench (issue #5)")
 
 
-def _test_problems(data: Path | None, *, per_type: int, seed: int, complexity: int, ns_run: Path | None) -> list[Any]:
-    """Test questions: a CSV, a split folder's test file, or generated per type, disjoint from NS training."""
+def _test_problems(data: Path | None, *, per_type: int, seed: int, complexity: int, runs: list[Path]) -> list[Any]:
+    """Test questions: a CSV, a split folder's test file, or generated per type, disjoint from every trained run."""
     from nsllm_cli.ns.data import load_splits
     from nsllm_cli.ns.problems import generate_test_per_type
 
@@ -160,9 +161,7 @@ def _test_problems(data: Path | None, *, per_type: int, seed: int, complexity: i
             data, n_train=0, n_val=0, n_test=0, seed=seed, complexity=complexity, single_file_split="test"
         )
         return list(splits.get("test", []))
-    exclude: frozenset[tuple[str, int, int]] = frozenset()
-    if ns_run is not None:
-        exclude = _training_keys(ns_run)
+    exclude: frozenset[tuple[str, int, int]] = frozenset().union(*(_training_keys(run) for run in runs))
     return generate_test_per_type(per_type, seed=seed + 7919, complexity=complexity, exclude=exclude)
 
 

@@ -80,12 +80,14 @@ def test_bench_cli_end_to_end_and_resume(tiny_dir: Path, tmp_path: Path) -> None
     assert {"question", "gold", "output", "correct", "answer_ce"} <= set(first)
     assert (b / "accuracy.png").stat().st_size > 1000
     assert "mean, 8 trained" in result.stdout
-    # the test questions never appear in NS training
-    train_keys = {
-        (r["problem_type"], r["x"], r["y"])
-        for r in map(json.loads, (g / "activations" / "rows.jsonl").read_text().splitlines())
-    }
-    del train_keys  # gather questions may overlap: only finetune training must not
+    # the test questions never appear in the NS run's training questions
+    from nsllm_cli.cli.bench import _training_keys
+    from nsllm_cli.ns.problems import generate_splits
+
+    trained = _training_keys(f)
+    assert trained == {p.key for p in generate_splits(n_train=16, n_val=0, n_test=0, seed=0)["train"]}
+    asked = {(r["problem_type"], r["x"], r["y"]) for r in map(json.loads, samples)}
+    assert not asked & trained
     # resume: nothing is recomputed
     again = runner.invoke(app, [*args, "--resume", str(b)])
     assert again.exit_code == 0
