@@ -8,7 +8,6 @@ symbolic step. `init_from` reuses a trained encoder/decoder pair instead of a fr
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from nsllm_cli.artifacts import load_artifact, save_artifact
 from nsllm_cli.errors import DataError
 from nsllm_cli.ns.batches import answer_loss
 from nsllm_cli.ns.finetune import StepBatches, forward_answers, freeze
+from nsllm_cli.ns.loop import run_steps
 from nsllm_cli.ns.lora import _load_optimizer, _save_optimizer
 from nsllm_cli.ns.problems import Problem
 
@@ -104,36 +104,28 @@ def finetune_adapter(
         adapter.load_state_dict({k: v.to(device) for k, v in tensors.items()})
         start_step = _load_optimizer(ckpt, opt, named)
     on_event("start", {"steps": steps, "start_step": start_step, "trainable": adapter.trainable_parameters()})
-    batches = StepBatches(tok, problems, batch_size=batch_size, seed=seed, shots=shots, complexity=complexity)
-    t0 = time.perf_counter()
-    for step in range(start_step, steps):
-        _, batch = batches(step, device)
-        logits, labels = forward_answers(model, batch, adapter)
-        loss = answer_loss(logits, labels)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        elapsed, done = time.perf_counter() - t0, step + 1 - start_step
-        record = {
-            "step": step + 1,
-            "total_steps": steps,
-            "loss": loss.item(),
-            "lr": lr,
-            "steps_per_s": done / elapsed,
-            "remaining_s": (steps - step - 1) * elapsed / done,
-        }
-        on_event("step", record)
-        if not math.isfinite(record["loss"]):
-            raise DataError(f"loss became {record['loss']} at step {step + 1}; lower --lr")
-        if (step + 1) % checkpoint_every == 0 or step + 1 == steps:
-            save_adapter(ckpt, adapter, meta={})
-            _save_optimizer(ckpt, opt, named, step + 1)
+
+    def save(step: int) -> None:
+        save_adapter(ckpt, adapter, meta={})
+        _save_optimizer(ckpt, opt, named, step)
+
+    seconds = run_steps(
+        batches=StepBatches(tok, problems, batch_size=batch_size, seed=seed, shots=shots, complexity=complexity),
+        device=device,
+        steps=steps,
+        start_step=start_step,
+        loss_fn=lambda items, batch: answer_loss(*forward_answers(model, batch, adapter)),
+        opt=opt,
+        save=save,
+        checkpoint_every=checkpoint_every,
+        on_event=on_event,
+    )
     summary = {
         "method": "adapter",
         "steps": steps,
         "trainable_parameters": adapter.trainable_parameters(),
         "layer": adapter.layer,
-        "seconds": round(time.perf_counter() - t0, 1),
+        "seconds": round(seconds, 1),
         **(meta or {}),
     }
     save_adapter(out / "adapter", adapter, meta=summary)

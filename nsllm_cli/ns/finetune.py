@@ -9,8 +9,6 @@ real LambdaLR (the original's never fired). Checkpoints are safetensors: decoder
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -115,46 +113,41 @@ def finetune_ns(
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor(FT_SCHEDULE if schedule is None else schedule))
     start_step = _load_checkpoint(out / "checkpoint", ns, opt, sched)
     on_event("start", {"steps": steps, "start_step": start_step, "trainable": ns.trainable_parameters()})
-    batches = StepBatches(tok, problems, batch_size=batch_size, seed=seed, shots=shots, complexity=complexity)
-    t0 = time.perf_counter()
-    for step in range(start_step, steps):
-        items, batch = batches(step, device)
+    from nsllm_cli.ns.loop import run_steps
+
+    def loss_fn(items: list[Problem], batch: TFBatch) -> torch.Tensor:
         ns.truth = (
             torch.tensor([p.x for p in items]),
             torch.tensor([p.y for p in items]),
             torch.tensor([p.type_index for p in items]),
         )
         logits, labels = forward_answers(model, batch, ns)
-        loss = answer_loss(logits, labels)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        sched.step()
-        d = ns.last
-        assert d is not None
-        decoded_ok = (d.x.cpu() == ns.truth[0]) & (d.y.cpu() == ns.truth[1]) & (d.type_idx.cpu() == ns.truth[2])
-        elapsed = time.perf_counter() - t0
-        done = step + 1 - start_step
-        record = {
-            "step": step + 1,
-            "total_steps": steps,
-            "loss": loss.item(),
-            "lr": opt.param_groups[0]["lr"],
-            "gate_rate": float(d.gate.float().mean()),
-            "decoded_ok": float(decoded_ok.float().mean()),
-            "steps_per_s": done / elapsed,
-            "remaining_s": (steps - step - 1) * elapsed / done,
-        }
-        on_event("step", record)
-        if not math.isfinite(record["loss"]):
-            raise DataError(f"loss became {record['loss']} at step {step + 1}; lower --lr")
-        if (step + 1) % checkpoint_every == 0 or step + 1 == steps:
-            _save_checkpoint(out / "checkpoint", ns, opt, step + 1)
+        return answer_loss(logits, labels)
+
+    def extra() -> dict[str, float]:
+        d, truth = ns.last, ns.truth
+        assert d is not None and truth is not None
+        ok = (d.x.cpu() == truth[0]) & (d.y.cpu() == truth[1]) & (d.type_idx.cpu() == truth[2])
+        return {"gate_rate": float(d.gate.float().mean()), "decoded_ok": float(ok.float().mean())}
+
+    seconds = run_steps(
+        batches=StepBatches(tok, problems, batch_size=batch_size, seed=seed, shots=shots, complexity=complexity),
+        device=device,
+        steps=steps,
+        start_step=start_step,
+        loss_fn=loss_fn,
+        opt=opt,
+        sched=sched,
+        extra=extra,
+        save=lambda step: _save_checkpoint(out / "checkpoint", ns, opt, step),
+        checkpoint_every=checkpoint_every,
+        on_event=on_event,
+    )
     summary = {
         "steps": steps,
         "trainable_parameters": ns.trainable_parameters(),
         "layer": ns.layer,
-        "seconds": round(time.perf_counter() - t0, 1),
+        "seconds": round(seconds, 1),
         **(meta or {}),
     }
     save_ns(out / "ns", ns, meta=summary)

@@ -7,8 +7,6 @@ resumes where it stopped.
 
 from __future__ import annotations
 
-import math
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from nsllm_cli.artifacts import load_artifact, save_artifact
 from nsllm_cli.errors import DataError
 from nsllm_cli.ns.batches import answer_loss
 from nsllm_cli.ns.finetune import StepBatches, forward_answers, freeze
+from nsllm_cli.ns.loop import run_steps
 from nsllm_cli.ns.problems import Problem
 
 TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -75,30 +74,22 @@ def finetune_lora(
     trainable = sum(p.numel() for _, p in named)
     on_event("start", {"steps": steps, "start_step": start_step, "trainable": trainable})
     device = next(peft_model.parameters()).device
-    batches = StepBatches(tok, problems, batch_size=batch_size, seed=seed, shots=shots, complexity=complexity)
-    t0 = time.perf_counter()
-    for step in range(start_step, steps):
-        _, batch = batches(step, device)
-        logits, labels = forward_answers(peft_model, batch, None)
-        loss = answer_loss(logits, labels)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        elapsed, done = time.perf_counter() - t0, step + 1 - start_step
-        record = {
-            "step": step + 1,
-            "total_steps": steps,
-            "loss": loss.item(),
-            "lr": lr,
-            "steps_per_s": done / elapsed,
-            "remaining_s": (steps - step - 1) * elapsed / done,
-        }
-        on_event("step", record)
-        if not math.isfinite(record["loss"]):
-            raise DataError(f"loss became {record['loss']} at step {step + 1}; lower --lr")
-        if (step + 1) % checkpoint_every == 0 or step + 1 == steps:
-            peft_model.save_pretrained(str(ckpt))
-            _save_optimizer(ckpt, opt, named, step + 1)
+
+    def save(step: int) -> None:
+        peft_model.save_pretrained(str(ckpt))
+        _save_optimizer(ckpt, opt, named, step)
+
+    seconds = run_steps(
+        batches=StepBatches(tok, problems, batch_size=batch_size, seed=seed, shots=shots, complexity=complexity),
+        device=device,
+        steps=steps,
+        start_step=start_step,
+        loss_fn=lambda items, batch: answer_loss(*forward_answers(peft_model, batch, None)),
+        opt=opt,
+        save=save,
+        checkpoint_every=checkpoint_every,
+        on_event=on_event,
+    )
     peft_model.save_pretrained(str(out / "lora"))
     peft_model.eval()
     summary = {
@@ -107,7 +98,7 @@ def finetune_lora(
         "trainable_parameters": trainable,
         "r": r,
         "alpha": alpha,
-        "seconds": round(time.perf_counter() - t0, 1),
+        "seconds": round(seconds, 1),
         **(meta or {}),
     }
     on_event("finish", summary)
