@@ -15,6 +15,8 @@ from nsllm_cli.cli import gather as gather_cmd
 from nsllm_cli.cli import generate as generate_cmd
 from nsllm_cli.cli import models as models_cmd
 from nsllm_cli.cli import pending
+from nsllm_cli.cli import serve as serve_cmd
+from nsllm_cli.cli import steer as steer_cmd
 from nsllm_cli.cli import train as train_cmd
 from nsllm_cli.cli._common import STATE, hoist_debug
 
@@ -51,6 +53,9 @@ app.command("gather", rich_help_panel="Neurosymbolic")(gather_cmd.gather)
 app.command("train", rich_help_panel="Neurosymbolic")(train_cmd.train)
 app.command("finetune", rich_help_panel="Neurosymbolic")(finetune_cmd.finetune)
 app.add_typer(bench_cmd.app, name="bench", rich_help_panel="Neurosymbolic")
+_extra = {"allow_extra_args": True, "ignore_unknown_options": True}
+app.command("steer", rich_help_panel="CodeSteer", context_settings=_extra)(steer_cmd.steer)
+app.command("serve", rich_help_panel="CodeSteer", context_settings=_extra)(serve_cmd.serve)
 app.command("env", rich_help_panel="Utilities")(env_cmd.env)
 app.command("models", rich_help_panel="Utilities")(models_cmd.models)
 app.command("generate", rich_help_panel="Utilities")(generate_cmd.generate)

@@ -10,8 +10,6 @@ from nsllm_cli.cli._common import guarded
 from nsllm_cli.errors import NotImplementedYetError
 
 PENDING: dict[str, tuple[str, str]] = {
-    "steer": ("CodeSteer: guide a task model between code and text over several rounds.", "CodeSteer (issue #4)"),
-    "serve": ("Serve a local model over an OpenAI-compatible HTTP API.", "CodeSteer and serving (issue #4)"),
     "dashboard": (
         "Textual dashboard of runs: live losses and side-by-side answers.",
         "the dashboard and chat (issue #7)",
