@@ -1,0 +1,1 @@
+"""CodeSteer: the steering loop, code extraction, the sandbox and the checkers (engine; no Typer/Textual)."""
