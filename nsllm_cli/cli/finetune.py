@@ -47,6 +47,13 @@ def finetune(
     oracle: Annotated[
         bool, typer.Option(help="Ablation: use the true operands and type instead of the encoder.")
     ] = False,
+    inject: Annotated[
+        str,
+        typer.Option(
+            help="ns: 'last' (the paper: the last prompt token only) or 'every' (also every answer token and "
+            "decode step)."
+        ),
+    ] = "last",
     init_from_encdec: Annotated[
         bool, typer.Option(help="adapter: start from the trained encoder/decoder pair instead of a fresh init.")
     ] = False,
@@ -74,6 +81,8 @@ def finetune(
 
     if method not in ("ns", "lora", "adapter"):
         raise NsllmError(f"unknown --method {method!r}: use ns, lora or adapter")
+    if inject not in ("last", "every"):
+        raise NsllmError(f"unknown --inject {inject!r}: use last or every")
     if method in ("ns", "adapter") and train_run is None:
         raise NsllmError(f"--method {method} needs --train-run RUN (a `nsllm train` run folder: layer and encoders)")
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
@@ -102,7 +111,15 @@ def finetune(
             )
         if method == "ns":
             ns = NSIntervention(
-                vsa, enc, dec, layer=layer_index, gate=gate, mix=mix, complexity=complexity, oracle=oracle
+                vsa,
+                enc,
+                dec,
+                layer=layer_index,
+                gate=gate,
+                mix=mix,
+                complexity=complexity,
+                oracle=oracle,
+                inject=inject,
             )
         else:
             from nsllm_cli.ns.adapter import BottleneckAdapter
@@ -132,6 +149,7 @@ def finetune(
             "gate": gate,
             "mix": mix,
             "oracle": oracle,
+            "inject": inject,
             "lora_r": lora_r,
             "lora_alpha": lora_alpha,
             "data": str(data) if data else None,

@@ -63,7 +63,7 @@ def generate_batch(
         if ns is None:
             out = model.generate(**enc, **kwargs)
         else:
-            with intervene(model, ns.layer, ns.hook_fn, prefill_only=True):
+            with intervene(model, ns.layer, ns.hook_fn, prefill_only=getattr(ns, "prefill_only", True)):
                 out = model.generate(**enc, **kwargs)
     new = out[:, enc["input_ids"].shape[1] :]
     return [str(t) for t in tok.batch_decode(new, skip_special_tokens=True)]
@@ -122,6 +122,12 @@ def run_bench(
             probs = [p for _, p in chunk]
             use_ns = {"ns": ns, "adapter": adapter}.get(method)
             lm = lora_model if method == "lora" else model
+            if use_ns is not None and getattr(use_ns, "oracle", False):  # ablation: the true (x, y, type)
+                use_ns.truth = (
+                    torch.tensor([p.x for p in probs]),
+                    torch.tensor([p.y for p in probs]),
+                    torch.tensor([p.type_index for p in probs]),
+                )
             if method == "cot":
                 prompts = [render_prompt(tok, cot_messages(p)) for p in probs]
                 texts = generate_batch(lm, tok, prompts, max_new_tokens=cot_max_new_tokens)

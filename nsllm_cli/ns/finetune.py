@@ -155,20 +155,46 @@ def finetune_ns(
     return summary
 
 
-def forward_answers(model: Any, batch: TFBatch, ns: Any | None) -> tuple[torch.Tensor, torch.Tensor]:
+def forward_answers(
+    model: Any, batch: TFBatch, ns: Any | None, *, prefix_cache: bool = True
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Logits and labels at the answer positions only, with the intervention at the last prompt token.
 
     Every item's answer occupies the same positions (prompts left-padded to P), so the vocabulary
-    head runs on those A positions instead of all P + A (`logits_to_keep`).
+    head runs on those A positions instead of all P + A (`logits_to_keep`). With an intervention,
+    nothing before the last prompt token depends on it, at any layer: with `prefix_cache`, the first
+    P - 1 tokens run once without autograd into a KV cache, and only the last prompt token and the
+    answer (A + 1 tokens) run with gradients. Same loss, same gradients, a fraction of the work.
     """
-    keep = torch.arange(batch.prompt_len - 1, batch.input_ids.shape[1] - 1, device=batch.input_ids.device)
+    p_len, total = batch.prompt_len, batch.input_ids.shape[1]
+    keep = torch.arange(p_len - 1, total - 1, device=batch.input_ids.device)
+    labels = batch.labels[:, keep]
     if ns is None:
-        logits = model(**batch.model_inputs(), logits_to_keep=keep).logits
-    else:
+        return model(**batch.model_inputs(), logits_to_keep=keep).logits, labels
+    if not prefix_cache or p_len < 2:
         with intervene(model, ns.layer, ns.hook_fn) as handle:
-            handle.position = batch.prompt_len - 1
-            logits = model(**batch.model_inputs(), logits_to_keep=keep).logits
-    return logits, batch.labels[:, keep]
+            handle.position = p_len - 1
+            return model(**batch.model_inputs(), logits_to_keep=keep).logits, labels
+    ids, mask, pos = batch.input_ids, batch.attention_mask, batch.position_ids
+    with torch.no_grad():
+        past = model(
+            input_ids=ids[:, : p_len - 1],
+            attention_mask=mask[:, : p_len - 1],
+            position_ids=pos[:, : p_len - 1],
+            use_cache=True,
+            logits_to_keep=1,
+        ).past_key_values
+    with intervene(model, ns.layer, ns.hook_fn) as handle:
+        handle.position = 0  # the last prompt token is the suffix's first
+        logits = model(
+            input_ids=ids[:, p_len - 1 :],
+            attention_mask=mask,
+            position_ids=pos[:, p_len - 1 :],
+            past_key_values=past,
+            use_cache=True,
+            logits_to_keep=keep - (p_len - 1),
+        ).logits
+    return logits, labels
 
 
 def save_ns(folder: Path, ns: NSIntervention, *, meta: dict[str, Any]) -> None:
@@ -178,7 +204,15 @@ def save_ns(folder: Path, ns: NSIntervention, *, meta: dict[str, Any]) -> None:
         folder,
         {"encoder": ns.enc_weight, "decoder": ns.decoder.weight.detach()},
         fmt=NS_FORMAT,
-        meta={**meta, "layer": ns.layer, "gate": ns.gate_threshold, "mix": ns.mix, "complexity": ns.complexity},
+        meta={
+            **meta,
+            "layer": ns.layer,
+            "gate": ns.gate_threshold,
+            "mix": ns.mix,
+            "complexity": ns.complexity,
+            "inject": ns.inject,
+            "oracle": ns.oracle,
+        },
         depends_on={"vsa_atoms": atoms_sha},
     )
 
@@ -190,7 +224,14 @@ def load_ns(folder: Path, **overrides: Any) -> tuple[NSIntervention, dict[str, A
     vsa = VSA.load(folder / "vsa_atoms")
     tensors, manifest = load_artifact(folder, fmt=NS_FORMAT, expect_depends_on={"vsa_atoms": vsa.sha256})
     meta = manifest["meta"]
-    options = {"gate": meta["gate"], "mix": meta["mix"], "complexity": meta["complexity"], **overrides}
+    options = {
+        "gate": meta["gate"],
+        "mix": meta["mix"],
+        "complexity": meta["complexity"],
+        "inject": meta.get("inject", "last"),
+        "oracle": bool(meta.get("oracle", False)),
+        **overrides,
+    }
     ns = NSIntervention(vsa, tensors["encoder"], tensors["decoder"], layer=int(meta["layer"]), **options)
     return ns, manifest
 

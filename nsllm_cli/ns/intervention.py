@@ -7,6 +7,12 @@ Per item b, at hidden state h = h[b, p]:
 Only the decoder is trainable. Types, operands and gates are per item: the original applied item 0's
 type to the whole batch.
 
+`inject="last"` (the paper) changes the last prompt token only; the answer tokens see it through
+attention. `inject="every"` (the spec's off-by-default multi-token intervention) also mixes the same
+m into every later position: the answer tokens under teacher forcing, and each decode step of a
+`generate` (read once at the prefill, reused at every step), so one position no longer has to carry
+a multi-token answer alone.
+
 Example:
     >>> ns = NSIntervention(vsa, enc_w, dec_w, layer=4)
     >>> with intervene(model, 4, ns.hook_fn) as handle:
@@ -25,6 +31,8 @@ from torch import nn
 from nsllm_cli.ns.encdec import DIGIT_THRESHOLD
 from nsllm_cli.ns.problems import UNSEEN_TYPES, solve
 from nsllm_cli.ns.vsa import VSA
+
+INJECT_MODES = ("last", "every")
 
 
 @dataclass
@@ -53,8 +61,12 @@ class NSIntervention(nn.Module):
         mix: float = 0.5,
         complexity: int = 2,
         oracle: bool = False,
+        inject: str = "last",
     ) -> None:
-        """Args: gate is tau on the type score; mix is w, the weight kept of the original h."""
+        """Args: gate is tau on the type score; mix is w, the weight kept of the original h; inject is
+        "last" (the last prompt token) or "every" (also every later position and decode step)."""
+        if inject not in INJECT_MODES:
+            raise ValueError(f"inject must be one of {', '.join(INJECT_MODES)}, not {inject!r}")
         super().__init__()
         self.vsa = vsa
         self.layer = layer
@@ -62,11 +74,13 @@ class NSIntervention(nn.Module):
         self.mix = mix
         self.complexity = complexity
         self.oracle = oracle
+        self.inject = inject
         self.enc_weight: torch.Tensor = enc_weight.float().clone()  # frozen; moved to h's device on use
         self.decoder = nn.Linear(dec_weight.shape[1], dec_weight.shape[0], bias=False)
         with torch.no_grad():
             self.decoder.weight.copy_(dec_weight.float())
         self.last: Decoded | None = None
+        self._m: torch.Tensor | None = None  # Dec(result) of the last prefill, reused by decode steps
         self.truth: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None  # (x, y, type) for oracle mode
 
     def decode(self, h: torch.Tensor) -> Decoded:
@@ -88,21 +102,45 @@ class NSIntervention(nn.Module):
             gate = score > self.gate_threshold
         return Decoded(t, score, x, y, result, gate)
 
+    @property
+    def prefill_only(self) -> bool:
+        """Whether `generate` should run the hook on the prefill only (inject="last")."""
+        return self.inject == "last"
+
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         """New hidden states (B, d) for the intervened position."""
         d = self.decode(h)
         self.last = d
         m = self.decoder(self.vsa.encode_number(d.result).to(self.decoder.weight.dtype))
+        self._m = m
+        return self._mix(m, h, d.gate)
+
+    def _mix(self, m: torch.Tensor, h: torch.Tensor, gate: torch.Tensor) -> torch.Tensor:
+        """(1 - w) m + w h where the gate is open; m (B, d) broadcasts over h (B, d) or (B, T, d)."""
+        if h.dim() == 3:
+            m, gate = m.unsqueeze(1), gate.unsqueeze(-1)
         mixed = (1 - self.mix) * m.to(h.dtype) + self.mix * h
-        return torch.where(d.gate.unsqueeze(-1), mixed, h)
+        return torch.where(gate.unsqueeze(-1), mixed, h)
 
     def hook_fn(self, hidden: torch.Tensor, ctx: Any) -> torch.Tensor:
-        """For `hooks.intervene`: replace position `ctx.position` (default: last) without in-place edits."""
+        """For `hooks.intervene`: replace position `ctx.position` (default: last) without in-place edits.
+
+        With inject="every", positions after it get the same m, and a decode step (a later call of
+        the same `generate`, ctx.call_index > 0) gets the m read at the prefill.
+        """
+        if self.inject == "every" and getattr(ctx, "call_index", 0) > 0:
+            if self._m is None or self.last is None:
+                return hidden
+            return self._mix(self._m, hidden, self.last.gate.to(hidden.device))
         position = getattr(ctx, "position", None)
         p = -1 if position is None else int(position)
         p = p % hidden.shape[1]
         new = self(hidden[:, p])
-        return torch.cat([hidden[:, :p], new.unsqueeze(1), hidden[:, p + 1 :]], dim=1)
+        after = hidden[:, p + 1 :]
+        if self.inject == "every" and after.shape[1] > 0:
+            assert self._m is not None and self.last is not None
+            after = self._mix(self._m, after, self.last.gate)
+        return torch.cat([hidden[:, :p], new.unsqueeze(1), after], dim=1)
 
     def trainable_parameters(self) -> int:
         """Parameters that finetune updates (the decoder)."""

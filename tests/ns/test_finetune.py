@@ -67,7 +67,7 @@ def test_intervention_is_per_item_and_gated(tiny: tuple[Any, Any]) -> None:
     closed = _ns(gate=1e9)  # no type score passes: the model must be untouched
     with torch.no_grad():
         same, _ = forward_answers(model, batch, closed)
-    assert torch.equal(ref, same)
+    assert torch.allclose(ref, same, atol=1e-5)  # (a KV-cached prefix may differ in the last bits)
 
 
 def test_unseen_types_are_refused() -> None:
@@ -154,3 +154,55 @@ def test_intervene_with_ns_in_generate(tiny: tuple[Any, Any]) -> None:
     with intervene(model, ns.layer, ns.hook_fn, prefill_only=True) as handle:
         model.generate(**enc, max_new_tokens=3, do_sample=False, pad_token_id=tok.pad_token_id)
     assert handle.applied == 1 and ns.last is not None and ns.last.gate.all()
+
+
+@pytest.mark.parametrize("inject", ["last", "every"])
+def test_prefix_cache_gives_the_same_loss_and_gradient(tiny: tuple[Any, Any], inject: str) -> None:
+    model, tok = tiny
+    probs = [make_problem("gcd", 866, 46), make_problem("bitwise_xor", 500, 3), make_problem("lcm", 12, 8)]
+    batch = build_batch(tok, [answer_ids(tok, ns_messages(p, seed=0), answer_text(p.solution)) for p in probs])
+    ns = _ns(gate=-1e9, inject=inject)
+    results = []
+    for prefix_cache in (False, True):
+        ns.decoder.zero_grad()
+        logits, labels = forward_answers(model, batch, ns, prefix_cache=prefix_cache)
+        loss = answer_loss(logits, labels)
+        loss.backward()
+        assert ns.decoder.weight.grad is not None
+        results.append((logits.detach(), loss.item(), ns.decoder.weight.grad.clone()))
+    (full_logits, full_loss, full_grad), (fast_logits, fast_loss, fast_grad) = results
+    assert full_logits.shape == fast_logits.shape
+    assert torch.allclose(full_logits, fast_logits, atol=1e-4)
+    assert abs(full_loss - fast_loss) < 1e-5
+    assert full_grad.abs().max() > 0 and torch.allclose(full_grad, fast_grad, atol=1e-6, rtol=1e-4)
+
+
+def test_inject_every_reaches_the_answer_positions_and_decode_steps(tiny: tuple[Any, Any]) -> None:
+    model, tok = tiny
+    probs = [make_problem("gcd", 866, 46), make_problem("bitwise_xor", 500, 3)]
+    batch = build_batch(tok, [answer_ids(tok, ns_messages(p, seed=0), answer_text(p.solution)) for p in probs])
+    with torch.no_grad():
+        last, _ = forward_answers(model, batch, _ns(gate=-1e9, inject="last"))
+        every, _ = forward_answers(model, batch, _ns(gate=-1e9, inject="every"))
+        closed, _ = forward_answers(model, batch, _ns(gate=1e9, inject="every"))
+        base, _ = forward_answers(model, batch, None)
+    # the first answer logit comes from the last prompt token, the same in both modes; later ones differ
+    assert torch.allclose(last[:, 0], every[:, 0], atol=1e-5)
+    assert not torch.allclose(last[:, 1:], every[:, 1:], atol=1e-3)
+    assert torch.allclose(closed, base, atol=1e-5)  # a closed gate leaves every position alone
+    ns = _ns(gate=-1e9, inject="every")
+    assert not ns.prefill_only
+    enc = tok(["What is 4 AND 2?"], return_tensors="pt")
+    with intervene(model, ns.layer, ns.hook_fn, prefill_only=ns.prefill_only) as handle:
+        model.generate(**enc, max_new_tokens=4, min_new_tokens=4, do_sample=False, pad_token_id=tok.pad_token_id)
+    assert handle.calls == 4 and handle.applied == 4  # the prefill and three decode steps
+    with pytest.raises(ValueError, match="inject"):
+        _ns(inject="sometimes")
+
+
+def test_save_and_load_keep_inject_and_oracle(tmp_path: Path) -> None:
+    from nsllm_cli.ns.finetune import save_ns
+
+    save_ns(tmp_path / "ns", _ns(inject="every", oracle=True), meta={})
+    loaded, _ = load_ns(tmp_path / "ns")
+    assert loaded.inject == "every" and loaded.oracle
