@@ -35,15 +35,23 @@ def _ignore(kind: str, payload: dict[str, Any]) -> None:
     return None
 
 
+class _StopForward(Exception):
+    """Raised by a pre-hook once every requested layer is recorded: the blocks above are not needed."""
+
+
 def prefill_hidden(
     model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Sequence[str], layers: Sequence[int]
 ) -> dict[int, torch.Tensor]:
     """Hidden states `hidden_states[L]` at the last prompt token for each layer, shape (B, d).
 
     Left padding + attention mask + position ids from the mask: each row matches its unpadded run.
-    Only the last position's logits are computed (`logits_to_keep=1`), since none are needed.
+    When every requested layer is a block input (none is the output after the final norm), the
+    forward pass stops at the highest one: reading layer 4 of 30 runs 4 blocks, not 30. Otherwise
+    only the last position's logits are computed (`logits_to_keep=1`), since none are needed.
     """
     import torch
+
+    from nsllm_cli.hooks import get_layers, record
 
     side = tok.padding_side
     tok.padding_side = "left"
@@ -54,6 +62,21 @@ def prefill_hidden(
     device = next(model.parameters()).device
     ids, mask = enc["input_ids"].to(device), enc["attention_mask"].to(device)
     positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    blocks = get_layers(model)
+    if max(layers) < len(blocks):
+
+        def stop(module: Any, args: Any, kwargs: Any) -> None:
+            raise _StopForward
+
+        with torch.inference_mode(), record(model, list(layers)) as rec:
+            handle = blocks[max(layers)].register_forward_pre_hook(stop, with_kwargs=True)
+            try:
+                model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False)
+            except _StopForward:
+                pass
+            finally:
+                handle.remove()
+        return {layer: rec[layer].float() for layer in layers}
     with torch.inference_mode():
         out = model(
             input_ids=ids, attention_mask=mask, position_ids=positions, output_hidden_states=True, logits_to_keep=1

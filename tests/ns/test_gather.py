@@ -48,6 +48,28 @@ def test_padded_batch_matches_one_at_a_time(tiny: tuple[Any, Any]) -> None:
             assert torch.allclose(single[layer][0], ref[layer][0, -1], atol=1e-5)
 
 
+def test_forward_stops_after_the_highest_block_input_with_the_same_states(tiny: tuple[Any, Any]) -> None:
+    from nsllm_cli.hooks import get_layers
+
+    model, tok = tiny
+    prompts = [render_prompt(tok, ns_messages(p, seed=0)) for _, p in _items(4)][:4]
+    full = prefill_hidden(model, tok, prompts, [0, 1, 2])  # layer 2 = after the final norm: the whole model
+    calls: list[int] = []
+    hooks = [
+        block.register_forward_pre_hook(lambda m, a, k, i=i: calls.append(i), with_kwargs=True)
+        for i, block in enumerate(get_layers(model))
+    ]
+    try:
+        early = prefill_hidden(model, tok, prompts, [0])
+    finally:
+        for h in hooks:
+            h.remove()
+    assert calls == [0]  # block 1 never ran: the pass stopped once hidden_states[0] was read
+    assert set(early) == {0} and torch.allclose(early[0], full[0], atol=1e-5)
+    both = prefill_hidden(model, tok, prompts, [0, 1])
+    assert torch.allclose(both[1], full[1], atol=1e-5)
+
+
 def test_gather_writes_shards_rows_and_manifest(tiny: tuple[Any, Any], tmp_path: Path) -> None:
     model, tok = tiny
     items = _items()
