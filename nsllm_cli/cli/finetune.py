@@ -54,6 +54,13 @@ def finetune(
             "decode step)."
         ),
     ] = "last",
+    loss: Annotated[
+        str,
+        typer.Option(
+            help="ns: 'teacher-forced' (CE over every answer token + the end token) or 'legacy' (the paper's: "
+            "free-running, gradient through the first generated token only)."
+        ),
+    ] = "teacher-forced",
     init_from_encdec: Annotated[
         bool, typer.Option(help="adapter: start from the trained encoder/decoder pair instead of a fresh init.")
     ] = False,
@@ -83,6 +90,8 @@ def finetune(
         raise NsllmError(f"unknown --method {method!r}: use ns, lora or adapter")
     if inject not in ("last", "every"):
         raise NsllmError(f"unknown --inject {inject!r}: use last or every")
+    if loss not in ("teacher-forced", "legacy"):
+        raise NsllmError(f"unknown --loss {loss!r}: use teacher-forced or legacy")
     if method in ("ns", "adapter") and train_run is None:
         raise NsllmError(f"--method {method} needs --train-run RUN (a `nsllm train` run folder: layer and encoders)")
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
@@ -150,6 +159,7 @@ def finetune(
             "mix": mix,
             "oracle": oracle,
             "inject": inject,
+            "loss": loss,
             "lora_r": lora_r,
             "lora_alpha": lora_alpha,
             "data": str(data) if data else None,
@@ -185,6 +195,7 @@ def finetune(
                     ns,
                     run.artifacts,
                     schedule={} if lr_schedule == "none" else None,
+                    loss=loss,
                     meta={"model": fingerprint, "train_run": str(train_run), "oracle": oracle},
                     **common,
                 )

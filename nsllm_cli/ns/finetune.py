@@ -27,6 +27,7 @@ from nsllm_cli.ns.prompts import answer_text, ns_messages
 FT_SCHEDULE: dict[int, float] = {100: 0.5, 500: 0.5, 1000: 0.4, 2000: 0.1, 4000: 0.5, 6000: 0.5, 8000: 0.5}
 CHECKPOINT_FORMAT = "nsllm-ns-checkpoint"
 NS_FORMAT = "nsllm-ns"
+LOSSES = ("teacher-forced", "legacy")
 Event = Callable[[str, dict[str, Any]], None]
 
 
@@ -100,12 +101,19 @@ def finetune_ns(
     shots: int = 2,
     complexity: int = 2,
     checkpoint_every: int = 50,
+    loss: str = "teacher-forced",
     on_event: Event = _ignore,
     meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Train `ns.decoder`; resumes from `out/checkpoint` when present. Returns a summary."""
+    """Train `ns.decoder`; resumes from `out/checkpoint` when present. Returns a summary.
+
+    `loss` is "teacher-forced" (all answer tokens + the end token) or "legacy" (the paper's:
+    free-running greedy steps, gradient through the first only; see :func:`legacy_loss`).
+    """
     if not problems:
         raise DataError("no training questions")
+    if loss not in LOSSES:
+        raise DataError(f"unknown loss {loss!r}: use {' or '.join(LOSSES)}")
     freeze(model)
     device = next(model.parameters()).device
     ns.to(device)
@@ -121,6 +129,8 @@ def finetune_ns(
             torch.tensor([p.y for p in items]),
             torch.tensor([p.type_index for p in items]),
         )
+        if loss == "legacy":
+            return legacy_loss(model, batch, ns, max_new_tokens=complexity + 5)
         logits, labels = forward_answers(model, batch, ns)
         return answer_loss(logits, labels)
 
@@ -147,6 +157,7 @@ def finetune_ns(
         "steps": steps,
         "trainable_parameters": ns.trainable_parameters(),
         "layer": ns.layer,
+        "loss": loss,
         "seconds": round(seconds, 1),
         **(meta or {}),
     }
@@ -195,6 +206,54 @@ def forward_answers(
             logits_to_keep=keep - (p_len - 1),
         ).logits
     return logits, labels
+
+
+def legacy_loss(model: Any, batch: TFBatch, ns: Any, *, max_new_tokens: int) -> torch.Tensor:
+    """The paper's training signal (`--loss legacy`), for comparison only.
+
+    Greedy free-running generation of up to `max_new_tokens` steps with the intervention on the
+    prefill; per item, the CE between each step's logits and the gold answer + end token, over the
+    shorter of the two lengths (a generated end token ends an item); mean over items. Only the first
+    step carries a gradient: the original detached the KV cache, so later steps are run without
+    autograd here.
+    """
+    p_len = batch.prompt_len
+    ids, mask, pos = (t[:, :p_len] for t in (batch.input_ids, batch.attention_mask, batch.position_ids))
+    with intervene(model, ns.layer, ns.hook_fn) as handle:
+        handle.position = p_len - 1
+        out = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
+    steps = [out.logits[:, -1]]
+    past, eos = out.past_key_values, end_token_id_of(batch)
+    with torch.no_grad():
+        token = steps[0].argmax(-1, keepdim=True)
+        finished = token.squeeze(-1) == eos
+        lengths = torch.ones_like(finished, dtype=torch.long)
+        for k in range(1, max_new_tokens):
+            if bool(finished.all()):
+                break
+            mask = torch.cat([mask, torch.ones_like(token)], dim=1)
+            nxt = model(
+                input_ids=token, attention_mask=mask, position_ids=pos[:, -1:] + k, past_key_values=past, use_cache=True
+            )
+            past = nxt.past_key_values
+            steps.append(nxt.logits[:, -1])
+            token = steps[-1].argmax(-1, keepdim=True)
+            lengths = torch.where(finished, lengths, lengths + 1)
+            finished = finished | (token.squeeze(-1) == eos)
+    losses = []
+    for i in range(ids.shape[0]):
+        gold = batch.labels[i, p_len - 1 :]
+        gold = gold[gold != -100]
+        n = min(int(lengths[i]), len(gold))
+        item = torch.stack([steps[k][i] for k in range(n)])
+        losses.append(torch.nn.functional.cross_entropy(item.float(), gold[:n]))
+    return torch.stack(losses).mean()
+
+
+def end_token_id_of(batch: TFBatch) -> int:
+    """The end-of-turn id: the last label of the longest answer in the batch."""
+    row = batch.labels[int((batch.labels != -100).sum(-1).argmax())]
+    return int(row[row != -100][-1])
 
 
 def save_ns(folder: Path, ns: NSIntervention, *, meta: dict[str, Any]) -> None:

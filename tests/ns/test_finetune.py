@@ -206,3 +206,20 @@ def test_save_and_load_keep_inject_and_oracle(tmp_path: Path) -> None:
     save_ns(tmp_path / "ns", _ns(inject="every", oracle=True), meta={})
     loaded, _ = load_ns(tmp_path / "ns")
     assert loaded.inject == "every" and loaded.oracle
+
+
+def test_legacy_loss_matches_the_first_token_ce_and_runs_free(tiny: tuple[Any, Any]) -> None:
+    from nsllm_cli.ns.finetune import legacy_loss
+
+    model, tok = tiny
+    probs = [make_problem("gcd", 866, 46), make_problem("bitwise_xor", 500, 3)]
+    batch = build_batch(tok, [answer_ids(tok, ns_messages(p, seed=0), answer_text(p.solution)) for p in probs])
+    ns = _ns(gate=-1e9)
+    one = legacy_loss(model, batch, ns, max_new_tokens=1)
+    logits, labels = forward_answers(model, batch, ns)
+    first = torch.nn.functional.cross_entropy(logits[:, 0].float(), labels[:, 0])
+    assert torch.allclose(one, first, atol=1e-5)  # step 0 of a free run is teacher-forced step 0
+    many = legacy_loss(model, batch, ns, max_new_tokens=7)
+    assert torch.isfinite(many)
+    many.backward()
+    assert ns.decoder.weight.grad is not None and ns.decoder.weight.grad.abs().max() > 0
