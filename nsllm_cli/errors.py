@@ -41,3 +41,22 @@ class NotImplementedYetError(NsllmError):
     """A command whose capability has not been built yet; exits 2 so scripts can tell."""
 
     exit_code = 2
+
+
+class MissingKeyError(ConfigError):
+    """A provider's API key that is neither in the environment nor in `.env`; the message names the variable."""
+
+
+class UnknownProviderError(ConfigError):
+    """A model spec that names no known provider; the message lists the accepted forms."""
+
+
+class ProviderError(NsllmError):
+    """An API call that failed: a refused request (4xx), retries used up, or an answer that cannot be read."""
+
+    def __init__(self, message: str, *, status: int | None = None, attempts: int = 1) -> None:
+        super().__init__(message)
+        self.status = status
+        """HTTP status of the last failed attempt, if there was a response."""
+        self.attempts = attempts
+        """How many requests were sent before giving up."""

@@ -22,6 +22,8 @@ class Usage:
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    reported: bool = field(default=True, compare=False)
+    """False when the server sent no usage (the counts are then 0, not estimates)."""
 
     @property
     def total_tokens(self) -> int:
