@@ -1,0 +1,81 @@
+"""Sandbox round trip, side by side: `run_code` vs a naive `subprocess.run([sys.executable, "-c", code])`.
+
+Run: .venv/bin/python benchmarks/sandbox_roundtrip.py [--runs 40] [--code "print(6 * 7)"]
+
+Variants, each timed for the whole call (temp folder, spawn, capture, cleanup), runs interleaved so that load
+from other processes hits every variant alike:
+- naive: what the original did, minus the file (full environment, site, no limits, no kill of the group);
+- naive -I -S -B: the same interpreter flags as the sandbox, still without any isolation;
+- run_code: the sandbox with the namespaces this machine allows (see the mechanisms printed);
+- run_code, no namespaces: the fallback (subreaper tree kill, audit-hook network guard).
+The target is a median of 50 ms or less for run_code on a trivial snippet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+from nsllm_cli.steer import sandbox
+from nsllm_cli.steer.sandbox import run_code
+
+
+def _naive(code: str, *flags: str) -> Callable[[], object]:
+    return lambda: subprocess.run([sys.executable, *flags, "-c", code], capture_output=True, timeout=10)
+
+
+def _sandboxed(code: str, namespaces: bool) -> Callable[[], object]:
+    def call() -> object:
+        sandbox._USE_NAMESPACES = namespaces
+        try:
+            result = run_code(code)
+        finally:
+            sandbox._USE_NAMESPACES = True
+        if not result.ok:
+            raise RuntimeError(f"sandbox run failed: {result}")
+        return result
+
+    return call
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=40, help="timed runs per variant (default 40)")
+    parser.add_argument("--code", default="print(6 * 7)", help="the snippet (default: print(6 * 7))")
+    args = parser.parse_args()
+    variants = {
+        "naive python -c": _naive(args.code),
+        "naive python -I -S -B -c": _naive(args.code, "-I", "-S", "-B"),
+        "run_code": _sandboxed(args.code, namespaces=True),
+        "run_code, no namespaces": _sandboxed(args.code, namespaces=False),
+    }
+    samples: dict[str, list[float]] = {name: [] for name in variants}
+    for fn in variants.values():  # warm-up: page cache, lazy imports, cached paths
+        fn()
+    for _ in range(args.runs):
+        for name, fn in variants.items():
+            start = time.perf_counter()
+            fn()
+            samples[name].append(time.perf_counter() - start)
+    iso = sandbox.run_code("pass").isolation
+    fallback = _sandboxed("pass", namespaces=False)()
+    print(f"{'variant':<26} {'median':>8} {'p10':>8} {'p90':>8}   (ms, {args.runs} runs each)")
+    for name, values in samples.items():
+        q = statistics.quantiles(values, n=10)
+        print(f"{name:<26} {statistics.median(values) * 1000:8.1f} {q[0] * 1000:8.1f} {q[-1] * 1000:8.1f}")
+    print(f"mechanisms: {iso} | without namespaces: {getattr(fallback, 'isolation', None)}")
+    med = {name: statistics.median(values) * 1000 for name, values in samples.items()}
+    target = "meets" if med["run_code"] <= 50 else "MISSES"
+    print(
+        f"sandbox round trip, median of {args.runs}: run_code {med['run_code']:.0f} ms"
+        f" (no namespaces {med['run_code, no namespaces']:.0f} ms) | naive python -c {med['naive python -c']:.0f} ms"
+        f" | naive -I -S -B {med['naive python -I -S -B -c']:.0f} ms | {target} the 50 ms target"
+    )
+
+
+if __name__ == "__main__":
+    main()
