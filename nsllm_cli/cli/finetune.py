@@ -244,6 +244,8 @@ def _load_train_run(train_run: Path, layer: str) -> tuple[dict[str, Any], int, A
     if not results_path.is_file():
         raise ArtifactError(f"{train_run} is not a finished train run (no results.json)")
     trained = json.loads(results_path.read_text(encoding="utf-8"))
+    if "best_layer" not in trained:
+        raise ArtifactError(f"{train_run} is not a finished train run (its results.json has no best layer)")
     layer_index = int(trained["best_layer"]) if layer == "auto" else int(layer)
     vsa, enc, dec, _ = load_encdec(train_run / "artifacts", layer_index)
     return trained, layer_index, vsa, enc, dec

@@ -97,6 +97,9 @@ def load_model(
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
     """Load model (eval mode, on `device`, in `dtype`) and tokenizer."""
     from transformers import AutoModelForCausalLM
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # nsllm shows its own status; keep stderr for one-line errors
 
     from nsllm_cli.models.device import pick_device, pick_dtype
 
