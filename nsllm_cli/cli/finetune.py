@@ -32,6 +32,13 @@ def finetune(
         str, typer.Option(help="ns (the paper's method), lora (PEFT LoRA) or adapter (the paper's bottleneck).")
     ] = "ns",
     layer: Annotated[str, typer.Option(help="'auto' (the train run's best layer) or a hidden_states index.")] = "auto",
+    encoder: Annotated[
+        str,
+        typer.Option(
+            help="ns: 'auto' (the train run's multi-layer encoder when it has one and --layer is auto), 'single' "
+            "(the paper's one-layer encoder) or 'multi'."
+        ),
+    ] = "auto",
     data: Annotated[Path | None, typer.Option(help="Split-CSV folder or one training CSV (default: generate).")] = None,
     n_train: Annotated[int, typer.Option(min=1, help="Generated training questions.")] = 10000,
     steps: Annotated[int, typer.Option(min=1, help="Optimiser steps.")] = 1000,
@@ -96,7 +103,12 @@ def finetune(
         raise NsllmError(f"--method {method} needs --train-run RUN (a `nsllm train` run folder: layer and encoders)")
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
     learning_rate = lr if lr is not None else (2e-4 if method == "lora" else 1e-3)
-    parts = _load_train_run(train_run, layer) if train_run is not None and method != "lora" else None
+    if encoder not in ("auto", "single", "multi"):
+        raise NsllmError(f"unknown --encoder {encoder!r}: use auto, single or multi")
+    if encoder == "multi" and layer != "auto":
+        raise NsllmError("--encoder multi reads its own layers; leave --layer at auto")
+    which = "single" if method == "adapter" or layer != "auto" else encoder
+    parts = _load_train_run(train_run, layer, which) if train_run is not None and method != "lora" else None
     splits = load_splits(data, n_train=n_train, n_val=0, n_test=0, seed=s.seed, complexity=complexity)
     problems = check_training_types(splits.get("train", []), allow_unseen=allow_unseen_types)
     if not problems:
@@ -108,7 +120,7 @@ def finetune(
     ns = None
     adapter = None
     if parts is not None:
-        trained, layer_index, vsa, enc, dec = parts
+        trained, layer_index, vsa, enc, dec, read_layers = parts
         if fingerprint["config_sha256"] != trained["model"]["config_sha256"]:
             raise ArtifactError(
                 f"{train_run} was trained on another model ({trained['model']['name_or_path']}); pass the same --model"
@@ -129,6 +141,7 @@ def finetune(
                 complexity=complexity,
                 oracle=oracle,
                 inject=inject,
+                read_layers=read_layers,
             )
         else:
             from nsllm_cli.ns.adapter import BottleneckAdapter
@@ -160,6 +173,8 @@ def finetune(
             "oracle": oracle,
             "inject": inject,
             "loss": loss,
+            "encoder": which,
+            "read_layers": ns.read_layers if ns else None,
             "lora_r": lora_r,
             "lora_alpha": lora_alpha,
             "data": str(data) if data else None,
@@ -235,8 +250,14 @@ def finetune(
     out_console().print(f"run: {run.path}   next: nsllm bench math --{what}-run {run.path}")
 
 
-def _load_train_run(train_run: Path, layer: str) -> tuple[dict[str, Any], int, Any, Any, Any]:
-    """The train run's results, the chosen layer, and that layer's atoms, encoder and decoder."""
+def _load_train_run(
+    train_run: Path, layer: str, encoder: str
+) -> tuple[dict[str, Any], int, Any, Any, Any, list[int] | None]:
+    """The train run's results, the chosen layer, its atoms, encoder and decoder, and the read layers.
+
+    `encoder`: "single" (the paper's), "multi" (the run's multi-layer encoder; an error if it has
+    none), or "auto" (multi when the run has one).
+    """
     from nsllm_cli.errors import ArtifactError
     from nsllm_cli.ns.train import load_encdec
 
@@ -246,6 +267,12 @@ def _load_train_run(train_run: Path, layer: str) -> tuple[dict[str, Any], int, A
     trained = json.loads(results_path.read_text(encoding="utf-8"))
     if "best_layer" not in trained:
         raise ArtifactError(f"{train_run} is not a finished train run (its results.json has no best layer)")
+    multi = trained.get("multi")
+    if encoder == "multi" and not multi:
+        raise ArtifactError(f"{train_run} has no multi-layer encoder (train it with --multi-window 1 or more)")
+    if encoder in ("multi", "auto") and multi:
+        vsa, enc, dec, manifest = load_encdec(train_run / "artifacts", "multi")
+        return trained, int(manifest["meta"]["layer"]), vsa, enc, dec, list(manifest["meta"]["read_layers"])
     layer_index = int(trained["best_layer"]) if layer == "auto" else int(layer)
     vsa, enc, dec, _ = load_encdec(train_run / "artifacts", layer_index)
-    return trained, layer_index, vsa, enc, dec
+    return trained, layer_index, vsa, enc, dec, None

@@ -27,6 +27,13 @@ def train(
     dec_alpha: Annotated[
         float, typer.Option(min=0.0, help="lstsq: decoder ridge strength (keeps its output bounded on result vectors).")
     ] = 1e-3,
+    multi_window: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Also fit one encoder over the block inputs within this many layers of the best (0: off).",
+        ),
+    ] = 2,
     vsa_dim: Annotated[int, typer.Option(min=64, help="HRR dimension D.")] = 2048,
     atoms_seed: Annotated[int, typer.Option(help="Seed of the VSA atoms (saved beside the encoders).")] = 0,
     seed: SeedOpt = None,
@@ -58,6 +65,7 @@ def train(
             "vsa_dim": vsa_dim,
             "alpha": alpha,
             "dec_alpha": dec_alpha,
+            "multi_window": multi_window,
         },
     )
     err = err_console()
@@ -88,6 +96,7 @@ def train(
                 batch_size=batch_size,
                 alpha=alpha,
                 dec_alpha=dec_alpha,
+                multi_window=multi_window,
                 seed=s.seed,
                 on_event=on_event,
             )
@@ -101,17 +110,27 @@ def _render(results: dict[str, Any], path: Path) -> None:
     table = Table(title=f"encoder per layer (validation, {results['val_rows']} rows)", title_justify="left")
     for col in ("layer", "digit err %", "problem err %", "type err %", "VSA rmse", "decoder rmse", "|inject|/|h|"):
         table.add_column(col, justify="right")
-    for r in results["layers"]:
-        style = "bold green" if r["layer"] == results["best_layer"] else ""
+    multi = results.get("multi")
+    rows = [(str(r["layer"]), r) for r in results["layers"]]
+    if multi:
+        rows.append((f"{multi['read_layers'][0]}-{multi['read_layers'][-1]} (multi)", multi))
+    for name, r in rows:
+        style = "bold green" if r.get("layer") == results["best_layer"] and r is not multi else ""
         table.add_row(
-            str(r["layer"]),
+            name,
             f"{100 * r['digit_error']:.2f}",
             f"{100 * r['problem_error']:.1f}",
             f"{100 * r['type_error']:.1f}",
             f"{r['rmse']:.4f}",
             f"{r['decoder_rmse']:.3f}",
+            f"{r['inject_ratio']:.3f}",
             style=style,
         )
     out = out_console()
     out.print(table)
     out.print(f"best layer: {results['best_layer']}   plot: {path / 'artifacts' / 'layers.png'}   run: {path}")
+    if multi:
+        out.print(
+            f"multi-layer encoder: reads layers {', '.join(map(str, multi['read_layers']))}, writes at layer "
+            f"{multi['layer']}; finetune uses it by default (--encoder single for the paper's one layer)"
+        )

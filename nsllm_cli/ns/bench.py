@@ -17,11 +17,10 @@ from typing import Any
 
 import torch
 
-from nsllm_cli.hooks import intervene
 from nsllm_cli.jsonl import append_jsonl, read_jsonl
 from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
 from nsllm_cli.ns.finetune import forward_answers
-from nsllm_cli.ns.intervention import NSIntervention
+from nsllm_cli.ns.intervention import NSIntervention, attach
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES, Problem
 from nsllm_cli.ns.prompts import (
     answer_text,
@@ -63,7 +62,7 @@ def generate_batch(
         if ns is None:
             out = model.generate(**enc, **kwargs)
         else:
-            with intervene(model, ns.layer, ns.hook_fn, prefill_only=getattr(ns, "prefill_only", True)):
+            with attach(model, ns):
                 out = model.generate(**enc, **kwargs)
     new = out[:, enc["input_ids"].shape[1] :]
     return [str(t) for t in tok.batch_decode(new, skip_special_tokens=True)]

@@ -172,8 +172,13 @@ def evaluate(
     types: torch.Tensor,
     *,
     significant_digits: int,
+    h_out: torch.Tensor | None = None,
 ) -> dict[str, Any]:
-    """Encoder quality on held-out rows: RMSE, digit error, problem exact-decode, type error, decoder RMSE."""
+    """Encoder quality on held-out rows: RMSE, digit error, problem exact-decode, type error, decoder RMSE.
+
+    `h_out` is what the decoder reconstructs when it differs from the encoder's input (a multi-layer
+    encoder reads several layers; its decoder writes one).
+    """
     import torch
 
     from nsllm_cli.ns.vsa import digits_of
@@ -193,9 +198,10 @@ def evaluate(
         )
         t_hat, t_score = vsa.decode_type(v)
         type_wrong = t_hat != types
-        dec_rmse = float(((v @ dec.T - h.float()) ** 2).mean().sqrt())
+        out = h.float() if h_out is None else h_out.float()
+        dec_rmse = float(((v @ dec.T - out) ** 2).mean().sqrt())
         # what finetune injects at first: Dec(enc(r)) for result-like numbers, relative to |h|
-        inject = (vsa.encode_number(x) @ dec.T).norm(dim=-1).mean() / h.float().norm(dim=-1).mean()
+        inject = (vsa.encode_number(x) @ dec.T).norm(dim=-1).mean() / out.norm(dim=-1).mean()
     return {
         "n": int(h.shape[0]),
         "rmse": rmse,
@@ -206,5 +212,5 @@ def evaluate(
         "type_score_mean": float(t_score.mean()),
         "decoder_rmse": dec_rmse,
         "inject_ratio": float(inject),
-        "h_rms": float(h.float().pow(2).mean().sqrt()),
+        "h_rms": float(out.pow(2).mean().sqrt()),
     }

@@ -17,10 +17,9 @@ import torch
 
 from nsllm_cli.artifacts import load_artifact, save_artifact
 from nsllm_cli.errors import DataError
-from nsllm_cli.hooks import intervene
 from nsllm_cli.ns.batches import TFBatch, answer_ids, answer_loss, build_batch
 from nsllm_cli.ns.encdec import lr_factor
-from nsllm_cli.ns.intervention import NSIntervention, is_unseen
+from nsllm_cli.ns.intervention import NSIntervention, attach, is_unseen
 from nsllm_cli.ns.problems import Problem
 from nsllm_cli.ns.prompts import answer_text, ns_messages
 
@@ -183,7 +182,7 @@ def forward_answers(
     if ns is None:
         return model(**batch.model_inputs(), logits_to_keep=keep).logits, labels
     if not prefix_cache or p_len < 2:
-        with intervene(model, ns.layer, ns.hook_fn) as handle:
+        with attach(model, ns, prefill_only=True) as handle:
             handle.position = p_len - 1
             return model(**batch.model_inputs(), logits_to_keep=keep).logits, labels
     ids, mask, pos = batch.input_ids, batch.attention_mask, batch.position_ids
@@ -195,7 +194,7 @@ def forward_answers(
             use_cache=True,
             logits_to_keep=1,
         ).past_key_values
-    with intervene(model, ns.layer, ns.hook_fn) as handle:
+    with attach(model, ns, prefill_only=True) as handle:
         handle.position = 0  # the last prompt token is the suffix's first
         logits = model(
             input_ids=ids[:, p_len - 1 :],
@@ -219,7 +218,7 @@ def legacy_loss(model: Any, batch: TFBatch, ns: Any, *, max_new_tokens: int) -> 
     """
     p_len = batch.prompt_len
     ids, mask, pos = (t[:, :p_len] for t in (batch.input_ids, batch.attention_mask, batch.position_ids))
-    with intervene(model, ns.layer, ns.hook_fn) as handle:
+    with attach(model, ns, prefill_only=True) as handle:
         handle.position = p_len - 1
         out = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True, logits_to_keep=1)
     steps = [out.logits[:, -1]]
@@ -271,6 +270,7 @@ def save_ns(folder: Path, ns: NSIntervention, *, meta: dict[str, Any]) -> None:
             "complexity": ns.complexity,
             "inject": ns.inject,
             "oracle": ns.oracle,
+            "read_layers": ns.read_layers,
         },
         depends_on={"vsa_atoms": atoms_sha},
     )
@@ -289,6 +289,7 @@ def load_ns(folder: Path, **overrides: Any) -> tuple[NSIntervention, dict[str, A
         "complexity": meta["complexity"],
         "inject": meta.get("inject", "last"),
         "oracle": bool(meta.get("oracle", False)),
+        "read_layers": meta.get("read_layers"),
         **overrides,
     }
     ns = NSIntervention(vsa, tensors["encoder"], tensors["decoder"], layer=int(meta["layer"]), **options)

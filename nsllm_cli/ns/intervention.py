@@ -15,19 +15,22 @@ a multi-token answer alone.
 
 Example:
     >>> ns = NSIntervention(vsa, enc_w, dec_w, layer=4)
-    >>> with intervene(model, 4, ns.hook_fn) as handle:
+    >>> with attach(model, ns) as handle:  # intervene at ns.layer (+ the reads of a multi-layer encoder)
     ...     handle.position = prompt_len - 1
     ...     logits = model(**batch).logits
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
+from nsllm_cli.hooks import InterventionHandle, get_layers, intervene, resolve_layer
 from nsllm_cli.ns.encdec import DIGIT_THRESHOLD
 from nsllm_cli.ns.problems import UNSEEN_TYPES, solve
 from nsllm_cli.ns.vsa import VSA
@@ -62,11 +65,15 @@ class NSIntervention(nn.Module):
         complexity: int = 2,
         oracle: bool = False,
         inject: str = "last",
+        read_layers: Sequence[int] | None = None,
     ) -> None:
         """Args: gate is tau on the type score; mix is w, the weight kept of the original h; inject is
-        "last" (the last prompt token) or "every" (also every later position and decode step)."""
+        "last" (the last prompt token) or "every" (also every later position and decode step);
+        read_layers, for a multi-layer encoder, the layers it reads (ascending, ending with `layer`)."""
         if inject not in INJECT_MODES:
             raise ValueError(f"inject must be one of {', '.join(INJECT_MODES)}, not {inject!r}")
+        if read_layers is not None and (list(read_layers) != sorted(set(read_layers)) or read_layers[-1] != layer):
+            raise ValueError(f"read_layers must ascend and end with the intervened layer {layer}: {read_layers}")
         super().__init__()
         self.vsa = vsa
         self.layer = layer
@@ -75,6 +82,8 @@ class NSIntervention(nn.Module):
         self.complexity = complexity
         self.oracle = oracle
         self.inject = inject
+        self.read_layers: list[int] | None = list(read_layers) if read_layers is not None else None
+        self._read: dict[int, torch.Tensor] = {}  # earlier read layers' block inputs, this forward
         self.enc_weight: torch.Tensor = enc_weight.float().clone()  # frozen; moved to h's device on use
         self.decoder = nn.Linear(dec_weight.shape[1], dec_weight.shape[0], bias=False)
         with torch.no_grad():
@@ -107,9 +116,9 @@ class NSIntervention(nn.Module):
         """Whether `generate` should run the hook on the prefill only (inject="last")."""
         return self.inject == "last"
 
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        """New hidden states (B, d) for the intervened position."""
-        d = self.decode(h)
+    def forward(self, h: torch.Tensor, h_read: torch.Tensor | None = None) -> torch.Tensor:
+        """New hidden states (B, d) for the intervened position; the encoder reads `h_read` if given."""
+        d = self.decode(h if h_read is None else h_read)
         self.last = d
         m = self.decoder(self.vsa.encode_number(d.result).to(self.decoder.weight.dtype))
         self._m = m
@@ -135,7 +144,14 @@ class NSIntervention(nn.Module):
         position = getattr(ctx, "position", None)
         p = -1 if position is None else int(position)
         p = p % hidden.shape[1]
-        new = self(hidden[:, p])
+        h_read = None
+        if self.read_layers is not None:
+            missing = [layer for layer in self.read_layers[:-1] if layer not in self._read]
+            if missing:
+                raise RuntimeError(f"layers {missing} were not read: use `attach(model, ns)`, not `intervene`")
+            parts = [self._read[layer][:, p].to(hidden.device) for layer in self.read_layers[:-1]]
+            h_read = torch.cat([*parts, hidden[:, p]], dim=-1)
+        new = self(hidden[:, p], h_read)
         after = hidden[:, p + 1 :]
         if self.inject == "every" and after.shape[1] > 0:
             assert self._m is not None and self.last is not None
@@ -145,6 +161,45 @@ class NSIntervention(nn.Module):
     def trainable_parameters(self) -> int:
         """Parameters that finetune updates (the decoder)."""
         return sum(p.numel() for p in self.decoder.parameters())
+
+    @contextmanager
+    def reading(self, model: nn.Module) -> Iterator[None]:
+        """Keep the block inputs of the earlier read layers of each forward for the hook (multi-layer encoder)."""
+        if not self.read_layers or len(self.read_layers) < 2:
+            yield
+            return
+        blocks = get_layers(model)
+
+        def make(layer: int) -> Any:
+            def hook(module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+                self._read[layer] = args[0] if args else kwargs["hidden_states"]
+
+            return hook
+
+        handles = [
+            blocks[resolve_layer(model, layer)].register_forward_pre_hook(make(layer), with_kwargs=True)
+            for layer in self.read_layers[:-1]
+        ]
+        try:
+            yield
+        finally:
+            for handle in handles:
+                handle.remove()
+            self._read.clear()
+
+
+@contextmanager
+def attach(model: nn.Module, module: Any, *, prefill_only: bool | None = None) -> Iterator[InterventionHandle]:
+    """`intervene` with an NS intervention or an adapter, plus the reads a multi-layer encoder needs.
+
+    `prefill_only` defaults to the module's own (`inject="last"`: prefill only; `"every"`: every step).
+    """
+    with ExitStack() as stack:
+        reading = getattr(module, "reading", None)
+        if reading is not None:
+            stack.enter_context(reading(model))
+        only = getattr(module, "prefill_only", True) if prefill_only is None else prefill_only
+        yield stack.enter_context(intervene(model, module.layer, module.hook_fn, prefill_only=only))
 
 
 def is_unseen(problem_type: str) -> bool:

@@ -3,6 +3,7 @@
 Outputs, under the run folder's `artifacts/`:
     vsa_atoms/          the HRR atoms (safetensors + manifest with checksum)
     encdec/L{L}/        encoder (D, d) and decoder (d, D) weights; the manifest pins the atoms' sha256
+    encdec/multi/       encoder (D, k*d) over k neighbouring layers and the decoder of the highest one
     layers.png          digit and type error per layer
 """
 
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from nsllm_cli.artifacts import save_artifact, sha256_file
 from nsllm_cli.errors import ArtifactError, DataError
 from nsllm_cli.ns import activations as act
-from nsllm_cli.ns.encdec import Solver, evaluate, fit_layers
+from nsllm_cli.ns.encdec import Solver, evaluate, fit_layers, ridge
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
 
 if TYPE_CHECKING:
@@ -67,10 +68,17 @@ def train(
     batch_size: int = 512,
     alpha: float = 1e-8,
     dec_alpha: float = 1e-3,
+    multi_window: int = 2,
     seed: int = 0,
     on_event: Event = _ignore,
 ) -> dict[str, Any]:
-    """Fit and evaluate every requested layer of a gather run; returns the results dict."""
+    """Fit and evaluate every requested layer of a gather run; returns the results dict.
+
+    With `multi_window` > 0, also fits one encoder over the concatenated block inputs within that many
+    layers of the best one (a ridge fit), written back at the highest of them by that layer's decoder:
+    the information about the operands is spread over neighbouring layers, so reading several of them
+    decodes far more problems exactly than the best single layer.
+    """
     import torch
 
     from nsllm_cli.ns.vsa import VSA
@@ -147,20 +155,84 @@ def train(
         "layers": table,
         "model": manifest["model"],
     }
+    multi = _fit_multi(
+        vsa,
+        hidden,
+        fits,
+        [r["layer"] for r in blocks if abs(r["layer"] - best["layer"]) <= multi_window],
+        targets=targets,
+        tr=tr,
+        va=va,
+        labels=(x, y, t),
+        alpha=alpha,
+        digits=digits,
+        out=out,
+        meta={"vsa_dim": vsa_dim, "model": manifest["model"]},
+        depends_on={"vsa_atoms": atoms_sha, "activations_manifest": gather_sha},
+    )
+    if multi is not None:
+        results["multi"] = multi
+        on_event("multi", multi)
     plot_layers(table, out / "layers.png", best=best["layer"])
     on_event("finish", results)
     return results
 
 
-def load_encdec(run_artifacts: Path, layer: int) -> tuple[VSA, torch.Tensor, torch.Tensor, dict[str, Any]]:
-    """Atoms, encoder and decoder of one layer; refuses an encoder saved with other atoms."""
+def _fit_multi(
+    vsa: VSA,
+    hidden: dict[int, torch.Tensor],
+    fits: dict[int, tuple[torch.Tensor, torch.Tensor]],
+    window: list[int],
+    *,
+    targets: torch.Tensor,
+    tr: torch.Tensor,
+    va: torch.Tensor,
+    labels: tuple[torch.Tensor, torch.Tensor, torch.Tensor],
+    alpha: float,
+    digits: int,
+    out: Path,
+    meta: dict[str, Any],
+    depends_on: dict[str, str],
+) -> dict[str, Any] | None:
+    """The multi-layer encoder (see `train`): saved as encdec/multi; None when the window has < 2 layers."""
+    import torch
+
+    window = sorted(window)
+    if len(window) < 2:
+        return None
+    write = window[-1]
+    h = torch.cat([hidden[layer].float() for layer in window], dim=1)
+    enc = ridge(h[tr], targets, alpha)
+    dec = fits[write][1]
+    x, y, t = labels
+    metrics = evaluate(vsa, enc, dec, h[va], x[va], y[va], t[va], significant_digits=digits, h_out=hidden[write][va])
+    save_artifact(
+        out / "encdec" / "multi",
+        {"encoder": enc, "decoder": dec},
+        fmt=ENCDEC_FORMAT,
+        meta={
+            **meta,
+            "layer": write,
+            "read_layers": window,
+            "d_model": int(dec.shape[0]),
+            "solver": "lstsq",
+            "val": metrics,
+        },
+        depends_on=depends_on,
+    )
+    return {"layer": write, "read_layers": window, **metrics}
+
+
+def load_encdec(run_artifacts: Path, layer: int | str) -> tuple[VSA, torch.Tensor, torch.Tensor, dict[str, Any]]:
+    """Atoms, encoder and decoder of one layer (or "multi"); refuses an encoder saved with other atoms."""
     from nsllm_cli.artifacts import load_artifact
     from nsllm_cli.ns.vsa import VSA
 
     vsa = VSA.load(run_artifacts / "vsa_atoms")
-    folder = run_artifacts / "encdec" / f"L{layer}"
+    folder = run_artifacts / "encdec" / (str(layer) if layer == "multi" else f"L{layer}")
     if not folder.is_dir():
-        raise ArtifactError(f"{run_artifacts}: no encoder/decoder for layer {layer}")
+        what = "a multi-layer encoder" if layer == "multi" else f"an encoder/decoder for layer {layer}"
+        raise ArtifactError(f"{run_artifacts}: no {what}")
     tensors, manifest = load_artifact(folder, fmt=ENCDEC_FORMAT, expect_depends_on={"vsa_atoms": str(vsa.sha256)})
     return vsa, tensors["encoder"], tensors["decoder"], manifest
 

@@ -223,3 +223,33 @@ def test_legacy_loss_matches_the_first_token_ce_and_runs_free(tiny: tuple[Any, A
     assert torch.isfinite(many)
     many.backward()
     assert ns.decoder.weight.grad is not None and ns.decoder.weight.grad.abs().max() > 0
+
+
+def test_multi_layer_encoder_reads_every_layer_at_the_position(tiny: tuple[Any, Any]) -> None:
+    from nsllm_cli.hooks import record
+    from nsllm_cli.ns.intervention import attach
+
+    model, tok = tiny
+    vsa = VSA.generate(types=PROBLEM_TYPES, dim=256, seed=0)
+    gen = torch.Generator().manual_seed(0)
+    enc, dec = torch.randn(256, 128, generator=gen), torch.randn(64, 256, generator=gen) * 0.1
+    ns = NSIntervention(vsa, enc, dec, layer=1, gate=-1e9, read_layers=[0, 1])
+    probs = [make_problem("gcd", 866, 46), make_problem("bitwise_xor", 500, 3)]
+    batch = build_batch(tok, [answer_ids(tok, ns_messages(p, seed=0), answer_text(p.solution)) for p in probs])
+    p_len = batch.prompt_len
+    with torch.no_grad():
+        with record(model, [0, 1], position=p_len - 1) as rec:
+            model(**batch.model_inputs())
+        expect = ns.decode(torch.cat([rec[0], rec[1]], dim=-1))
+        for prefix_cache in (False, True):
+            forward_answers(model, batch, ns, prefix_cache=prefix_cache)
+            assert ns.last is not None
+            assert torch.equal(ns.last.x, expect.x) and torch.equal(ns.last.y, expect.y)
+            assert torch.allclose(ns.last.score, expect.score, atol=1e-4)
+        with pytest.raises(RuntimeError, match="attach"), intervene(model, 1, ns.hook_fn):
+            model(**batch.model_inputs())
+        with attach(model, ns):
+            model(**batch.model_inputs())
+    assert not ns._read  # the reads are dropped when the context closes
+    with pytest.raises(ValueError, match="read_layers"):
+        NSIntervention(vsa, enc, dec, layer=0, read_layers=[0, 1])

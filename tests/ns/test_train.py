@@ -75,6 +75,10 @@ def test_train_cli_on_tiny_gather(tiny_dir: Path, tmp_path: Path) -> None:
     assert results["best_layer"] in (0, 1, 2) and results["val_rows"] == 16
     assert (t / "artifacts" / "layers.png").stat().st_size > 1000
     assert "best layer" in result.stdout
+    multi = results["multi"]  # block inputs 0 and 1 (2 = after the final norm is no block's input)
+    assert multi["read_layers"] == [0, 1] and multi["layer"] == 1 and "(multi)" in result.stdout
+    _, menc, mdec, mmanifest = load_encdec(t / "artifacts", "multi")
+    assert menc.shape == (256, 128) and mdec.shape == (64, 256) and mmanifest["meta"]["read_layers"] == [0, 1]
     vsa, enc, dec, manifest = load_encdec(t / "artifacts", 1)
     assert enc.shape == (256, 64) and dec.shape == (64, 256) and manifest["meta"]["layer"] == 1
     # an encoder never loads with other atoms
