@@ -113,7 +113,7 @@ def _render(results: dict[str, Any], path: Path) -> None:
     multi = results.get("multi")
     rows = [(str(r["layer"]), r) for r in results["layers"]]
     if multi:
-        rows.append((f"{multi['read_layers'][0]}-{multi['read_layers'][-1]} (multi)", multi))
+        rows.append((f"{multi['read_layers'][0]}-{multi['read_layers'][-1]}", multi))
     for name, r in rows:
         style = "bold green" if r.get("layer") == results["best_layer"] and r is not multi else ""
         table.add_row(

@@ -76,7 +76,11 @@ def test_train_cli_on_tiny_gather(tiny_dir: Path, tmp_path: Path) -> None:
     assert (t / "artifacts" / "layers.png").stat().st_size > 1000
     assert "best layer" in result.stdout
     multi = results["multi"]  # block inputs 0 and 1 (2 = after the final norm is no block's input)
-    assert multi["read_layers"] == [0, 1] and multi["layer"] == 1 and "(multi)" in result.stdout
+    assert (
+        multi["read_layers"] == [0, 1]
+        and multi["layer"] == 1
+        and "multi-layer encoder: reads layers 0, 1" in result.stdout
+    )
     _, menc, mdec, mmanifest = load_encdec(t / "artifacts", "multi")
     assert menc.shape == (256, 128) and mdec.shape == (64, 256) and mmanifest["meta"]["read_layers"] == [0, 1]
     vsa, enc, dec, manifest = load_encdec(t / "artifacts", 1)
