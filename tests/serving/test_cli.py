@@ -1,0 +1,129 @@
+"""`nsllm serve`: a real process (free port, printed address, clean Ctrl-C) and the command's options in-process."""
+
+from __future__ import annotations
+
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+from openai import OpenAI
+from typer.testing import CliRunner
+
+from nsllm_cli.cli import app
+from tests.conftest import nsllm_env
+from tests.serving.conftest import running
+from tests.serving.test_ns import QUESTION, make_ns_run
+
+
+def _lines(stream: IO[str], out: queue.Queue[str | None]) -> None:
+    for line in stream:
+        out.put(line)
+    out.put(None)
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+    """Start `nsllm serve --port 0 ARGS`, wait for its `listening on URL` line; yields (process, URL, stdout lines)."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nsllm_cli", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=nsllm_env(),
+    )
+    assert proc.stdout is not None
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
+    seen: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        while not any(line.startswith("listening on ") for line in seen):
+            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
+            assert line is not None, (
+                f"nsllm serve ended early: {proc.wait()} {proc.stderr.read() if proc.stderr else ''}"
+            )
+            seen.append(line)
+        url = seen[-1].split()[-1]
+        yield proc, url, seen
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _stop(proc: subprocess.Popen[str]) -> tuple[int, str]:
+    proc.send_signal(signal.SIGINT)
+    code = proc.wait(timeout=60)
+    return code, proc.stderr.read() if proc.stderr else ""
+
+
+def test_serve_tiny_on_a_free_port_and_stop_with_ctrl_c(tiny_dir: Path) -> None:
+    with serving("--model", "tiny") as (proc, url, printed):
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/v1") and not url.endswith(":0/v1")
+        assert any(line.startswith(f"serving tiny at {url}") for line in printed)
+        assert any("curl" in line and "/chat/completions" in line for line in printed)
+        client = OpenAI(base_url=url, api_key="x", max_retries=0, timeout=120)
+        assert [m.id for m in client.models.list()] == ["tiny"]
+        resp = client.chat.completions.create(model="tiny", messages=QUESTION, max_tokens=5, temperature=0)
+        assert resp.usage is not None and resp.usage.completion_tokens == 5
+        code, stderr = _stop(proc)
+    assert code == 0, stderr
+    assert "Traceback" not in stderr and "server stopped" in stderr
+
+
+@pytest.fixture
+def captured(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Run `nsllm serve` in-process without serving: uvicorn's run() just hands back the app."""
+    import uvicorn
+
+    monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")  # what serve() would set for good in this process
+    apps: list[Any] = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: apps.append(self.config.app))
+    return apps
+
+
+def test_ns_run_serves_the_neurosymbolic_model_under_its_own_name(
+    tmp_path: Path, tiny_dir: Path, tiny_model: tuple[Any, Any], captured: list[Any]
+) -> None:
+    from nsllm_cli.ns.finetune import load_ns
+    from nsllm_cli.serving import create_app
+
+    run = make_ns_run(tmp_path, *tiny_model, gate=-1e9)
+    ns, _ = load_ns(run / "artifacts" / "ns")
+    ask: dict[str, Any] = {"model": "tiny+ns", "messages": QUESTION, "max_tokens": 8, "temperature": 0}
+    with running(create_app(*tiny_model, model_id="tiny+ns", ns=ns)) as url:
+        expected = OpenAI(base_url=url, api_key="x", max_retries=0).chat.completions.create(**ask)
+    result = CliRunner().invoke(app, ["serve", "--model", "tiny", "--port", "0", "--ns-run", str(run)])
+    assert result.exit_code == 0, result.output
+    assert "neurosymbolic" in result.stdout and "listening on http://127.0.0.1:" in result.stdout
+    with running(captured[0]) as url:
+        client = OpenAI(base_url=url, api_key="x", max_retries=0, timeout=120)
+        assert [m.id for m in client.models.list()] == ["tiny+ns"]
+        answer = client.chat.completions.create(**ask).choices[0].message.content
+    assert answer == expected.choices[0].message.content
+
+
+def test_ns_run_of_another_model_is_refused(tmp_path: Path, tiny_model: tuple[Any, Any], captured: list[Any]) -> None:
+    run = make_ns_run(tmp_path, *tiny_model, gate=-1e9, trained_on="another-model")
+    result = CliRunner().invoke(app, ["serve", "--model", "tiny", "--port", "0", "--ns-run", str(run)])
+    assert result.exit_code == 1 and captured == []
+    lines = [line for line in result.stderr.strip().splitlines() if not line.startswith("Loading weights")]
+    assert len(lines) == 1 and "trained on another model" in lines[0] and str(run) in lines[0]
+
+
+def test_custom_model_id_and_non_loopback_warning(tiny_dir: Path, captured: list[Any]) -> None:
+    result = CliRunner().invoke(
+        app, ["serve", "--model", "tiny", "--host", "0.0.0.0", "--port", "0", "--model-id", "m"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.stderr and "0.0.0.0" in result.stderr
+    assert "serving m at http://0.0.0.0:" in result.stdout
+    assert captured[0].state.engine is not None
