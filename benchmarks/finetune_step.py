@@ -79,17 +79,17 @@ def main() -> None:
         opt.step()
         return float(loss.detach())
 
-    def timed(step: object) -> tuple[float, float]:
-        step(batches[0])  # type: ignore[operator]  # warm-up
-        start = time.perf_counter()
-        last = 0.0
-        for batch in batches[1:]:
-            last = step(batch)  # type: ignore[operator]
-        return (time.perf_counter() - start) / args.steps, last
-
-    naive_s, _ = timed(naive)
-    head_s, _ = timed(make_ours(False))
-    ours_s, _ = timed(make_ours(True))
+    ways = {"naive": naive, "head": make_ours(False), "ours": make_ours(True)}
+    for way in ways.values():
+        way(batches[0])  # type: ignore[operator]  # warm-up
+    seconds = dict.fromkeys(ways, 0.0)
+    # interleaved step by step, so a machine whose load changes during the run slows every way alike
+    for batch in batches[1:]:
+        for name, way in ways.items():
+            start = time.perf_counter()
+            way(batch)  # type: ignore[operator]
+            seconds[name] += time.perf_counter() - start
+    naive_s, head_s, ours_s = (seconds[k] / args.steps for k in ("naive", "head", "ours"))
     print(
         f"device {model.device} | layer {args.layer} | batch {args.batch_size} | naive {naive_s * 1000:.0f} ms/step"
         f" | head only {head_s * 1000:.0f} ms/step ({naive_s / head_s:.2f}x)"
