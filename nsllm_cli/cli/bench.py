@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from nsllm_cli.cli import symbench as symbench_cmd
 from nsllm_cli.cli._common import (
     ConfigOpt,
     DeviceOpt,
@@ -23,7 +24,7 @@ from nsllm_cli.cli._common import (
 from nsllm_cli.cli._progress import EventProgress
 from nsllm_cli.errors import NotImplementedYetError
 
-app = typer.Typer(help="Benchmark methods on integer math (and SymBench, later).", no_args_is_help=True)
+app = typer.Typer(help="Benchmark methods on integer math and SymBench.", no_args_is_help=True)
 
 
 @app.command("math")
@@ -149,6 +150,10 @@ def math_bench(
 def symbench(ctx: typer.Context) -> None:
     """SymBench: 37 tasks with deterministic scoring. [not available yet: arrives with SymBench (issue #5)]"""
     raise NotImplementedYetError("nsllm bench symbench is not available yet: it arrives with SymBench (issue #5)")
+
+
+app.command("ls")(symbench_cmd.ls)
+app.command("validate")(symbench_cmd.validate)
 
 
 def _test_problems(data: Path | None, *, per_type: int, seed: int, complexity: int, runs: list[Path]) -> list[Any]:

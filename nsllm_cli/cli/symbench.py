@@ -1,0 +1,76 @@
+"""`nsllm bench ls` and `nsllm bench validate`: the SymBench task list and a gold-answer check of a data folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nsllm_cli.cli._common import err_console, guarded, out_console
+
+
+def _selected(tasks: str | None) -> list[object]:
+    from nsllm_cli.symbench.registry import all_tasks, get_task
+
+    if not tasks:
+        return list(all_tasks().values())
+    return [get_task(name.strip()) for name in tasks.split(",") if name.strip()]
+
+
+@guarded
+def ls() -> None:
+    """List the SymBench tasks: code, name, seen/unseen, whether instances can be generated, data folder."""
+    from rich.table import Table
+
+    from nsllm_cli.symbench.registry import all_tasks
+
+    table = Table(title="SymBench tasks", title_justify="left")
+    for col in ("code", "task", "title", "split", "generator", "data folder"):
+        table.add_column(col)
+    tasks = sorted(all_tasks().values(), key=lambda t: (t.code[:1] != "S", int(t.code[1:] or 0)))
+    for t in tasks:
+        table.add_row(
+            t.code, t.name, t.title, "seen" if t.seen else "unseen", "no (external data)" if t.external else "yes",
+            t.folder,
+        )  # fmt: skip
+    out_console().print(table)
+    seen = sum(t.seen for t in tasks)
+    out_console().print(f"{len(tasks)} tasks: {seen} seen, {len(tasks) - seen} unseen")
+
+
+@guarded
+def validate(
+    data_dir: Annotated[
+        Path | None,
+        typer.Argument(help="A folder in the original dataset_gather layout (default: NSLLM_SYMBENCH_DIR)."),
+    ] = None,
+    tasks: Annotated[str | None, typer.Option(help="Comma-separated task names (default: all).")] = None,
+    paper_scoring: Annotated[bool, typer.Option(help="Use the original validators' rules, bugs included.")] = False,
+    show: Annotated[int, typer.Option(min=0, help="Failures to print per task.")] = 3,
+) -> None:
+    """Check every stored gold answer with its task's validator: `N passed, M failed` per task and in total."""
+    from nsllm_cli.errors import ConfigError
+    from nsllm_cli.symbench.validate import TaskReport, validate_all
+
+    folder = data_dir or (Path(os.environ["NSLLM_SYMBENCH_DIR"]) if os.environ.get("NSLLM_SYMBENCH_DIR") else None)
+    if folder is None:
+        raise ConfigError("give the data folder: nsllm bench validate DIR (or set NSLLM_SYMBENCH_DIR)")
+    out, err = out_console(), err_console()
+
+    def line(r: TaskReport) -> None:
+        if r.skipped:
+            err.print(f"{r.task}: skipped ({r.skipped})")
+            return
+        style = "red" if r.failed else "green"
+        out.print(f"[{style}]{r.task}: {r.passed} passed, {r.failed} failed[/{style}]")
+        for inst_id, reason in r.failures[:show]:
+            out.print(f"  {inst_id}: {reason}")
+
+    reports = validate_all(_selected(tasks), folder, paper=paper_scoring, on_task=line)  # type: ignore[arg-type]
+    passed, failed = sum(r.passed for r in reports), sum(r.failed for r in reports)
+    skipped = sum(1 for r in reports if r.skipped)
+    out.print(f"total: {passed} passed, {failed} failed" + (f" ({skipped} tasks skipped)" if skipped else ""))
+    if failed:
+        raise typer.Exit(1)

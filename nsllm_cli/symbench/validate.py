@@ -1,0 +1,68 @@
+"""`bench validate`: run every task's validator on the stored gold answers of a folder in the original layout.
+
+A validator that rejects a gold answer is either wrong or has found bad data; both must be seen, so failures
+are listed with the instance id and the validator's reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nsllm_cli.errors import DataError
+from nsllm_cli.symbench.base import Task
+
+
+@dataclass
+class TaskReport:
+    """Gold-answer check of one task: counts, failures (id, reason), or why it was skipped."""
+
+    task: str
+    passed: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    skipped: str | None = None
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+
+def validate_task(task: Task, data_dir: Path, *, paper: bool = False) -> TaskReport:
+    """Check every stored instance of `task` under `data_dir`; a task without its folder is skipped, not failed."""
+    report = TaskReport(task.name)
+    if not (data_dir / task.folder).exists():
+        report.skipped = f"no {task.folder} in {data_dir}"
+        return report
+    try:
+        instances = task.load(data_dir)
+    except DataError as exc:
+        report.failures.append(("(load)", str(exc)))
+        return report
+    check = task.verify_paper if paper else task.verify
+    for inst in instances:
+        try:
+            verdict = check(inst, task.parse(task.gold_answer(inst)))
+        except Exception as exc:  # a crash on one instance is a failure of that instance, not of the run
+            report.failures.append((inst.id, f"{type(exc).__name__}: {exc}"))
+            continue
+        if verdict.correct:
+            report.passed += 1
+        else:
+            report.failures.append((inst.id, verdict.reason))
+    return report
+
+
+def validate_all(
+    tasks: Sequence[Task], data_dir: Path, *, paper: bool = False, on_task: Callable[[TaskReport], Any] | None = None
+) -> list[TaskReport]:
+    """`validate_task` for each task, in order."""
+    if not data_dir.is_dir():
+        raise DataError(f"{data_dir}: no such folder (expected a copy of SymBench's dataset_gather)")
+    reports = []
+    for task in tasks:
+        reports.append(validate_task(task, data_dir, paper=paper))
+        if on_task is not None:
+            on_task(reports[-1])
+    return reports
