@@ -8,7 +8,7 @@ import pytest
 
 from nsllm_cli.symbench.base import NeedsExternalData
 from nsllm_cli.symbench.registry import get_task
-from nsllm_cli.symbench.tasks.date_understanding import options
+from nsllm_cli.symbench.tasks._bbh import options
 
 
 def test_gold_answers_pass_and_other_options_fail(symbench_dir: Path) -> None:

@@ -1,39 +1,14 @@
-"""S9 Navigation (BBH): does the walk return to the start (yes/no).
-
-Fix over the original: a GPT-4o judge compared the model's text with the target; nsllm compares the
-Yes/No answer (True/False accepted as synonyms) deterministically.
-"""
+"""S9 Navigation (BBH): does the walk return to the start (yes/no). See `_bbh` for the fix."""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from nsllm_cli.symbench.base import Instance, Task, Verdict, register
-from nsllm_cli.symbench.tasks.date_understanding import YES_NO_FORMAT, load_bbh, parse_yes_no, verify_yes_no
+from nsllm_cli.symbench.base import register
+from nsllm_cli.symbench.tasks._bbh import BBHYesNo
 
 
 @register
-class Navigate(Task):
+class Navigate(BBHYesNo):
     name = "navigate"
     title = "Navigation"
     code = "S9"
-    seen = True
-    external = True
     folder = "BIG-Bench-Hard/bbh/navigate.json"
-
-    def load(self, data_dir: Path) -> list[Instance]:
-        return load_bbh(self, data_dir, YES_NO_FORMAT)
-
-    def parse(self, text: str) -> Any | None:
-        return parse_yes_no(text)
-
-    def verify(self, instance: Instance, answer: Any) -> Verdict:
-        return verify_yes_no(instance, answer)
-
-    def verify_paper(self, instance: Instance, answer: Any) -> Verdict:
-        """Original: a GPT-4o judge; offline, the closest reproduction is the same deterministic compare."""
-        return self.verify(instance, answer)
-
-    def gold_answer(self, instance: Instance) -> str:
-        return f"<<<{instance.data['target']}>>>"
