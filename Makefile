@@ -43,6 +43,9 @@ bench: install
 	$(PY) benchmarks/startup.py
 	$(PY) benchmarks/gather_throughput.py
 	$(PY) benchmarks/finetune_step.py
+	$(PY) benchmarks/sandbox_roundtrip.py
+	$(PY) benchmarks/steer_overhead.py
+	$(PY) benchmarks/serve_throughput.py
 
 clean:
 	rm -rf $(VENV) runs/demo .pytest_cache .mypy_cache .ruff_cache
