@@ -20,7 +20,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -c "import torch, transformers, nsllm_cli; print('installed: torch', torch.__version__, '| transformers', transformers.__version__)"
 	touch $(STAMP)
 
-# The neurosymbolic pipeline on the embedded model, small enough for 2 CPU cores (about 10 minutes).
+# The neurosymbolic pipeline on the embedded model, small enough for 2 CPU cores (about 7-8 minutes).
 DEMO := runs/demo
 demo: install
 	$(VENV)/bin/nsllm env
