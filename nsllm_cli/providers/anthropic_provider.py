@@ -155,16 +155,7 @@ class AnthropicProvider(ApiProviderBase):
         try:
             self.check_event_stream(stream)
             events = 0
-            iterator = iter(stream)
-            while True:
-                try:
-                    event = next(iterator)
-                except StopIteration:
-                    break
-                except ProviderError:
-                    raise
-                except Exception as exc:
-                    raise self.stream_error(exc) from exc
+            for event in self.events(stream):
                 events += 1
                 text = self._take(event, sink)
                 if text:
@@ -185,16 +176,7 @@ class AnthropicProvider(ApiProviderBase):
         try:
             self.check_event_stream(stream)
             events = 0
-            iterator = stream.__aiter__()
-            while True:
-                try:
-                    event = await iterator.__anext__()
-                except StopAsyncIteration:
-                    break
-                except ProviderError:
-                    raise
-                except Exception as exc:
-                    raise self.stream_error(exc) from exc
+            async for event in self.aevents(stream):
                 events += 1
                 text = self._take(event, sink)
                 if text:

@@ -227,6 +227,34 @@ class ApiProviderBase(ProviderBase):
         """An error in the middle of a stream: never retried (text has already been handed out)."""
         return to_provider_error(exc, self.classify, where=f"{self.where} (while streaming)")
 
+    def events(self, stream: Any) -> Iterator[Any]:
+        """Iterate a sync stream, turning transport and parse errors into one-line ProviderErrors."""
+        iterator = iter(stream)
+        while True:
+            try:
+                event = next(iterator)
+            except StopIteration:
+                return
+            except ProviderError:
+                raise
+            except Exception as exc:
+                raise self.stream_error(exc) from exc
+            yield event
+
+    async def aevents(self, stream: Any) -> AsyncIterator[Any]:
+        """The async twin of `events`."""
+        iterator = stream.__aiter__()
+        while True:
+            try:
+                event = await iterator.__anext__()
+            except StopAsyncIteration:
+                return
+            except ProviderError:
+                raise
+            except Exception as exc:
+                raise self.stream_error(exc) from exc
+            yield event
+
     def check_event_stream(self, stream: Any) -> None:
         """A streaming request answered with JSON or HTML (a proxy, a wrong URL) is an error, not an empty answer."""
         response = getattr(stream, "response", None)

@@ -200,7 +200,7 @@ class OpenAICompatProvider(ApiProviderBase):
         try:
             self.check_event_stream(stream)
             chunks = 0
-            for chunk in _iterate(stream, self):
+            for chunk in self.events(stream):
                 chunks += 1
                 text = self._take(chunk, sink)
                 if text:
@@ -221,16 +221,7 @@ class OpenAICompatProvider(ApiProviderBase):
         try:
             self.check_event_stream(stream)
             chunks = 0
-            iterator = stream.__aiter__()
-            while True:
-                try:
-                    chunk = await iterator.__anext__()
-                except StopAsyncIteration:
-                    break
-                except ProviderError:
-                    raise
-                except Exception as exc:
-                    raise self.stream_error(exc) from exc
+            async for chunk in self.aevents(stream):
                 chunks += 1
                 text = self._take(chunk, sink)
                 if text:
@@ -240,21 +231,6 @@ class OpenAICompatProvider(ApiProviderBase):
             if close is not None:
                 await close()
         self._end(sink, chunks)
-
-
-def _iterate(stream: Any, provider: ApiProviderBase) -> Iterator[Any]:
-    """Iterate a sync stream, turning transport and parse errors into one-line ProviderErrors."""
-    iterator = iter(stream)
-    while True:
-        try:
-            chunk = next(iterator)
-        except StopIteration:
-            return
-        except ProviderError:
-            raise
-        except Exception as exc:
-            raise provider.stream_error(exc) from exc
-        yield chunk
 
 
 def _close(stream: Any) -> None:
