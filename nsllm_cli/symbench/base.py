@@ -142,6 +142,19 @@ def sample_dirs(folder: Path) -> list[Path]:
     return sorted((p for p in folder.iterdir() if p.is_dir() and p.name.startswith("sample")), key=key)
 
 
+def numbers_in(name: str) -> tuple[int, ...]:
+    """Every integer in a folder name, in order: `BoxLift_10_3` -> (10, 3)."""
+    return tuple(int(x) for x in re.findall(r"\d+", name))
+
+
+def numbered_dirs(folder: Path, prefix: str = "") -> list[Path]:
+    """Subfolders of `folder` (starting with `prefix`) ordered by the numbers in their names, so `x_2` < `x_10`."""
+    if not folder.is_dir():
+        raise DataError(f"{folder}: no such folder")
+    found = (p for p in folder.iterdir() if p.is_dir() and p.name.startswith(prefix))
+    return sorted(found, key=lambda p: (numbers_in(p.name), p.name))
+
+
 def load_logic_games(task: Task, folder: Path) -> list[Instance]:
     """The shared logic-game layout: `sample_<i>/question.txt` + `solution.json` (native JSON)."""
     out = []

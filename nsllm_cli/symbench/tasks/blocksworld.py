@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, register
+from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, numbered_dirs, numbers_in, register
 
 Stacks = dict[str, list[str]]
 Move = tuple[str, str, str]
@@ -127,15 +127,8 @@ class Blocksworld(Task):
 
     def load(self, data_dir: Path) -> list[Instance]:
         """Every `{blocks}_{init}_{goal}_{k}/blocksworld_task.txt` present, in numeric order."""
-        root = data_dir / self.folder
-        if not root.is_dir():
-            raise DataError(f"{root}: no such folder")
-
-        def num_key(p: Path) -> tuple[int, ...]:
-            return tuple(int(x) for x in re.findall(r"\d+", p.name))
-
         out = []
-        for sample in sorted((p for p in root.iterdir() if p.is_dir()), key=num_key):
+        for sample in numbered_dirs(data_dir / self.folder):
             path = sample / "blocksworld_task.txt"
             try:
                 text = path.read_text(encoding="utf-8")
@@ -143,7 +136,7 @@ class Blocksworld(Task):
                 raise DataError(f"{path}: cannot read ({exc})") from exc
             initial, goal = read_task(text, str(path))
             data = {"initial": initial, "goal": goal}
-            dims = num_key(sample)
+            dims = numbers_in(sample.name)
             complexity = dims[0] if dims else None
             out.append(Instance(self.name, sample.name, question_text(initial, goal), data, complexity, str(path)))
         return out

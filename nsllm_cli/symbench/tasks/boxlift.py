@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, read_json, register
+from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, numbered_dirs, read_json, register
 
 Step = list[tuple[int, list[int]]]
 _STEP = re.compile(r"step\s*\d+\s*:?", re.I)
@@ -139,16 +139,9 @@ class BoxLift(Task):
 
     def load(self, data_dir: Path) -> list[Instance]:
         """Every `BoxLift_{B}_{L}/BoxLift{i}/BoxLift.json` present, sets by (B, L), samples by i."""
-        root = data_dir / self.folder
-        if not root.is_dir():
-            raise DataError(f"{root}: no such folder")
         out = []
-
-        def num_key(p: Path) -> tuple[int, ...]:
-            return tuple(int(x) for x in re.findall(r"\d+", p.name))
-
-        for group in sorted((p for p in root.iterdir() if p.is_dir()), key=num_key):
-            for sample in sorted((p for p in group.iterdir() if p.is_dir()), key=num_key):
+        for group in numbered_dirs(data_dir / self.folder):
+            for sample in numbered_dirs(group):
                 path = sample / "BoxLift.json"
                 data = read_json(path)
                 if not (isinstance(data, dict) and _int_list(data.get("boxes")) and _int_list(data.get("lifters"))):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, read_json, register
+from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, numbered_dirs, numbers_in, read_json, register
 
 Cell = tuple[float, float]
 State = dict[str, list[str]]
@@ -151,20 +151,13 @@ class BoxNet(Task):
 
     def load(self, data_dir: Path) -> list[Instance]:
         """Every `env_pg_state_{R}_{C}/pg_state{i}/pg_state{i}.json` present, by (R, C) then i."""
-        root = data_dir / self.folder
-        if not root.is_dir():
-            raise DataError(f"{root}: no such folder")
-
-        def num_key(p: Path) -> tuple[int, ...]:
-            return tuple(int(x) for x in re.findall(r"\d+", p.name))
-
         out = []
-        for group in sorted((p for p in root.iterdir() if p.is_dir() and p.name.startswith("env_")), key=num_key):
-            dims = num_key(group)
+        for group in numbered_dirs(data_dir / self.folder, "env_"):
+            dims = numbers_in(group.name)
             if len(dims) != 2:
                 raise DataError(f"{group}: expected env_pg_state_<rows>_<cols>")
             rows, cols = dims
-            for sample in sorted((p for p in group.iterdir() if p.is_dir()), key=num_key):
+            for sample in numbered_dirs(group):
                 path = sample / f"{sample.name}.json"
                 state = read_json(path)
                 expected = {key((i + 0.5, j + 0.5)) for i in range(rows) for j in range(cols)}
