@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from nsllm_cli.cli import symbench as symbench_cmd
+from nsllm_cli.cli import symbench_run
 from nsllm_cli.cli._common import (
     ConfigOpt,
     DeviceOpt,
@@ -22,7 +23,6 @@ from nsllm_cli.cli._common import (
     settings,
 )
 from nsllm_cli.cli._progress import EventProgress
-from nsllm_cli.errors import NotImplementedYetError
 
 app = typer.Typer(help="Benchmark methods on integer math and SymBench.", no_args_is_help=True)
 
@@ -145,13 +145,7 @@ def math_bench(
     out_console().print(f"chart: {run.path / 'accuracy.png'}   samples: {run.path / 'samples.jsonl'}")
 
 
-@app.command("symbench", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-@guarded
-def symbench(ctx: typer.Context) -> None:
-    """SymBench: 37 tasks with deterministic scoring. [not available yet: arrives with SymBench (issue #5)]"""
-    raise NotImplementedYetError("nsllm bench symbench is not available yet: it arrives with SymBench (issue #5)")
-
-
+app.command("symbench")(symbench_run.symbench)
 app.command("ls")(symbench_cmd.ls)
 app.command("validate")(symbench_cmd.validate)
 

@@ -111,11 +111,11 @@ def steer(
     allow_code = allow_code_execution or os.environ.get(ALLOW_ENV, "").strip().lower() in {"1", "true", "yes"}
 
     api_key = s.api_key.get_secret_value() if s.api_key else None
-    task = _provider(task_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
-    steerer = _provider(steer_llm, s, base_url=steer_base_url, api_key=api_key if steer_base_url else None)
-    checker = (
-        _provider(checker_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None) if checker_llm else None
-    )
+    task = make_provider(task_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
+    steerer = make_provider(steer_llm, s, base_url=steer_base_url, api_key=api_key if steer_base_url else None)
+    checker = None
+    if checker_llm:
+        checker = make_provider(checker_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
     mode = steer_mode if steer_mode != "auto" else ("local" if steerer.name.startswith("local") else "api")
     options: dict[str, Any] = {
         "question": text,
@@ -210,7 +210,7 @@ def _read_question(question: str | None, question_file: Path | None) -> str:
     return text.strip()
 
 
-def _provider(spec: str, s: Settings, *, base_url: str | None, api_key: str | None) -> Provider:
+def make_provider(spec: str, s: Settings, *, base_url: str | None, api_key: str | None) -> Provider:
     """`replay:FILE` builds a scripted provider here; every other spec goes to the provider registry."""
     from nsllm_cli.steer.scripted import ScriptedProvider, is_replay
 

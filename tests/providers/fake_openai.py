@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -40,6 +41,8 @@ class ServerState:
     """What the handler reads (script, answer) and writes (requests seen)."""
 
     reply: str = "Hello from the fake server."
+    responder: Callable[[dict[str, Any]], str | int] | None = None
+    """Answers per request from the request body: a reply text, or an HTTP status to fail with (e.g. 500)."""
     prompt_tokens: int = 11
     completion_tokens: int = 7
     retry_after: str | None = "0"
@@ -76,6 +79,12 @@ class _Handler(BaseHTTPRequestHandler):
         with state.lock:
             state.seen.append(Seen("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body))
         fault = state.next_fault()
+        if fault == "ok" and state.responder is not None:
+            reply = state.responder(body)
+            if isinstance(reply, int):
+                fault = str(reply)
+            else:
+                body = {**body, "_reply": reply}
         anthropic = self.path.rstrip("/").endswith("/messages")
         try:
             self._react(fault, body, anthropic)
@@ -126,8 +135,9 @@ class _Handler(BaseHTTPRequestHandler):
             "completion_tokens": state.completion_tokens,
             "total_tokens": state.prompt_tokens + state.completion_tokens,
         }
+        reply = str(body.get("_reply", state.reply))
         if not body.get("stream"):
-            message = {"role": "assistant", "content": state.reply}
+            message = {"role": "assistant", "content": reply}
             choice = {"index": 0, "message": message, "finish_reason": "stop"}
             self._json(
                 200,
@@ -144,7 +154,7 @@ class _Handler(BaseHTTPRequestHandler):
         events: list[dict[str, Any]] = []
         base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": model}
         events.append({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]})
-        for piece in _pieces(state.reply):
+        for piece in _pieces(reply):
             events.append({**base, "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
         events.append({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
         include = bool((body.get("stream_options") or {}).get("include_usage"))

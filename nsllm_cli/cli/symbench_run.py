@@ -1,0 +1,339 @@
+"""`nsllm bench symbench`: run SymBench tasks with a task model and one or more methods; table, chart, results."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from nsllm_cli.cli._common import ConfigOpt, RunDirOpt, SeedOpt, err_console, guarded, out_console, settings
+
+if TYPE_CHECKING:
+    from nsllm_cli.symbench.base import Task
+
+_SPEC = "e.g. gpt-4o, claude-3-5-sonnet-20241022, local:embedded, or a model name with --base-url"
+
+
+def select_tasks(spec: str | None) -> list[Task]:
+    """Tasks by name, by code (S15, U2), or the groups all / seen / unseen; an unknown name is a one-line error."""
+    from nsllm_cli.symbench.registry import all_tasks, get_task
+
+    known = all_tasks()
+    by_code = {t.code.lower(): t for t in known.values()}
+    chosen: list[Task] = []
+    for raw in (spec or "all").split(","):
+        name = raw.strip().lower()
+        if not name:
+            continue
+        if name in ("all", "seen", "unseen"):
+            chosen += [t for t in known.values() if name == "all" or t.seen == (name == "seen")]
+        elif name in by_code:
+            chosen.append(by_code[name])
+        else:
+            chosen.append(get_task(name))
+    unique = list({t.name: t for t in chosen}.values())
+    return sorted(unique, key=lambda t: (t.code[:1] != "S", int(t.code[1:] or 0)))
+
+
+@guarded
+def symbench(
+    task_llm: Annotated[str | None, typer.Option("--task-llm", help=f"Model that answers: {_SPEC}.")] = None,
+    methods: Annotated[
+        str,
+        typer.Option(
+            "--method",
+            help="Comma-separated: only-question, all-text, all-code, code-text-choice, codesteer "
+            "(default: codesteer with --steer-llm, else only-question).",
+        ),
+    ] = "auto",
+    steer_llm: Annotated[
+        str | None, typer.Option("--steer-llm", help="Steering model for code-text-choice and codesteer.")
+    ] = None,
+    tasks: Annotated[
+        str | None, typer.Option(help="Comma-separated task names or codes (S1..S28, U1..U9), or all/seen/unseen.")
+    ] = None,
+    limit: Annotated[
+        int | None, typer.Option(min=1, help="At most N instances per task (default: the paper's n, mostly 50).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, max=256, help="Samples answered at once.")] = 4,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue a run folder: samples already answered are kept and skipped.")
+    ] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(help="A copy of SymBench's dataset_gather (env NSLLM_SYMBENCH_DIR); without it, generated tasks."),
+    ] = None,
+    paper_scoring: Annotated[
+        bool, typer.Option(help="Score with the original validators (bugs included), for Table 1 comparisons.")
+    ] = False,
+    allow_code_execution: Annotated[
+        bool,
+        typer.Option(
+            "--allow-code-execution",
+            "--allow-code-exec",
+            help="Run model-written Python in the sandbox (needed by all-code, code-text-choice, codesteer). "
+            "Env: NSLLM_ALLOW_CODE_EXECUTION=1.",
+        ),
+    ] = False,
+    extractor_llm: Annotated[
+        str | None,
+        typer.Option(help="Model that restates an answer the parser could not read (a logged, counted fallback)."),
+    ] = None,
+    extractor_base_url: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible URL of the extractor model.")
+    ] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible URL of the task model.")] = None,
+    steer_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible URL of the steering model.")] = None,
+    max_rounds: Annotated[int, typer.Option(min=0, help="CodeSteer rounds after the code/text choice.")] = 5,
+    max_tokens: Annotated[int, typer.Option(min=1, help="Most new tokens per task answer (paper: 2000).")] = 2000,
+    self_check: Annotated[
+        bool, typer.Option("--self-check/--no-self-check", help="CodeSteer's self-answer checker every round.")
+    ] = True,
+    seed: SeedOpt = None,
+    config: ConfigOpt = None,
+    run_dir: RunDirOpt = None,
+) -> None:
+    """Run SymBench: per-task success, seen/unseen/total means and the paper's normalised score."""
+    from nsllm_cli.cli.steer import make_provider
+    from nsllm_cli.errors import ConfigError, DataError
+    from nsllm_cli.jsonl import read_jsonl, write_json_atomic
+    from nsllm_cli.providers.base import GenParams
+    from nsllm_cli.runs import RunDir
+    from nsllm_cli.steer.sandbox import ALLOW_ENV, run_code
+    from nsllm_cli.symbench.methods import METHODS, NEEDS_STEERER, RUNS_CODE, MethodSetup
+    from nsllm_cli.symbench.results import aggregate, plot_success
+    from nsllm_cli.symbench.runner import SAMPLES, Job, run_jobs
+    from nsllm_cli.symbench.splits import test_set
+
+    if not task_llm:
+        raise ConfigError(f"--task-llm is required ({_SPEC})")
+    chosen = [m.strip() for m in methods.split(",") if m.strip()]
+    if chosen == ["auto"]:
+        chosen = ["codesteer"] if steer_llm else ["only-question"]
+    unknown = [m for m in chosen if m not in METHODS]
+    if unknown:
+        raise ConfigError(f"unknown method(s) {', '.join(unknown)}: use {', '.join(METHODS)}")
+    if steer_llm is None and any(m in NEEDS_STEERER for m in chosen):
+        raise ConfigError(f"--method {', '.join(m for m in chosen if m in NEEDS_STEERER)} needs --steer-llm")
+    allow_code = allow_code_execution or os.environ.get(ALLOW_ENV, "").strip().lower() in {"1", "true", "yes"}
+    if not allow_code and any(m in RUNS_CODE for m in chosen):
+        raise ConfigError(
+            f"--method {', '.join(m for m in chosen if m in RUNS_CODE)} runs model-written code: pass "
+            "--allow-code-execution (it runs in a sandbox)"
+        )
+    folder = data_dir or (Path(os.environ["NSLLM_SYMBENCH_DIR"]) if os.environ.get("NSLLM_SYMBENCH_DIR") else None)
+    if folder is not None and not folder.is_dir():
+        raise DataError(f"{folder}: no such folder (expected a copy of SymBench's dataset_gather)")
+    if resume is not None and not (resume / "config.yaml").is_file():
+        raise DataError(f"{resume} is not a run folder (no config.yaml)")
+    selected = select_tasks(tasks)
+    s = settings(config, seed=seed, base_url=base_url)
+    err, out = err_console(), out_console()
+
+    selections = {}
+    with err.status("selecting test instances ..."):
+        for task in selected:
+            selections[task.name] = test_set(task, data_dir=folder, limit=limit, seed=s.seed)
+    manifest = {name: sel.manifest() for name, sel in selections.items()}
+    missing = [sel.task for sel in selections.values() if sel.source == "none"]
+    if missing:
+        where = f"not in {folder}" if folder else "pass --data-dir or set NSLLM_SYMBENCH_DIR"
+        err.print(f"[yellow]skipped, these tasks need their original data ({where}): {', '.join(missing)}[/]")
+    for sel in selections.values():
+        if sel.source != "none" and sel.note not in ("", "generated"):
+            err.print(f"[yellow]{sel.task}: {sel.note}[/]")
+    jobs = [
+        Job(task, inst, method) for method in chosen for task in selected for inst in selections[task.name].instances
+    ]
+    if not jobs:
+        raise DataError("no instances to run: every selected task needs data (--data-dir or NSLLM_SYMBENCH_DIR)")
+    target = resume or run_dir
+    options = {
+        "task_llm": task_llm,
+        "steer_llm": steer_llm,
+        "methods": chosen,
+        "tasks": [t.name for t in selected],
+        "limit": limit,
+        "data_dir": str(folder) if folder else None,
+        "paper_scoring": paper_scoring,
+        "allow_code_execution": allow_code,
+        "extractor_llm": extractor_llm,
+        "max_rounds": max_rounds,
+        "max_tokens": max_tokens,
+        "concurrency": concurrency,
+    }
+    if resume is not None:
+        _check_manifest(resume / "manifest.json", manifest)
+    api_key = s.api_key.get_secret_value() if s.api_key else None
+    task_model = make_provider(task_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
+    steerer = (
+        make_provider(steer_llm, s, base_url=steer_base_url, api_key=api_key if steer_base_url else None)
+        if steer_llm
+        else None
+    )
+    extractor = None
+    if extractor_llm:
+        extractor = make_provider(extractor_llm, s, base_url=extractor_base_url, api_key=None)
+    params = GenParams(temperature=0.0, max_tokens=max_tokens, seed=s.seed)
+    mode = "local" if steerer is not None and steerer.name.startswith("local") else "api"
+    setup = MethodSetup(
+        task=task_model,
+        steer=steerer,
+        executor=run_code if allow_code else None,
+        task_params=params,
+        max_rounds=max_rounds,
+        self_check=self_check,
+        steer_mode=mode,
+    )
+    run = RunDir.create(
+        target.parent if target else s.runs_dir,
+        "bench-symbench",
+        settings=s,
+        name=target.name if target else None,
+        extra_config=options,
+    )
+    write_json_atomic(run.path / "manifest.json", manifest)
+    with run.guard():
+        with _Progress(len(jobs)) as progress:
+            run_jobs(
+                jobs,
+                dict.fromkeys(chosen, setup),
+                run.path,
+                concurrency=concurrency,
+                extractor=extractor,
+                on_event=progress.on_event,
+            )
+        wanted = {j.key for j in jobs}
+        records = [r for r in read_jsonl(run.path / SAMPLES) if (r.get("task"), r.get("id"), r.get("method")) in wanted]
+        summary = aggregate(records, task_llm=task_llm, paper_scoring=paper_scoring)
+        summary["notes"] = {name: sel.note for name, sel in selections.items() if sel.note}
+        plot_success(summary, run.path / "symbench.png")
+    scored = sum(m["samples"] for m in summary["methods"].values())
+    run.finish(summary)
+    render(summary, out)
+    out.print(f"chart: {run.path / 'symbench.png'}   samples: {run.path / SAMPLES}")
+    if scored == 0:
+        raise DataError(f"no sample could be scored (see the errors in {run.path / SAMPLES})")
+
+
+def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """A resumed run must select the same instances as before, or its old records would mean something else."""
+    import json
+
+    from nsllm_cli.errors import ConfigError
+
+    if not path.is_file():
+        return
+    old = json.loads(path.read_text(encoding="utf-8"))
+    changed = [name for name in manifest if name in old and old[name]["hashes"] != manifest[name]["hashes"]]
+    if changed:
+        raise ConfigError(
+            f"the test instances of {', '.join(changed)} differ from the run being resumed (other --seed, --limit or "
+            "data?): use the same options, or start a new run"
+        )
+
+
+class _Progress:
+    """A rich progress bar over samples, with the running success rate."""
+
+    def __init__(self, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(
+            TextColumn("symbench"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[extra]}"),
+            TimeRemainingColumn(), console=err_console(),
+        )  # fmt: skip
+        self.task = self.progress.add_task("symbench", total=total, extra="")
+        self.correct = self.scored = self.errors = self.done = 0
+
+    def __enter__(self) -> _Progress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def on_event(self, kind: str, p: dict[str, Any]) -> None:
+        if kind == "skip" and p["done"]:
+            self.done = p["done"]
+            self.progress.console.print(f"resuming: {p['done']} of {p['total']} samples already answered")
+        elif kind == "sample":
+            self.done += 1
+            if p.get("error"):
+                self.errors += 1
+                from rich.markup import escape
+
+                where = f"{p['task']}/{p['id']} ({p['method']})"
+                self.progress.console.print(f"[yellow]{escape(where)}: {escape(p['error'][:300])}[/]")
+            else:
+                self.scored += 1
+                self.correct += int(bool((p.get("verdict") or {}).get("correct")))
+        else:
+            return
+        rate = f"{100 * self.correct / self.scored:.0f}% correct" if self.scored else ""
+        extra = rate + (f" · {self.errors} errors" if self.errors else "")
+        self.progress.update(self.task, completed=self.done, extra=extra)
+
+
+def render(summary: dict[str, Any], out: Any) -> None:
+    """The per-task table (one column per method) and the averages with the paper's normalised score."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    methods = list(summary["methods"])
+    rows: dict[str, dict[str, Any]] = {}
+    for method in methods:
+        for name, cell in summary["methods"][method]["tasks"].items():
+            rows.setdefault(name, {"code": cell["code"], "split": cell["split"]})[method] = cell
+    title = f"SymBench · {escape(summary['task_llm'])} · {summary['scoring']} validators"
+    table = Table(title=title, title_justify="left")
+    table.add_column("code")
+    table.add_column("task")
+    table.add_column("split")
+    for method in methods:
+        table.add_column(f"{method}\nsuccess %", justify="right")
+    table.add_column("n", justify="right")
+    order = sorted(rows, key=lambda n: (rows[n]["code"][:1] != "S", int(rows[n]["code"][1:] or 0)))
+    for name in order:
+        row = rows[name]
+        cells, n = [], 0
+        for method in methods:
+            cell = row.get(method)
+            if cell is None:
+                cells.append("-")
+                continue
+            n = max(n, cell["n"])
+            text = f"{cell['success']:.0f}"
+            if cell["partial"] != cell["success"]:
+                text += f" ({cell['partial']:.0f})"
+            cells.append(text)
+        table.add_row(row["code"], name, row["split"], *cells, str(n))
+    out.print(table)
+    avg = Table(title="Averages over these tasks: seen / unseen / total", title_justify="left")
+    for col in ("method", "raw success %", "paper's Ave. Norm.", "llm-extracted"):
+        avg.add_column(col, justify="left" if col == "method" else "right")
+
+    def trio(values: list[float | None]) -> str:
+        return " / ".join("-" if v is None else f"{v:.1f}" for v in values)
+
+    from nsllm_cli.symbench.results import run_method_name
+
+    norm = summary["ave_norm"]
+    groups = ("seen", "unseen", "total")
+    for method in methods:
+        m = summary["methods"][method]
+        name = run_method_name(method, summary["task_llm"])
+        raw = [m["raw_mean_success"][g] for g in groups]
+        avg.add_row(escape(name), trio(raw), trio([norm.get(g, {}).get(name) for g in groups]), str(m["extracted_llm"]))
+    for ref in ("Only Question", "GPT-4o + CodeSteer"):
+        avg.add_row(f"paper: {ref} (GPT-4o)", "", trio([norm.get(g, {}).get(ref) for g in groups]), "")
+    out.print(avg)
+    out.print(
+        f"[dim]norm compares {len(summary['ave_norm_methods'])} methods (the paper's 13 + this run's) on "
+        f"{len(summary['ave_norm_tasks'])} tasks; partial scores in parentheses (BoxLift, BoxNet).[/]"
+    )
+    errors = sum(m["errors"] for m in summary["methods"].values())
+    if errors:
+        out.print(f"[yellow]{errors} sample(s) failed with errors and are not scored; --resume retries them[/]")

@@ -1,0 +1,174 @@
+"""Run SymBench samples concurrently, one JSONL record per finished sample, resumable after a kill.
+
+A job is one (task, instance, method). Jobs run on a thread pool (`concurrency` at once: API calls spend
+their time waiting, so threads overlap them; a local model serialises itself). Each finished job is
+appended to `samples.jsonl` as one whole line before the next is counted, so a killed run loses at most
+the samples in flight, and `--resume` skips every (task, id, method) that already has a good record.
+
+A bad sample never aborts the run: a provider that keeps failing, a validator that crashes on odd data or
+an unreadable answer become a record with an `error`, reported at the end and retried on resume.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from nsllm_cli.errors import NsllmError
+from nsllm_cli.jsonl import append_jsonl, read_jsonl
+from nsllm_cli.providers.base import Provider
+from nsllm_cli.steer.sandbox import CodeExecutionNotAllowedError
+from nsllm_cli.symbench.base import Instance, Task, Verdict
+from nsllm_cli.symbench.extractor import extract
+from nsllm_cli.symbench.methods import MethodSetup, answer
+from nsllm_cli.symbench.splits import instance_hash
+
+SAMPLES = "samples.jsonl"
+EventSink = Callable[[str, dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One question to answer with one method."""
+
+    task: Task
+    instance: Instance
+    method: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.task.name, self.instance.id, self.method)
+
+
+def record_key(record: Mapping[str, Any]) -> tuple[str, str, str]:
+    """The (task, id, method) a sample record belongs to."""
+    return (str(record.get("task")), str(record.get("id")), str(record.get("method")))
+
+
+def finished_records(path: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """The last good (error-free) record of every key in a samples file; partial lines are ignored."""
+    out: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for rec in read_jsonl(path):
+        if not rec.get("error"):
+            out[record_key(rec)] = rec
+    return out
+
+
+def _verdict(check: Callable[[Instance, Any], Verdict], inst: Instance, parsed: Any) -> dict[str, Any]:
+    if parsed is None:
+        return {"correct": False, "score": 0.0, "reason": "no answer found"}
+    v = check(inst, parsed)
+    return {"correct": bool(v.correct), "score": float(v.score), "reason": v.reason}
+
+
+def run_job(job: Job, setup: MethodSetup, extractor: Provider | None = None) -> dict[str, Any]:
+    """Answer, extract and verify one job; the sample record (never raises for a bad sample)."""
+    task, inst = job.task, job.instance
+    start = time.perf_counter()
+    rec: dict[str, Any] = {
+        "task": task.name,
+        "code": task.code,
+        "split": "seen" if task.seen else "unseen",
+        "id": inst.id,
+        "method": job.method,
+        "instance_hash": instance_hash(inst),
+        "instance": inst.to_dict(),
+    }
+    try:
+        result = answer(job.method, task.prompt(inst), setup)
+    except CodeExecutionNotAllowedError:
+        raise  # a setting, not a bad sample: the caller stops the run with one clear line
+    except NsllmError as exc:
+        return {**rec, "error": f"{type(exc).__name__}: {exc}", "seconds": round(time.perf_counter() - start, 3)}
+    transcript = result.to_dict()
+    rec |= {
+        "response": result.final_response,
+        "execution": result.final_execution,
+        "stop_reason": result.stop_reason,
+        "rounds": transcript["rounds"],
+        "usage": transcript["usage"],
+        "usage_by_role": transcript["usage_by_role"],
+    }
+    try:
+        found = extract(task, inst, result, extractor)
+        rec["parsed"] = found.answer
+        rec["extracted_by"] = found.via
+        if found.calls:
+            rec["extractor_calls"] = [c.to_dict() for c in found.calls]
+        rec["verdict"] = _verdict(task.verify, inst, found.answer)
+        rec["verdict_paper"] = _verdict(task.verify_paper, inst, found.answer)
+    except NsllmError as exc:
+        rec["error"] = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # a validator crashing on odd data is a bad sample, not a dead run
+        rec["error"] = f"validator failed: {type(exc).__name__}: {exc}"
+    rec["seconds"] = round(time.perf_counter() - start, 3)
+    return rec
+
+
+def run_jobs(
+    jobs: Sequence[Job],
+    setups: Mapping[str, MethodSetup],
+    run_path: Path,
+    *,
+    concurrency: int = 1,
+    extractor: Provider | None = None,
+    on_event: EventSink | None = None,
+) -> list[dict[str, Any]]:
+    """Run every job not already finished in `run_path/samples.jsonl`; return the new records in finishing order.
+
+    Events: "skip" (already done, with the count), "start" (jobs to run), "sample" (one record), "done".
+    """
+    emit = on_event or (lambda kind, payload: None)
+    path = run_path / SAMPLES
+    done = finished_records(path)
+    todo = [j for j in jobs if j.key not in done]
+    emit("skip", {"done": len(jobs) - len(todo), "total": len(jobs)})
+    emit("start", {"todo": len(todo), "total": len(jobs), "concurrency": concurrency})
+    lock = threading.Lock()
+    new: list[dict[str, Any]] = []
+
+    def finish(rec: dict[str, Any]) -> None:
+        with lock:
+            append_jsonl(path, rec)
+            new.append(rec)
+        emit("sample", rec)
+
+    if concurrency <= 1:
+        for job in todo:
+            finish(run_job(job, setups[job.method], extractor))
+    else:
+        _run_pool(todo, setups, extractor, concurrency, finish)
+    emit("done", {"new": len(new)})
+    return new
+
+
+def _run_pool(
+    todo: Iterable[Job],
+    setups: Mapping[str, MethodSetup],
+    extractor: Provider | None,
+    concurrency: int,
+    finish: Callable[[dict[str, Any]], None],
+) -> None:
+    """At most `concurrency` jobs in flight; on Ctrl-C or a setting error, queued jobs are dropped at once."""
+    pending = iter(todo)
+    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="symbench")
+    running: set[Future[dict[str, Any]]] = set()
+    try:
+        for job in pending:
+            running.add(pool.submit(run_job, job, setups[job.method], extractor))
+            if len(running) >= concurrency:
+                break
+        while running:
+            finished, running = wait(running, return_when=FIRST_COMPLETED)
+            for fut in finished:
+                finish(fut.result())
+                nxt = next(pending, None)
+                if nxt is not None:
+                    running.add(pool.submit(run_job, nxt, setups[nxt.method], extractor))
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
