@@ -49,8 +49,15 @@ def validate(
     tasks: Annotated[str | None, typer.Option(help="Comma-separated task names (default: all).")] = None,
     paper_scoring: Annotated[bool, typer.Option(help="Use the original validators' rules, bugs included.")] = False,
     show: Annotated[int, typer.Option(min=0, help="Failures to print per task.")] = 3,
+    show_excluded: Annotated[
+        bool, typer.Option(help="Also print each excluded known-bad instance (errata.json) with its reason.")
+    ] = False,
 ) -> None:
-    """Check every stored gold answer with its task's validator: `N passed, M failed` per task and in total."""
+    """Check every stored gold answer with its task's validator: `N passed, M failed` per task and in total.
+
+    Stored data known to break its task's rules (listed with its hash in errata.json) is counted as excluded, not
+    failed; the exit code is 1 only when something failed.
+    """
     from nsllm_cli.errors import ConfigError
     from nsllm_cli.symbench.validate import TaskReport, validate_all
 
@@ -59,18 +66,24 @@ def validate(
         raise ConfigError("give the data folder: nsllm bench validate DIR (or set NSLLM_SYMBENCH_DIR)")
     out, err = out_console(), err_console()
 
+    def counts(passed: int, failed: int, excluded: int) -> str:
+        return f"{passed} passed, {failed} failed" + (f", {excluded} excluded (known bad data)" if excluded else "")
+
     def line(r: TaskReport) -> None:
         if r.skipped:
             err.print(f"{r.task}: skipped ({r.skipped})")
             return
         style = "red" if r.failed else "green"
-        out.print(f"[{style}]{r.task}: {r.passed} passed, {r.failed} failed[/{style}]")
-        for inst_id, reason in r.failures[:show]:
-            out.print(f"  {inst_id}: {reason}")
+        out.print(f"[{style}]{r.task}: {counts(r.passed, r.failed, len(r.excluded))}[/{style}]")
+        for inst_id, reason in r.failures[:show]:  # one line each, paths unbroken
+            out.print(f"  {inst_id}: {reason}", markup=False, soft_wrap=True)
+        for inst_id, reason in r.excluded if show_excluded else ():
+            out.print(f"  excluded {inst_id}: {reason}", markup=False, soft_wrap=True)
 
     reports = validate_all(_selected(tasks), folder, paper=paper_scoring, on_task=line)  # type: ignore[arg-type]
     passed, failed = sum(r.passed for r in reports), sum(r.failed for r in reports)
+    excluded = sum(len(r.excluded) for r in reports)
     skipped = sum(1 for r in reports if r.skipped)
-    out.print(f"total: {passed} passed, {failed} failed" + (f" ({skipped} tasks skipped)" if skipped else ""))
+    out.print(f"total: {counts(passed, failed, excluded)}" + (f" ({skipped} tasks skipped)" if skipped else ""))
     if failed:
         raise typer.Exit(1)

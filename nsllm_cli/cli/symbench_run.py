@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -13,6 +14,8 @@ from nsllm_cli.cli._common import ConfigOpt, RunDirOpt, SeedOpt, err_console, gu
 if TYPE_CHECKING:
     from nsllm_cli.symbench.base import Task
 
+PAPER_MAX_TOKENS = 2000
+LOCAL_MAX_TOKENS = 512
 _SPEC = "e.g. gpt-4o, claude-3-5-sonnet-20241022, local:embedded, or a model name with --base-url"
 
 
@@ -87,7 +90,10 @@ def symbench(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible URL of the task model.")] = None,
     steer_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible URL of the steering model.")] = None,
     max_rounds: Annotated[int, typer.Option(min=0, help="CodeSteer rounds after the code/text choice.")] = 5,
-    max_tokens: Annotated[int, typer.Option(min=1, help="Most new tokens per task answer (paper: 2000).")] = 2000,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option(min=1, help="Most new tokens per task answer (default: the paper's 2000; 512 for local: models)."),
+    ] = None,
     self_check: Annotated[
         bool, typer.Option("--self-check/--no-self-check", help="CodeSteer's self-answer checker every round.")
     ] = True,
@@ -176,6 +182,9 @@ def symbench(
     extractor = None
     if extractor_llm:
         extractor = make_provider(extractor_llm, s, base_url=extractor_base_url, api_key=None)
+    if max_tokens is None:  # a CPU-bound local model at 2000 tokens takes minutes per rambling answer
+        max_tokens = LOCAL_MAX_TOKENS if task_model.name.startswith("local") else PAPER_MAX_TOKENS
+    options["max_tokens"] = max_tokens
     params = GenParams(temperature=0.0, max_tokens=max_tokens, seed=s.seed)
     mode = "local" if steerer is not None and steerer.name.startswith("local") else "api"
     setup = MethodSetup(
@@ -196,8 +205,9 @@ def symbench(
     )
     write_json_atomic(run.path / "manifest.json", manifest)
     with run.guard():
+        started = time.perf_counter()
         with _Progress(len(jobs)) as progress:
-            run_jobs(
+            new = run_jobs(
                 jobs,
                 dict.fromkeys(chosen, setup),
                 run.path,
@@ -209,6 +219,7 @@ def symbench(
         records = [r for r in read_jsonl(run.path / SAMPLES) if (r.get("task"), r.get("id"), r.get("method")) in wanted]
         summary = aggregate(records, task_llm=task_llm, paper_scoring=paper_scoring)
         summary["notes"] = {name: sel.note for name, sel in selections.items() if sel.note}
+        summary["this_session"] = {"samples": len(new), "seconds": round(time.perf_counter() - started, 3)}
         plot_success(summary, run.path / "symbench.png")
     scored = sum(m["samples"] for m in summary["methods"].values())
     run.finish(summary)

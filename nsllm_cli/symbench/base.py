@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from nsllm_cli.errors import DataError, NsllmError
 
@@ -52,6 +52,8 @@ class Instance:
     complexity: int | None = None
     source: str = ""
     """Where it came from: a path for loaded instances, "generated:seed=S" for generated ones."""
+    error: str | None = None
+    """Why a stored sample could not be read (naming the file); such an instance is never verified."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -61,6 +63,7 @@ class Instance:
             "data": self.data,
             "complexity": self.complexity,
             "source": self.source,
+            "error": self.error,
         }
 
 
@@ -155,26 +158,54 @@ def numbered_dirs(folder: Path, prefix: str = "") -> list[Path]:
     return sorted(found, key=lambda p: (numbers_in(p.name), p.name))
 
 
-def load_logic_games(task: Task, folder: Path) -> list[Instance]:
-    """The shared logic-game layout: `sample_<i>/question.txt` + `solution.json` (native JSON)."""
+S = TypeVar("S")
+
+_SAMPLE_ERRORS = (DataError, OSError, ValueError, LookupError, TypeError, ArithmeticError)
+"""What reading one malformed sample may raise (UnicodeDecodeError and JSONDecodeError are ValueErrors)."""
+
+
+def load_each(task: Task, samples: Iterable[tuple[str, str, S]], fill: Callable[[Instance, S], None]) -> list[Instance]:
+    """One instance per `(id, source, item)`: `fill(instance, item)` sets its question, data and complexity.
+
+    A sample that cannot be read never aborts the task: it becomes an instance with `error` set (one line naming the
+    file: a DataError's message, or the exception prefixed with `source`) and empty question and data.
+    """
     out = []
-    for sample in sample_dirs(folder):
-        question = (sample / "question.txt").read_text(encoding="utf-8") if (sample / "question.txt").exists() else ""
-        data = read_json(sample / "solution.json")
-        if not isinstance(data, dict):
-            data = {"solution": data}
-        complexity = data.get("complexity")
-        out.append(
-            Instance(
-                task.name,
-                sample.name,
-                question,
-                data,
-                complexity=int(complexity) if isinstance(complexity, int | float) else None,
-                source=str(sample),
+    for sample_id, source, item in samples:
+        inst = Instance(task.name, sample_id, "", source=source)
+        try:
+            fill(inst, item)
+        except _SAMPLE_ERRORS as exc:
+            error = str(exc) if isinstance(exc, DataError) else f"{type(exc).__name__}: {exc}"
+            error = " ".join(error.splitlines())
+            inst = Instance(
+                task.name, sample_id, "", source=source, error=error if source in error else f"{source}: {error}"
             )
-        )
+        out.append(inst)
     return out
+
+
+def load_logic_games(task: Task, folder: Path, check: Callable[[Instance], None] | None = None) -> list[Instance]:
+    """The shared logic-game layout: `sample_<i>/question.txt` + `solution.json` (native JSON).
+
+    `check(instance)` may complete or reject (DataError) each sample; a rejected or unreadable one is returned with
+    `error` set, see `load_each`.
+    """
+
+    def fill(inst: Instance, sample: Path) -> None:
+        qpath = sample / "question.txt"
+        try:
+            inst.question = qpath.read_text(encoding="utf-8") if qpath.exists() else ""
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataError(f"{qpath}: cannot read ({exc})") from exc
+        data = read_json(sample / "solution.json")
+        inst.data = data if isinstance(data, dict) else {"solution": data}
+        complexity = inst.data.get("complexity")
+        inst.complexity = int(complexity) if isinstance(complexity, int | float) else None
+        if check is not None:
+            check(inst)
+
+    return load_each(task, ((s.name, str(s), s) for s in sample_dirs(folder)), fill)
 
 
 TASKS: dict[str, Task] = {}

@@ -99,8 +99,8 @@ def test_set(task: Task, *, data_dir: Path | None, limit: int | None, seed: int)
     n = min(paper_n(task), limit) if limit is not None else paper_n(task)
     if data_dir is not None and (data_dir / task.folder).exists():
         loaded = task.load(data_dir)
-        broken = [i for i in loaded if getattr(i, "error", None)]
-        usable = [i for i in loaded if not getattr(i, "error", None) and not _excused(i)]
+        broken = [i for i in loaded if i.error]
+        usable = [i for i in loaded if not i.error and not _excused(i)]
         note = ""
         if broken:
             note = f"{len(broken)} unreadable sample(s) skipped: " + "; ".join(str(i.error) for i in broken[:3])
@@ -122,8 +122,6 @@ test_set.__test__ = False  # type: ignore[attr-defined]  # a library function, n
 
 def _excused(inst: Instance) -> bool:
     """Whether the errata list this instance's stored answer as wrong (then it cannot be scored fairly)."""
-    try:
-        from nsllm_cli.symbench.errata import erratum_for
-    except ImportError:  # the errata arrive with their own module
-        return False
+    from nsllm_cli.symbench.errata import erratum_for
+
     return erratum_for(inst) is not None

@@ -1,7 +1,8 @@
 """`bench validate`: run every task's validator on the stored gold answers of a folder in the original layout.
 
 A validator that rejects a gold answer is either wrong or has found bad data; both must be seen, so failures
-are listed with the instance id and the validator's reason.
+are listed with the instance id and the validator's reason. Known-bad stored data, listed with its hash in
+`errata.json`, is counted apart as `excluded`; a sample that could not be read (`Instance.error`) is a failure.
 """
 
 from __future__ import annotations
@@ -13,16 +14,19 @@ from typing import Any
 
 from nsllm_cli.errors import DataError
 from nsllm_cli.symbench.base import Task
+from nsllm_cli.symbench.errata import erratum_for
 
 
 @dataclass
 class TaskReport:
-    """Gold-answer check of one task: counts, failures (id, reason), or why it was skipped."""
+    """Gold-answer check of one task: counts, failures and excluded known-bad data (id, reason), or why skipped."""
 
     task: str
     passed: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
     skipped: str | None = None
+    excluded: list[tuple[str, str]] = field(default_factory=list)
+    """Rejected gold answers of stored data listed in errata.json (same id and data hash), with the erratum's reason."""
 
     @property
     def failed(self) -> int:
@@ -42,13 +46,19 @@ def validate_task(task: Task, data_dir: Path, *, paper: bool = False) -> TaskRep
         return report
     check = task.verify_paper if paper else task.verify
     for inst in instances:
+        if inst.error is not None:  # an unreadable sample: a data problem, never shown to the validator
+            report.failures.append((inst.id, inst.error))
+            continue
         try:
             verdict = check(inst, task.parse(task.gold_answer(inst)))
         except Exception as exc:  # a crash on one instance is a failure of that instance, not of the run
             report.failures.append((inst.id, f"{type(exc).__name__}: {exc}"))
             continue
+        erratum = None if verdict.correct else erratum_for(inst)
         if verdict.correct:
             report.passed += 1
+        elif erratum is not None:
+            report.excluded.append((inst.id, erratum.reason))
         else:
             report.failures.append((inst.id, verdict.reason))
     return report

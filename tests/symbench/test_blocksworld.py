@@ -6,40 +6,32 @@ from pathlib import Path
 
 from nsllm_cli.symbench.base import Instance
 from nsllm_cli.symbench.registry import get_task
+from tests.symbench._shapes import assert_grows, assert_reproducible, generated_batches, rejects, stored_golds
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("blocksworld")
-    instances = task.load(symbench_dir)
-    assert instances
     trivial = []
-    for inst in instances:
-        plan = task.parse(task.gold_answer(inst))
-        assert isinstance(plan, list), inst.id
-        assert task.verify(inst, plan).correct, inst.id
+    for inst, plan in stored_golds(task, symbench_dir, list):
         if not plan:  # the goal already holds: any move breaks it
             trivial.append(inst.id)
             src, blocks = next((k, v) for k, v in inst.data["initial"].items() if v)
             dst = next(k for k in inst.data["initial"] if k != src)
-            assert not task.verify(inst, [(blocks[-1], src, dst)]).correct
+            rejects(task, inst, [(blocks[-1], src, dst)])
             continue
-        assert not task.verify(inst, plan[:-1]).correct, inst.id
         block, src, dst = plan[0]
-        assert not task.verify(inst, [(block, dst, src), *plan[1:]]).correct, inst.id
+        rejects(task, inst, plan[:-1], [(block, dst, src), *plan[1:]])
     assert trivial == ["2_3_2_2"]  # its initial state already equals the goal; the empty plan is right
 
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task("blocksworld")
     sizes = []
-    for complexity in range(1, 7):
-        instances = task.generate(3, seed=2, complexity=complexity)
-        for inst in instances:
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct
+    for instances in generated_batches(task, range(1, 7), n=3, seed=2):
         data = instances[0].data
         sizes.append((sum(len(s) for s in data["initial"].values()), len(data["initial"])))
-    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
-    assert task.generate(2, seed=4, complexity=3)[1].data == task.generate(2, seed=4, complexity=3)[1].data
+    assert_grows(sizes)
+    assert_reproducible(task, n=2, seed=4, complexity=3)
 
 
 def test_rules() -> None:

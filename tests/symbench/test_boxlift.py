@@ -6,16 +6,12 @@ from pathlib import Path
 
 from nsllm_cli.symbench.base import Instance
 from nsllm_cli.symbench.registry import get_task
+from tests.symbench._shapes import assert_grows, assert_reproducible, generated_batches, stored_golds
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("boxlift")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        plan = task.parse(task.gold_answer(inst))
-        assert isinstance(plan, list)
-        assert task.verify(inst, plan).correct, inst.id
+    for inst, plan in stored_golds(task, symbench_dir, list):
         dropped = [list(step) for step in plan]
         dropped[-1] = dropped[-1][1:]  # one box never lifted
         verdict = task.verify(inst, dropped)
@@ -27,15 +23,10 @@ def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task("boxlift")
-    sizes = []
-    for complexity in range(1, 6):
-        instances = task.generate(4, seed=7, complexity=complexity)
-        for inst in instances:
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct
-            assert "<<<" in inst.question
-        sizes.append(len(instances[0].data["boxes"]))
-    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
-    assert task.generate(2, seed=3, complexity=2)[1].data == task.generate(2, seed=3, complexity=2)[1].data
+    batches = generated_batches(task, range(1, 6), n=4, seed=7)
+    assert all("<<<" in inst.question for batch in batches for inst in batch)
+    assert_grows([len(batch[0].data["boxes"]) for batch in batches])
+    assert_reproducible(task, n=2, seed=3, complexity=2)
 
 
 def test_rules_and_paper_mode() -> None:

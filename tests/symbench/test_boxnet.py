@@ -7,17 +7,13 @@ from pathlib import Path
 
 from nsllm_cli.symbench.base import Instance
 from nsllm_cli.symbench.registry import get_task
+from tests.symbench._shapes import assert_grows, assert_reproducible, generated_batches, stored_golds
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("boxnet")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        plan = task.parse(task.gold_answer(inst))
-        assert isinstance(plan, list) and plan
-        assert task.verify(inst, plan).correct, inst.id
-        assert task.verify_paper(inst, plan).correct, inst.id
+    for inst, plan in stored_golds(task, symbench_dir, list, paper=True):
+        assert plan, inst.id
         verdict = task.verify(inst, plan[:-1])
         assert not verdict.correct and verdict.score < 1, inst.id
 
@@ -52,15 +48,10 @@ def test_rules_and_paper_mode() -> None:
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task("boxnet")
-    sizes = []
-    for complexity in range(1, 6):
-        instances = task.generate(3, seed=11, complexity=complexity)
-        for inst in instances:
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct
-            assert "<<<" in inst.question
-        sizes.append(len(instances[0].data["state"]))
-    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
-    assert task.generate(2, seed=5, complexity=3)[1].data == task.generate(2, seed=5, complexity=3)[1].data
+    batches = generated_batches(task, range(1, 6), n=3, seed=11)
+    assert all("<<<" in inst.question for batch in batches for inst in batch)
+    assert_grows([len(batch[0].data["state"]) for batch in batches])
+    assert_reproducible(task, n=2, seed=5, complexity=3)
 
 
 def test_parse_edge_cases() -> None:

@@ -5,22 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from nsllm_cli.symbench.registry import get_task
+from tests.symbench._shapes import assert_grows, assert_reproducible, generated_batches, rejects, stored_golds
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("combinatorial_calculation")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert isinstance(gold, list)
-        assert task.verify(inst, gold).correct, (inst.id, gold)
-        assert task.verify_paper(inst, gold).correct, inst.id
+    for inst, gold in stored_golds(task, symbench_dir, list, paper=True):
         ops = [k for k, t in enumerate(gold) if t in "+-*/"]
         bad = list(gold)
         bad[ops[0]] = {"+": "-", "-": "+", "*": "+", "/": "*"}[gold[ops[0]]]
-        assert not task.verify(inst, bad).correct, inst.id
-        assert not task.verify(inst, [*gold, "+", "1"]).correct
+        rejects(task, inst, bad, [*gold, "+", "1"])
 
 
 def test_fix_keeps_order_and_rejects_eval_tricks() -> None:
@@ -37,14 +31,8 @@ def test_fix_keeps_order_and_rejects_eval_tricks() -> None:
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task("combinatorial_calculation")
-    sizes = []
-    for c in range(1, 6):
-        batch = task.generate(5, seed=11, complexity=c)
-        for inst in batch:
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct, inst.data
-        sizes.append(len(batch[0].data["numbers"]))
-    assert sizes == sorted(sizes) and sizes[-1] > sizes[0]
-    assert task.generate(3, seed=1, complexity=3)[2].data == task.generate(3, seed=1, complexity=3)[2].data
+    assert_grows([len(batch[0].data["numbers"]) for batch in generated_batches(task, range(1, 6), n=5, seed=11)])
+    assert_reproducible(task, n=3, seed=1, complexity=3)
 
 
 def test_parse_edge_cases() -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from nsllm_cli.symbench.registry import get_task
 from nsllm_cli.symbench.tasks.constrained_linear_arrangement import CARDS, outcome
+from tests.symbench._shapes import assert_grows, assert_reproducible, generated_batches, rejects, stored_golds
 
 TASK = "constrained_linear_arrangement"
 
@@ -20,15 +21,8 @@ def test_rules() -> None:
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task(TASK)
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert isinstance(gold, list)
-        assert task.verify(inst, gold).correct, (inst.id, task.verify(inst, gold).reason)
-        assert task.verify_paper(inst, gold).correct
-        assert not task.verify(inst, gold[:-1]).correct
-        assert not task.verify(inst, [*gold[:-1], gold[0]]).correct
+    for inst, gold in stored_golds(task, symbench_dir, list, paper=True):
+        rejects(task, inst, gold[:-1], [*gold[:-1], gold[0]])
         unused = [c for c in CARDS[inst.data["game_type"]] if c not in gold]
         wrong = [
             c
@@ -36,20 +30,15 @@ def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
             if outcome(inst.data["game_type"], inst.data["player_moves"][0], c) != inst.data["results"][0]
         ]
         if wrong:
-            assert not task.verify(inst, [wrong[0], *gold[1:]]).correct
+            rejects(task, inst, [wrong[0], *gold[1:]])
         assert unused or wrong
 
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task(TASK)
-    sizes = []
-    for c in range(1, 4):
-        insts = task.generate(6, seed=1, complexity=c)
-        for inst in insts:
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct
-        sizes.append(sum(len(i.data["player_moves"]) for i in insts))
-    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
-    assert task.generate(2, seed=4, complexity=3)[1].to_dict() == task.generate(2, seed=4, complexity=3)[1].to_dict()
+    batches = generated_batches(task, range(1, 4), n=6, seed=1)
+    assert_grows([sum(len(i.data["player_moves"]) for i in batch) for batch in batches])
+    assert_reproducible(task, n=2, seed=4, complexity=3)
 
 
 def test_parse_edge_cases() -> None:

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from nsllm_cli.symbench.base import NeedsExternalData
 from nsllm_cli.symbench.registry import get_task
 from nsllm_cli.symbench.tasks._bbh import options
+from tests.symbench._shapes import assert_needs_external_data, stored_golds
 
 
 def test_gold_answers_pass_and_other_options_fail(symbench_dir: Path) -> None:
     task = get_task("date_understanding")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert isinstance(gold, str)
-        assert task.verify(inst, gold).correct, inst.id
+    for inst, gold in stored_golds(task, symbench_dir, str):
         others = [k for k in options(inst.data["input"]) if k != gold]
         assert others, inst.id
         assert not task.verify(inst, others[0]).correct
@@ -38,7 +31,4 @@ def test_parse_edge_cases() -> None:
 
 
 def test_generation_needs_external_data() -> None:
-    task = get_task("date_understanding")
-    assert task.external
-    with pytest.raises(NeedsExternalData):
-        task.generate(1, seed=0, complexity=1)
+    assert_needs_external_data(get_task("date_understanding"))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from nsllm_cli.symbench.base import Instance
 from nsllm_cli.symbench.registry import get_task
+from tests.symbench._shapes import assert_grows, assert_reproducible, generated_batches, rejects, stored_golds
 
 
 def _size(inst: Instance) -> int:
@@ -15,17 +16,9 @@ def _size(inst: Instance) -> int:
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("eight_queens")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert isinstance(gold, list)
-        assert task.verify(inst, gold).correct, inst.id
-        assert task.verify_paper(inst, gold).correct, inst.id
+    for inst, gold in stored_golds(task, symbench_dir, list, paper=True):
         r, c = gold[0]
-        bad = [(r, (c + 1) % 8), *gold[1:]]
-        assert not task.verify(inst, bad).correct
-        assert not task.verify(inst, gold[:-1]).correct
+        rejects(task, inst, [(r, (c + 1) % 8), *gold[1:]], gold[:-1])
 
 
 def test_fix_requires_pre_placed_queens() -> None:
@@ -41,14 +34,8 @@ def test_fix_requires_pre_placed_queens() -> None:
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task("eight_queens")
-    sizes = []
-    for c in range(1, 6):
-        batch = task.generate(5, seed=7, complexity=c)
-        for inst in batch:
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct
-        sizes.append(sum(_size(i) for i in batch))
-    assert sizes == sorted(sizes) and sizes[-1] > sizes[0]
-    assert task.generate(3, seed=1, complexity=3)[1].data == task.generate(3, seed=1, complexity=3)[1].data
+    assert_grows([sum(_size(i) for i in batch) for batch in generated_batches(task, range(1, 6), n=5, seed=7)])
+    assert_reproducible(task, n=3, seed=1, complexity=3)
 
 
 def test_parse_edge_cases() -> None:

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from nsllm_cli.symbench.base import Instance, NeedsExternalData
+from nsllm_cli.symbench.base import Instance
 from nsllm_cli.symbench.registry import get_task
+from tests.symbench._shapes import assert_needs_external_data, stored_golds
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("gsm_hard")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert isinstance(gold, float)
-        assert task.verify(inst, gold).correct, inst.id
+    for inst, gold in stored_golds(task, symbench_dir, float):
         assert not task.verify(inst, gold * 1.01 + 1).correct, inst.id
         assert not task.verify(inst, None).correct
         assert task.verify_paper(inst, None).correct  # the original's bug, kept for --paper-scoring
@@ -42,5 +36,4 @@ def test_parse_edge_cases() -> None:
 
 
 def test_generation_needs_external_data() -> None:
-    with pytest.raises(NeedsExternalData):
-        get_task("gsm_hard").generate(1, seed=0, complexity=1)
+    assert_needs_external_data(get_task("gsm_hard"))

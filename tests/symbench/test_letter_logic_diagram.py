@@ -7,17 +7,12 @@ from pathlib import Path
 from nsllm_cli.symbench.base import Instance
 from nsllm_cli.symbench.registry import get_task
 from nsllm_cli.symbench.tasks.letter_logic_diagram import LETTERS
+from tests.symbench._shapes import assert_reproducible, generated_batches, stored_golds
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("letter_logic_diagram")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert isinstance(gold, list), inst.id
-        assert task.verify(inst, gold).correct, inst.id
-        assert task.verify_paper(inst, gold).correct, inst.id
+    for inst, gold in stored_golds(task, symbench_dir, list, paper=True):
         r, c = next((r, c) for r in range(7) for c in range(7) if inst.data["grid"][r][c] is None)
         bad = [row[:] for row in gold]
         bad[r][c] = LETTERS[(LETTERS.index(bad[r][c]) + 1) % 7]
@@ -39,14 +34,9 @@ def test_any_valid_completion_passes() -> None:
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task("letter_logic_diagram")
-    blanks = []
-    for complexity in range(1, 6):
-        generated = task.generate(3, seed=6, complexity=complexity)
-        for inst in generated:
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct
-        blanks.append(sum(x is None for row in generated[0].data["grid"] for x in row))
-    assert blanks == [15, 20, 25, 30, 30]
-    assert task.generate(2, seed=3, complexity=3)[1].data == task.generate(2, seed=3, complexity=3)[1].data
+    batches = generated_batches(task, range(1, 6), n=3, seed=6)
+    assert [sum(x is None for row in batch[0].data["grid"] for x in row) for batch in batches] == [15, 20, 25, 30, 30]
+    assert_reproducible(task, n=2, seed=3, complexity=3)
 
 
 def test_parse_edge_cases() -> None:

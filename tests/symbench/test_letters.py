@@ -7,33 +7,26 @@ from pathlib import Path
 from nsllm_cli.symbench.base import Instance
 from nsllm_cli.symbench.registry import get_task
 from nsllm_cli.symbench.tasks.letters import LEVELS
+from tests.symbench._shapes import assert_reproducible, generated_batches, rejects, stored_golds
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("letters")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert isinstance(gold, dict)
-        assert task.verify(inst, gold).correct, inst.id
+    for inst, gold in stored_golds(task, symbench_dir, dict):
         assert len(gold["positions"]) == inst.data["frequency"], inst.id  # folder name agrees with the word
-        assert not task.verify(inst, {"count": gold["count"] + 1, "positions": gold["positions"]}).correct
-        shifted = [p + 1 for p in gold["positions"]]
-        assert not task.verify(inst, {"count": gold["count"], "positions": shifted}).correct
+        count, found = gold["count"], gold["positions"]
+        rejects(
+            task, inst, {"count": count + 1, "positions": found}, {"count": count, "positions": [p + 1 for p in found]}
+        )
 
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task("letters")
-    lengths = []
-    for complexity in range(1, max(LEVELS) + 1):
-        insts = task.generate(10, seed=3, complexity=complexity)
-        for inst in insts:
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct
-            assert inst.data["word"].count(inst.data["letter"]) == inst.data["frequency"]
-        lengths.append(sum(len(i.data["word"]) for i in insts))
+    batches = generated_batches(task, range(1, max(LEVELS) + 1), n=10, seed=3)
+    assert all(i.data["word"].count(i.data["letter"]) == i.data["frequency"] for batch in batches for i in batch)
+    lengths = [sum(len(i.data["word"]) for i in batch) for batch in batches]
     assert lengths == sorted(lengths) and len(set(lengths)) == len(lengths)
-    assert task.generate(3, seed=7, complexity=2)[1].data == task.generate(3, seed=7, complexity=2)[1].data
+    assert_reproducible(task, n=3, seed=7, complexity=2)
 
 
 def test_parse_edge_cases_and_fixes() -> None:

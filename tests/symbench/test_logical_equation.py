@@ -5,36 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 
 from nsllm_cli.symbench.registry import get_task
+from tests.symbench._shapes import assert_grows, assert_reproducible, generated_batches, rejects, stored_golds
 
 TASK = "logical_equation"
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task(TASK)
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert isinstance(gold, list)
-        assert task.verify(inst, gold).correct, (inst.id, task.verify(inst, gold).reason)
-        assert task.verify_paper(inst, gold).correct
-        outside = [max(inst.data["numbers"]) + 1, *gold[1:]]
-        assert not task.verify(inst, outside).correct, inst.id
-        repeated = [gold[0], *gold[:-1]]
-        assert not task.verify(inst, repeated).correct
+    for inst, gold in stored_golds(task, symbench_dir, list, paper=True):
+        rejects(task, inst, [max(inst.data["numbers"]) + 1, *gold[1:]], [gold[0], *gold[:-1]])  # outside, repeated
 
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task(TASK)
-    sizes = []
-    for c in range(1, 7):
-        insts = task.generate(4, seed=3, complexity=c)
-        for inst in insts:
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct, inst.id
-            assert len(inst.data["constraints"]) >= len(inst.data["letters"]) - 1
-        sizes.append(len(insts[0].data["letters"]))
-    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
-    assert task.generate(2, seed=5, complexity=3)[1].to_dict() == task.generate(2, seed=5, complexity=3)[1].to_dict()
+    batches = generated_batches(task, range(1, 7), n=4, seed=3)
+    assert all(len(i.data["constraints"]) >= len(i.data["letters"]) - 1 for batch in batches for i in batch)
+    assert_grows([len(batch[0].data["letters"]) for batch in batches])
+    assert_reproducible(task, n=2, seed=5, complexity=3)
 
 
 def test_parse_edge_cases() -> None:

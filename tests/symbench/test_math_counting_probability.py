@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from nsllm_cli.symbench.base import Instance, NeedsExternalData
+from nsllm_cli.symbench.base import Instance
 from nsllm_cli.symbench.registry import get_task
+from tests.symbench._shapes import assert_needs_external_data, rejects, stored_golds
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("math_counting_probability")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert task.verify(inst, gold).correct, inst.id
-        assert not task.verify(inst, f"({gold})+1").correct, inst.id
+    for inst, gold in stored_golds(task, symbench_dir):
+        rejects(task, inst, f"({gold})+1")
 
 
 def test_equivalent_forms() -> None:
@@ -29,5 +24,4 @@ def test_equivalent_forms() -> None:
 
 
 def test_generation_needs_external_data() -> None:
-    with pytest.raises(NeedsExternalData):
-        get_task("math_counting_probability").generate(1, seed=0, complexity=1)
+    assert_needs_external_data(get_task("math_counting_probability"))

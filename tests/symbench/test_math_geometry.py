@@ -6,20 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from nsllm_cli.symbench.base import NeedsExternalData
 from nsllm_cli.symbench.registry import get_task
 from nsllm_cli.symbench.tasks.math_geometry import equivalent, last_boxed
+from tests.symbench._shapes import assert_needs_external_data, rejects, stored_golds
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("math_geometry")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert task.verify(inst, gold).correct, inst.id
-        assert not task.verify(inst, f"({gold})+1").correct, inst.id
-        assert not task.verify(inst, "").correct
+    for inst, gold in stored_golds(task, symbench_dir):
+        rejects(task, inst, f"({gold})+1", "")
 
 
 @pytest.mark.parametrize(
@@ -73,5 +68,4 @@ def test_parse_edge_cases() -> None:
 
 
 def test_generation_needs_external_data() -> None:
-    with pytest.raises(NeedsExternalData):
-        get_task("math_geometry").generate(1, seed=0, complexity=1)
+    assert_needs_external_data(get_task("math_geometry"))

@@ -5,10 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
-
-from nsllm_cli.symbench.base import NeedsExternalData
 from nsllm_cli.symbench.registry import get_task
+from tests.symbench._shapes import assert_needs_external_data, rejects, stored_golds
 
 _TURNS = {"Turn left": 1, "Turn right": -1, "Turn around": 2}
 _STEP = {"forward": 0, "left": 1, "backward": 2, "right": 3}
@@ -34,12 +32,8 @@ def _solve(text: str) -> str:
 
 def test_gold_answers_pass_and_flipped_fail(symbench_dir: Path) -> None:
     task = get_task("navigate")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert task.verify(inst, gold).correct, inst.id
-        assert not task.verify(inst, "No" if gold == "Yes" else "Yes").correct
+    for inst, gold in stored_golds(task, symbench_dir):
+        rejects(task, inst, "No" if gold == "Yes" else "Yes")
         assert _solve(inst.data["input"]) == gold, inst.id
 
 
@@ -51,5 +45,4 @@ def test_parse_edge_cases() -> None:
 
 
 def test_generation_needs_external_data() -> None:
-    with pytest.raises(NeedsExternalData):
-        get_task("navigate").generate(1, seed=0, complexity=1)
+    assert_needs_external_data(get_task("navigate"))

@@ -8,33 +8,26 @@ from pathlib import Path
 from nsllm_cli.symbench.base import Instance
 from nsllm_cli.symbench.registry import get_task
 from nsllm_cli.symbench.tasks.number_multiply import LEVELS
+from tests.symbench._shapes import assert_reproducible, generated_batches, rejects, stored_golds
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("number_multiply")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
+    for inst, gold in stored_golds(task, symbench_dir, int):
         assert gold == math.prod(inst.data["input_value_list"]), inst.id
-        assert task.verify(inst, gold).correct, inst.id
-        assert not task.verify(inst, gold + 1).correct
         longer = int(str(gold) + "7")
-        assert not task.verify(inst, longer).correct
+        rejects(task, inst, gold + 1, longer)
         assert task.verify_paper(inst, longer).correct  # the original's substring bug
 
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task("number_multiply")
     sizes = []
-    for complexity in range(1, max(LEVELS) + 1):
-        insts = task.generate(8, seed=5, complexity=complexity)
-        for inst in insts:
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct
-            assert [len(str(abs(v))) for v in inst.data["input_value_list"]] == list(LEVELS[complexity])
+    for complexity, insts in enumerate(generated_batches(task, range(1, max(LEVELS) + 1), n=8, seed=5), start=1):
+        assert all([len(str(abs(v))) for v in i.data["input_value_list"]] == list(LEVELS[complexity]) for i in insts)
         sizes.append(sum(len(str(abs(v))) for v in insts[0].data["input_value_list"]))
     assert sizes == sorted(sizes) and len(set(sizes)) == len(sizes)
-    assert task.generate(2, seed=9, complexity=3)[1].data == task.generate(2, seed=9, complexity=3)[1].data
+    assert_reproducible(task, n=2, seed=9, complexity=3)
 
 
 def test_parse_edge_cases() -> None:

@@ -10,6 +10,7 @@ from nsllm_cli.errors import DataError
 from nsllm_cli.symbench.base import Instance
 from nsllm_cli.symbench.registry import get_task
 from nsllm_cli.symbench.tasks.path_plan import gold_path, segment_hits_rect
+from tests.symbench._shapes import assert_grows, assert_reproducible, generated_batches, rejects
 
 
 def test_load_says_there_is_no_data(tmp_path: Path) -> None:
@@ -19,20 +20,15 @@ def test_load_says_there_is_no_data(tmp_path: Path) -> None:
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task("path_plan")
-    sizes = []
-    for complexity in range(1, 8):
-        instances = task.generate(5, seed=3, complexity=complexity)
-        for inst in instances:
-            gold = task.parse(task.gold_answer(inst))
-            assert isinstance(gold, list)
-            assert task.verify(inst, gold).correct, (complexity, inst.id, task.verify(inst, gold).reason)
-            assert "<<<" in inst.question
-            assert not task.verify(inst, gold[:-1]).correct  # stops short of the end point
-            skipped = gold_path({**inst.data, "required": inst.data["required"][1:]})  # corridors only skip one area
-            assert not task.verify(inst, skipped).correct
-        sizes.append(len(instances[0].data["required"]) + len(instances[0].data["forbidden"]))
-    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
-    assert task.generate(2, seed=9, complexity=3)[1].data == task.generate(2, seed=9, complexity=3)[1].data
+    batches = generated_batches(task, range(1, 8), n=5, seed=3)
+    for inst in (inst for batch in batches for inst in batch):
+        gold = task.parse(task.gold_answer(inst))
+        assert isinstance(gold, list)
+        assert "<<<" in inst.question
+        skipped = gold_path({**inst.data, "required": inst.data["required"][1:]})  # corridors only skip one area
+        rejects(task, inst, gold[:-1], skipped)  # stops short of the end point; misses a required area
+    assert_grows([len(batch[0].data["required"]) + len(batch[0].data["forbidden"]) for batch in batches])
+    assert_reproducible(task, n=2, seed=9, complexity=3)
 
 
 def _inst() -> Instance:

@@ -6,19 +6,13 @@ from pathlib import Path
 
 from nsllm_cli.symbench.registry import get_task
 from nsllm_cli.symbench.tasks.permutations_and_combinations import parse_constraints
+from tests.symbench._shapes import assert_grows, assert_reproducible, generated_batches, rejects, stored_golds
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("permutations_and_combinations")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert isinstance(gold, list)
-        assert task.verify(inst, gold).correct, inst.id
-        assert not task.verify(inst, gold[:-1]).correct
-        assert not task.verify(inst, [gold[0], *gold[:-1]]).correct
-        assert task.verify_paper(inst, gold).correct
+    for inst, gold in stored_golds(task, symbench_dir, list, paper=True):
+        rejects(task, inst, gold[:-1], [gold[0], *gold[:-1]])
         assert parse_constraints(inst.data["constraints_text"])
 
 
@@ -34,16 +28,13 @@ def test_fix_requires_a_permutation() -> None:
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task("permutations_and_combinations")
-    sizes = []
-    for c in range(1, 6):
-        batch = task.generate(5, seed=13, complexity=c)
-        for inst in batch:
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct
-        sizes.append(
+    assert_grows(
+        [
             len(batch[0].data["items"]) * 100 + sum(len(i.data["constraints_text"].splitlines()) for i in batch)
-        )
-    assert sizes == sorted(sizes) and sizes[-1] > sizes[0]
-    assert task.generate(3, seed=1, complexity=4)[2].data == task.generate(3, seed=1, complexity=4)[2].data
+            for batch in generated_batches(task, range(1, 6), n=5, seed=13)
+        ]
+    )
+    assert_reproducible(task, n=3, seed=1, complexity=4)
 
 
 def test_parse_edge_cases() -> None:

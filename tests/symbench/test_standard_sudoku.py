@@ -8,20 +8,16 @@ from pathlib import Path
 from nsllm_cli.symbench.base import Instance
 from nsllm_cli.symbench.registry import get_task
 from nsllm_cli.symbench.tasks.standard_sudoku import count_solutions, random_solution
+from tests.symbench._shapes import assert_reproducible, generated_batches, rejects, stored_golds
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("standard_sudoku")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert isinstance(gold, list), inst.id
-        assert task.verify(inst, gold).correct, inst.id
+    for inst, gold in stored_golds(task, symbench_dir, list):
         r, c = next((r, c) for r in range(9) for c in range(9) if inst.data["puzzle"][r][c] == 0)
         bad = [row[:] for row in gold]
         bad[r][c] = bad[r][c] % 9 + 1
-        assert not task.verify(inst, bad).correct, inst.id
+        rejects(task, inst, bad)
         assert count_solutions(inst.data["puzzle"]) == 1, inst.id  # the stored puzzles are unique
 
 
@@ -37,14 +33,13 @@ def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task("standard_sudoku")
     blanks = []
     for complexity in range(1, 8):
-        for inst in task.generate(2, seed=complexity, complexity=complexity):
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct
-            assert count_solutions(inst.data["puzzle"]) == 1
+        (batch,) = generated_batches(task, [complexity], n=2, seed=complexity)
+        assert all(count_solutions(inst.data["puzzle"]) == 1 for inst in batch)
         blanks.append(
             min(sum(v == 0 for row in i.data["puzzle"] for v in row) for i in task.generate(2, 1, complexity))
         )
     assert blanks[:5] == sorted(blanks[:5]) and blanks[0] < blanks[3] < blanks[4]
-    assert task.generate(2, seed=3, complexity=2)[1].data == task.generate(2, seed=3, complexity=2)[1].data
+    assert_reproducible(task, n=2, seed=3, complexity=2)
 
 
 def test_parse_edge_cases() -> None:

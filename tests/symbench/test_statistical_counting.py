@@ -5,31 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from nsllm_cli.symbench.registry import get_task
+from tests.symbench._shapes import assert_grows, assert_reproducible, generated_batches, rejects, stored_golds
 
 TASK = "statistical_counting"
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task(TASK)
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert isinstance(gold, int)
-        assert task.verify(inst, gold).correct, inst.id
-        assert not task.verify(inst, gold + 1).correct
+    for inst, gold in stored_golds(task, symbench_dir, int):
+        rejects(task, inst, gold + 1)
 
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task(TASK)
-    sizes = []
-    for c in range(1, 6):
-        insts = task.generate(4, seed=1, complexity=c)
-        for inst in insts:
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct
-        sizes.append(len(insts[0].data["sequence"]))
-    assert sizes == sorted(sizes) and sizes[0] < sizes[-1]
-    assert task.generate(2, seed=4, complexity=3)[1].to_dict() == task.generate(2, seed=4, complexity=3)[1].to_dict()
+    assert_grows([len(batch[0].data["sequence"]) for batch in generated_batches(task, range(1, 6), n=4, seed=1)])
+    assert_reproducible(task, n=2, seed=4, complexity=3)
 
 
 def test_parse_edge_cases() -> None:

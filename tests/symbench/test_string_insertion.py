@@ -6,32 +6,23 @@ from pathlib import Path
 
 from nsllm_cli.symbench.registry import get_task
 from nsllm_cli.symbench.tasks.string_insertion import apply_t, matches
+from tests.symbench._shapes import assert_grows, assert_reproducible, generated_batches, rejects, stored_golds
 
 
 def test_gold_answers_pass_and_perturbed_fail(symbench_dir: Path) -> None:
     task = get_task("string_insertion")
-    instances = task.load(symbench_dir)
-    assert instances
-    for inst in instances:
-        gold = task.parse(task.gold_answer(inst))
-        assert isinstance(gold, str), inst.id
-        assert task.verify(inst, gold).correct, inst.id
+    for inst, gold in stored_golds(task, symbench_dir, str):
         assert apply_t(inst.data["original_string"]) == inst.data["modified_string"], inst.id
-        assert not task.verify(inst, gold + "A").correct
-        assert not task.verify(inst, inst.data["original_string"]).correct
+        rejects(task, inst, gold + "A", inst.data["original_string"])
 
 
 def test_generated_instances_verify_and_grow_with_complexity() -> None:
     task = get_task("string_insertion")
-    lengths = []
-    for complexity in range(1, 6):
-        generated = task.generate(4, seed=2, complexity=complexity)
-        for inst in generated:
-            assert task.verify(inst, task.parse(task.gold_answer(inst))).correct
-            assert matches(inst.data["original_string"]) >= complexity
-        lengths.append(len(generated[0].data["original_string"]))
-    assert lengths == sorted(lengths) and lengths[0] < lengths[-1]
-    assert task.generate(2, seed=3, complexity=3)[1].data == task.generate(2, seed=3, complexity=3)[1].data
+    batches = generated_batches(task, range(1, 6), n=4, seed=2)
+    for complexity, generated in enumerate(batches, start=1):
+        assert all(matches(inst.data["original_string"]) >= complexity for inst in generated)
+    assert_grows([len(generated[0].data["original_string"]) for generated in batches])
+    assert_reproducible(task, n=2, seed=3, complexity=3)
 
 
 def test_parse_edge_cases() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, read_json
+from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, load_each, read_json
 
 _OPTION = re.compile(r"^\(([A-Z])\)\s*(.*?)\s*$", re.M)
 _LETTER = re.compile(
@@ -30,15 +30,13 @@ def load_bbh(task: Task, data_dir: Path, instruction: str) -> list[Instance]:
     examples = data.get("examples") if isinstance(data, dict) else None
     if not isinstance(examples, list):
         raise DataError(f"{path}: expected an object with an 'examples' list")
-    out = []
-    for i, ex in enumerate(examples):
+
+    def fill(inst: Instance, ex: Any) -> None:
         if not isinstance(ex, dict) or not isinstance(ex.get("input"), str) or not isinstance(ex.get("target"), str):
-            raise DataError(f"{path}: example {i} lacks a string 'input' and 'target'")
-        question = f"{ex['input']}\n\n{instruction}"
-        out.append(
-            Instance(task.name, str(i), question, {"input": ex["input"], "target": ex["target"]}, None, str(path))
-        )
-    return out
+            raise DataError(f"{path}: example {inst.id} lacks a string 'input' and 'target'")
+        inst.question, inst.data = f"{ex['input']}\n\n{instruction}", {"input": ex["input"], "target": ex["target"]}
+
+    return load_each(task, ((str(i), str(path), ex) for i, ex in enumerate(examples)), fill)
 
 
 def options(text: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, numbered_dirs, numbers_in, register
+from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, load_each, numbered_dirs, numbers_in, register
 
 Stacks = dict[str, list[str]]
 Move = tuple[str, str, str]
@@ -127,19 +127,19 @@ class Blocksworld(Task):
 
     def load(self, data_dir: Path) -> list[Instance]:
         """Every `{blocks}_{init}_{goal}_{k}/blocksworld_task.txt` present, in numeric order."""
-        out = []
-        for sample in numbered_dirs(data_dir / self.folder):
-            path = sample / "blocksworld_task.txt"
+
+        def fill(inst: Instance, path: Path) -> None:
             try:
                 text = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise DataError(f"{path}: cannot read ({exc})") from exc
             initial, goal = read_task(text, str(path))
-            data = {"initial": initial, "goal": goal}
-            dims = numbers_in(sample.name)
-            complexity = dims[0] if dims else None
-            out.append(Instance(self.name, sample.name, question_text(initial, goal), data, complexity, str(path)))
-        return out
+            inst.question, inst.data = question_text(initial, goal), {"initial": initial, "goal": goal}
+            dims = numbers_in(path.parent.name)
+            inst.complexity = dims[0] if dims else None
+
+        files = (sample / "blocksworld_task.txt" for sample in numbered_dirs(data_dir / self.folder))
+        return load_each(self, ((path.parent.name, str(path), path) for path in files), fill)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Random initial and goal stacks over the first letters; more blocks and stacks with complexity."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, numbered_dirs, read_json, register
+from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, load_each, numbered_dirs, read_json, register
 
 Step = list[tuple[int, list[int]]]
 _STEP = re.compile(r"step\s*\d+\s*:?", re.I)
@@ -139,21 +139,21 @@ class BoxLift(Task):
 
     def load(self, data_dir: Path) -> list[Instance]:
         """Every `BoxLift_{B}_{L}/BoxLift{i}/BoxLift.json` present, sets by (B, L), samples by i."""
-        out = []
-        for group in numbered_dirs(data_dir / self.folder):
-            for sample in numbered_dirs(group):
-                path = sample / "BoxLift.json"
-                data = read_json(path)
-                if not (isinstance(data, dict) and _int_list(data.get("boxes")) and _int_list(data.get("lifters"))):
-                    raise DataError(f"{path}: expected {{'boxes': [int], 'lifters': [int]}}")
-                try:
-                    steps = len(greedy_plan(data["boxes"], data["lifters"]))
-                except ValueError as exc:
-                    raise DataError(f"{path}: {exc}") from exc
-                data = {"boxes": data["boxes"], "lifters": data["lifters"], "max_steps": steps}
-                question = question_text(data["boxes"], data["lifters"], steps)
-                out.append(Instance(self.name, f"{group.name}/{sample.name}", question, data, None, str(path)))
-        return out
+
+        def fill(inst: Instance, path: Path) -> None:
+            data = read_json(path)
+            if not (isinstance(data, dict) and _int_list(data.get("boxes")) and _int_list(data.get("lifters"))):
+                raise DataError(f"{path}: expected {{'boxes': [int], 'lifters': [int]}}")
+            try:
+                steps = len(greedy_plan(data["boxes"], data["lifters"]))
+            except ValueError as exc:
+                raise DataError(f"{path}: {exc}") from exc
+            inst.data = {"boxes": data["boxes"], "lifters": data["lifters"], "max_steps": steps}
+            inst.question = question_text(data["boxes"], data["lifters"], steps)
+
+        groups = numbered_dirs(data_dir / self.folder)
+        files = (sample / "BoxLift.json" for group in groups for sample in numbered_dirs(group))
+        return load_each(self, ((f"{p.parent.parent.name}/{p.parent.name}", str(p), p) for p in files), fill)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Complexity 1-4 are the original's four sets (10_3 ... 25_6); 5 adds (30, 7)."""

@@ -23,7 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, numbered_dirs, numbers_in, read_json, register
+from nsllm_cli.symbench.base import (
+    Instance,
+    Task,
+    Verdict,
+    last_answer,
+    load_each,
+    numbered_dirs,
+    numbers_in,
+    read_json,
+    register,
+)
 
 Cell = tuple[float, float]
 State = dict[str, list[str]]
@@ -151,24 +161,22 @@ class BoxNet(Task):
 
     def load(self, data_dir: Path) -> list[Instance]:
         """Every `env_pg_state_{R}_{C}/pg_state{i}/pg_state{i}.json` present, by (R, C) then i."""
-        out = []
-        for group in numbered_dirs(data_dir / self.folder, "env_"):
-            dims = numbers_in(group.name)
+
+        def fill(inst: Instance, path: Path) -> None:
+            dims = numbers_in(path.parent.parent.name)
             if len(dims) != 2:
-                raise DataError(f"{group}: expected env_pg_state_<rows>_<cols>")
+                raise DataError(f"{path.parent.parent}: expected env_pg_state_<rows>_<cols>")
             rows, cols = dims
-            for sample in numbered_dirs(group):
-                path = sample / f"{sample.name}.json"
-                state = read_json(path)
-                expected = {key((i + 0.5, j + 0.5)) for i in range(rows) for j in range(cols)}
-                if not (
-                    isinstance(state, dict) and set(state) == expected and all(_strings(v) for v in state.values())
-                ):
-                    raise DataError(f"{path}: expected a {rows}x{cols} grid of item lists")
-                data = {"rows": rows, "cols": cols, "state": state}
-                question = question_text(rows, cols, state)
-                out.append(Instance(self.name, f"{group.name}/{sample.name}", question, data, None, str(path)))
-        return out
+            state = read_json(path)
+            expected = {key((i + 0.5, j + 0.5)) for i in range(rows) for j in range(cols)}
+            if not (isinstance(state, dict) and set(state) == expected and all(_strings(v) for v in state.values())):
+                raise DataError(f"{path}: expected a {rows}x{cols} grid of item lists")
+            inst.data = {"rows": rows, "cols": cols, "state": state}
+            inst.question = question_text(rows, cols, state)
+
+        groups = numbered_dirs(data_dir / self.folder, "env_")
+        files = (sample / f"{sample.name}.json" for group in groups for sample in numbered_dirs(group))
+        return load_each(self, ((f"{p.parent.parent.name}/{p.parent.name}", str(p), p) for p in files), fill)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Grids 1x2, 2x2, 2x4, 4x4, 4x8 for complexity 1-5; one to three boxes per colour, each with its target."""

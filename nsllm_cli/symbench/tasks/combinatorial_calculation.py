@@ -92,13 +92,13 @@ class CombinatorialCalculation(Task):
     folder = "combinatorial_calculation"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             try:
                 [int(n) for n in inst.data["numbers"]], float(inst.data["target"]), list(inst.data["solution"])
             except (KeyError, TypeError, ValueError) as exc:
                 raise DataError(f"{inst.source}/solution.json: malformed data ({exc})") from exc
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """More numbers with complexity (3, 4, 5, 6, 8); the target is the value of a random positive expression."""

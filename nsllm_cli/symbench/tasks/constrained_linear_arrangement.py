@@ -92,8 +92,7 @@ class ConstrainedLinearArrangement(Task):
     folder = "constrained_linear_arrangement"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             d = inst.data
             try:
                 cards = CARDS[d["game_type"]]
@@ -106,7 +105,8 @@ class ConstrainedLinearArrangement(Task):
                     raise ValueError("moves and results disagree")
             except (KeyError, ValueError, TypeError) as exc:
                 raise DataError(f"{inst.source}: malformed Constrained Linear Arrangement sample ({exc})") from exc
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Complexity c: c + 2 rounds (capped at the card count); resampled (50 tries) towards a unique answer."""

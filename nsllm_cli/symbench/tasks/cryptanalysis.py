@@ -89,12 +89,12 @@ class Cryptanalysis(Task):
     folder = "cryptanalysis"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             answer = inst.data.get("answer")
             if not isinstance(answer, list) or malformed([str(a) for a in answer]) or not clues(inst.question):
                 raise DataError(f"{inst.source}: malformed cryptanalysis sample (answer {answer!r})")
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """At least 2 + 2 * complexity guesses, then more until exactly one code fits (digits and letters are

@@ -76,8 +76,7 @@ class EightQueens(Task):
     folder = "eight_queens_dataset"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             try:
                 (
                     _cells(inst.data["solution"]),
@@ -86,7 +85,8 @@ class EightQueens(Task):
                 )
             except (KeyError, TypeError, ValueError) as exc:
                 raise DataError(f"{inst.source}/solution.json: malformed eight-queens data ({exc})") from exc
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Complexity c = 1 + #pre-placed queens + #blocked // 2, as in the original."""

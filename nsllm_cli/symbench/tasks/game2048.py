@@ -56,13 +56,13 @@ class Game2048(Task):
     folder = "2048_dataset"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             try:
                 _cells(inst.data["solution"]), inst.data["grid"], inst.data["moves"]
             except (KeyError, TypeError, ValueError) as exc:
                 raise DataError(f"{inst.source}/solution.json: malformed 2048 data ({exc})") from exc
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Grid side 1 + complexity (2-6 for 1-5) and as many moves; the moved tile always starts non-empty."""

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, register
+from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, load_each, register
 
 _EXAMPLES = (
     "Input: 9 10 11 13, Answer: ((10-9)*(11+13)) = 24 Input: 4 10 10 11, Answer: ((4*11)-(10+10)) = 24 "
@@ -164,25 +164,29 @@ class Game24(Task):
         main = root / "24" / "24.csv"
         if not main.is_file():
             raise DataError(f"{main}: no such file")
-        out = []
-        for i, row in enumerate(_read_csv(main, ("Rank", "Puzzles"))):
-            numbers = _numbers(main, i, row["Puzzles"])
-            data = {"numbers": numbers, "target": 24, "rank": row["Rank"], "solved_rate": row.get("Solved rate", "")}
-            out.append(Instance(self.name, f"24/{i}", question_text(numbers, 24), data, None, str(main)))
+
+        def fill(inst: Instance, item: tuple[Path, int, dict[str, str]]) -> None:
+            path, i, row = item
+            numbers = _numbers(path, i, row["Puzzles"])
+            if path == main:
+                inst.data = {"numbers": numbers, "target": 24, "rank": row["Rank"],
+                             "solved_rate": row.get("Solved rate", "")}  # fmt: skip
+            else:
+                target, inst.complexity = key(path)
+                inst.data = {"numbers": numbers, "target": target, "rank": row["Rank"], "solution": row["Solutions"]}
+            inst.question = question_text(numbers, inst.data["target"])
 
         def key(p: Path) -> tuple[int, int]:
             t, n, _ = p.stem.split("_", 2)
             return int(t), int(n)
 
+        rows = [(f"24/{i}", str(main), (main, i, row)) for i, row in enumerate(_read_csv(main, ("Rank", "Puzzles")))]
         variants = [p for p in root.glob("*/*_number.csv") if re.fullmatch(r"\d+_\d+_number", p.stem)]
         for path in sorted(variants, key=key):
             target, count = key(path)
             for i, row in enumerate(_read_csv(path, ("Rank", "Puzzles", "Solutions"))):
-                numbers = _numbers(path, i, row["Puzzles"])
-                data = {"numbers": numbers, "target": target, "rank": row["Rank"], "solution": row["Solutions"]}
-                question = question_text(numbers, target)
-                out.append(Instance(self.name, f"{target}_{count}/{i}", question, data, count, str(path)))
-        return out
+                rows.append((f"{target}_{count}/{i}", str(path), (path, i, row)))
+        return load_each(self, rows, fill)
 
     def parse(self, text: str) -> Any | None:
         block = last_answer(text)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, register
+from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, load_each, register
 
 _NUMBER = re.compile(r"[-−]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?(?:\s*/\s*\d+(?:\.\d+)?)?")
 REL_TOL = 1e-3
@@ -61,21 +61,19 @@ class GsmHard(Task):
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             raise DataError(f"{path}: cannot read ({exc})") from exc
-        out = []
-        for i, line in enumerate(lines):
-            if not line.strip():
-                continue
+
+        def fill(inst: Instance, line: str) -> None:
             try:
                 row = json.loads(line)
                 problem, target = row["input"], float(row["target"])
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise DataError(f"{path}: line {i + 1} is not a {{input, code, target}} record ({exc})") from exc
+                raise DataError(f"{inst.source}: not a {{input, code, target}} record ({exc})") from exc
             if not isinstance(problem, str) or not math.isfinite(target):
-                raise DataError(f"{path}: line {i + 1} has a non-text input or a non-finite target")
-            question = f"{problem}\n\nGive the final numeric answer in the form <<<number>>>, e.g. <<<42>>>."
-            data = {"input": problem, "code": row.get("code", ""), "target": target}
-            out.append(Instance(self.name, str(i), question, data, None, f"{path}:{i + 1}"))
-        return out
+                raise DataError(f"{inst.source}: a non-text input or a non-finite target")
+            inst.question = f"{problem}\n\nGive the final numeric answer in the form <<<number>>>, e.g. <<<42>>>."
+            inst.data = {"input": problem, "code": row.get("code", ""), "target": target}
+
+        return load_each(self, ((str(i), f"{path}:{i + 1}", x) for i, x in enumerate(lines) if x.strip()), fill)
 
     def parse(self, text: str) -> Any | None:
         block = last_answer(text)

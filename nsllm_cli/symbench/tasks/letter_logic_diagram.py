@@ -77,14 +77,14 @@ class LetterLogicDiagram(Task):
     folder = "letter_logic_diagram"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             grid, solution = inst.data.get("grid"), inst.data.get("solution")
             shaped = all(isinstance(g, list) and len(g) == SIZE and all(isinstance(r, list) and len(r) == SIZE
                          for r in g) for g in (grid, solution))  # fmt: skip
             if not shaped:
                 raise DataError(f"{inst.source}/solution.json: grid and solution must be 7 x 7")
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Blanks = min(10 + 5c, 30), as in the original generator."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, read_json, register
+from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, load_each, read_json, register
 
 _FOLDER = re.compile(r"Letters_dataset_min_length_(\d+)_max_length_(\d+)")
 _SAMPLE = re.compile(r"([a-z])_(\d+)_(\d+)")
@@ -54,9 +54,9 @@ class Letters(Task):
         root = data_dir / self.folder
         if not root.is_dir():
             raise DataError(f"{root}: no such folder")
-        out = []
         sets = sorted((p for p in root.iterdir() if p.is_dir() and _FOLDER.fullmatch(p.name)),
                       key=lambda p: tuple(int(x) for x in _FOLDER.fullmatch(p.name).groups()))  # type: ignore[union-attr]  # fmt: skip
+        found = []
         for group in sets:
             lo, hi = (int(x) for x in _FOLDER.fullmatch(group.name).groups())  # type: ignore[union-attr]
             samples = []
@@ -65,14 +65,18 @@ class Letters(Task):
                 if p.is_dir() and m:
                     samples.append((m.group(1), int(m.group(2)), int(m.group(3)), p))
             for letter, freq, idx, sample in sorted(samples):
-                word = read_json(sample / "test_words.json")
-                if not isinstance(word, str) or not word:
-                    raise DataError(f"{sample / 'test_words.json'}: expected one non-empty JSON string")
-                data = {"word": word, "letter": letter, "frequency": freq, "index": idx, "min_length": lo,
-                        "max_length": hi, "positions": positions(word, letter)}  # fmt: skip
-                out.append(Instance(self.name, f"{group.name}/{sample.name}", question_for(word, letter), data,
-                                    None, str(sample)))  # fmt: skip
-        return out
+                item = {"letter": letter, "frequency": freq, "index": idx, "min_length": lo, "max_length": hi}
+                found.append((f"{group.name}/{sample.name}", str(sample), (sample / "test_words.json", item)))
+
+        def fill(inst: Instance, item: tuple[Path, dict[str, Any]]) -> None:
+            path, fields = item
+            word = read_json(path)
+            if not isinstance(word, str) or not word:
+                raise DataError(f"{path}: expected one non-empty JSON string")
+            inst.question = question_for(word, fields["letter"])
+            inst.data = {"word": word, **fields, "positions": positions(word, fields["letter"])}
+
+        return load_each(self, found, fill)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Random lower-case strings of a length band with the letter planted `freq` times (exactly)."""

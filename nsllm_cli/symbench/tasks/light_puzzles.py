@@ -34,14 +34,14 @@ class LightPuzzles(Task):
     folder = "light_puzzles_dataset"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             try:
                 simulate(inst.data)
                 [int(v) for v in inst.data["solution"]]
             except (KeyError, ValueError, TypeError, IndexError) as exc:
                 raise DataError(f"{inst.source}: malformed Light Puzzles sample ({exc})") from exc
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Complexity c: grid n = c + 1, min(c, 3) buttons (at least 2 from c = 2), c presses."""

@@ -55,8 +55,7 @@ class LogicPuzzle(Task):
     folder = "logic_puzzle_dataset"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             try:
                 start = _start(inst)
                 if start is None:
@@ -68,7 +67,8 @@ class LogicPuzzle(Task):
                     raise ValueError(f"unknown constraint type {inst.data['constraints']['type']!r}")
             except (KeyError, ValueError, TypeError) as exc:
                 raise DataError(f"{inst.source}: malformed Logical Puzzle sample ({exc})") from exc
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Complexity 1-10 as in the data: grid 2x2 -> 10x10, 3 -> 25 cells; a valid selection is planted."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, read_json, register, sample_dirs
+from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, load_each, read_json, register, sample_dirs
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _HEADER = re.compile(r"There are (\d+) letters ([A-Z, ]+?), each representing one of the numbers ([\d, ]+?)\.\s")
@@ -68,23 +68,23 @@ class LogicalEquation(Task):
     folder = "logical_equation"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = []
-        for sample in sample_dirs(data_dir / self.folder):
+
+        def fill(inst: Instance, sample: Path) -> None:  # no complexity stored
             qpath = sample / "question.txt"
             try:
-                question = qpath.read_text(encoding="utf-8")
-                parsed = parse_question(question)
+                inst.question = qpath.read_text(encoding="utf-8")
+                parsed = parse_question(inst.question)
             except (OSError, UnicodeDecodeError, ValueError) as exc:
                 raise DataError(f"{qpath}: cannot read the question ({exc})") from exc
             solution = read_json(sample / "solution.json")
             if not isinstance(solution, list):
                 raise DataError(f"{sample / 'solution.json'}: expected a list of values")
             nums = re.findall(r"\d+", sample.name)
-            data = {"solution": solution, **parsed}
+            inst.data = {"solution": solution, **parsed}
             if len(nums) >= 2:
-                data["config"] = [int(nums[0]), int(nums[1])]
-            out.append(Instance(self.name, sample.name, question, data, None, str(sample)))  # no complexity stored
-        return out
+                inst.data["config"] = [int(nums[0]), int(nums[1])]
+
+        return load_each(self, ((s.name, str(s), s) for s in sample_dirs(data_dir / self.folder)), fill)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Complexity c: 3 + 2c letters (5 ... 15 for c = 1 ... 6) and about as many constraints."""

@@ -58,14 +58,14 @@ class Mahjong(Task):
     folder = "mahjong_pattern_dataset"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             try:
                 simulate(str(inst.data["initial_cards"]), inst.data["rounds"], _chi(inst))
                 int(inst.data["solution"])
             except (KeyError, ValueError, TypeError) as exc:
                 raise DataError(f"{inst.source}: malformed Mahjong sample ({exc})") from exc
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Complexity c: c rounds; Chi is allowed when c > 2. Added cards favour the hand so Peng/Chi occur."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, read_json, register
+from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, load_each, read_json, register
 
 MATH_FORMAT = (
     "Give the final answer in simplest exact form (LaTeX allowed, e.g. \\frac{3}{4} or 2\\sqrt{3}) "
@@ -330,8 +330,8 @@ def load_math(task: Task, data_dir: Path) -> list[Instance]:
     if not folder.is_dir():
         raise DataError(f"{folder}: no such folder")
     files = sorted(folder.glob("*.json"), key=lambda p: (int(p.stem) if p.stem.isdigit() else 10**12, p.stem))
-    out = []
-    for path in files:
+
+    def fill(inst: Instance, path: Path) -> None:
         row = read_json(path)
         if (
             not isinstance(row, dict)
@@ -342,11 +342,11 @@ def load_math(task: Task, data_dir: Path) -> list[Instance]:
         target = last_boxed(row["solution"])
         if target is None:
             raise DataError(f"{path}: the solution has no \\boxed{{}} answer")
-        data = {**row, "target": target}
         level = re.search(r"\d+", str(row.get("level", "")))
-        out.append(Instance(task.name, path.stem, f"{row['problem']}\n\n{MATH_FORMAT}", data,
-                            int(level.group()) if level else None, str(path)))  # fmt: skip
-    return out
+        inst.question, inst.data = f"{row['problem']}\n\n{MATH_FORMAT}", {**row, "target": target}
+        inst.complexity = int(level.group()) if level else None
+
+    return load_each(task, ((path.stem, str(path), path) for path in files), fill)
 
 
 class MathTask(Task):

@@ -39,14 +39,14 @@ class MatrixTransformation(Task):
     folder = "matrix_transformation_dataset"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             try:
                 rotate(inst.data["matrix"])
                 str(inst.data["formatted_solution"])
             except (KeyError, ValueError, TypeError) as exc:
                 raise DataError(f"{inst.source}: malformed Matrix Transformation sample ({exc})") from exc
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Complexity c: shape 2x2, 2x3, 3x3, 3x4, 4x4, 4x5, 5x5 (c = 1 ... 7); letters, digits, mixed or symbols."""

@@ -7,7 +7,7 @@ readings pass. `prompt` rewrites the format line, which asked for "a list of val
 is one number (the stored `question` keeps the original wording for paper mode).
 
 Known data defect: most complexity-5 items store a value that matches neither reading (e.g. sample_0 stores 90 =
-5@6 for `(3~4)&5@6`), so their stored gold fails the constraint check; see the test for the exact ids.
+5@6 for `(3~4)&5@6`), so their stored gold fails the constraint check; errata.json lists them.
 """
 
 from __future__ import annotations
@@ -130,15 +130,15 @@ class NewOperator(Task):
     folder = "new_operator_dataset"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             try:
                 inst.data["expression"] = _expression(inst)
                 evaluate(inst.data["expression"], inst.data["operator_definitions"])
                 float(inst.data["solution"])
             except (KeyError, ValueError, TypeError, IndexError, ZeroDivisionError, SyntaxError) as exc:
                 raise DataError(f"{inst.source}: malformed New Operator sample ({exc})") from exc
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Complexity c: c + 1 nested operations over min(1 + c // 2, 4) new operators, fully parenthesised."""

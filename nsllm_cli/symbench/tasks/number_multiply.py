@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, register, sample_dirs
+from nsllm_cli.symbench.base import Instance, Task, Verdict, last_answer, load_each, register, sample_dirs
 
 # complexity -> digits of each factor (the original sets are 1_2_4, 1_3_4, 1_2_2_4)
 LEVELS = {1: (1, 2, 2), 2: (1, 2, 4), 3: (1, 3, 4), 4: (1, 2, 2, 4), 5: (2, 3, 3, 5)}
@@ -53,27 +53,28 @@ class NumberMultiply(Task):
         root = data_dir / self.folder
         if not root.is_dir():
             raise DataError(f"{root}: no such folder")
-        out = []
-        for group in sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("digit_")):
-            for sample in sample_dirs(group):
-                prompt = _read(sample / "input_prompt_1.txt")
-                values_path = sample / "input_value_list.txt"
-                try:
-                    values = ast.literal_eval(_read(values_path))
-                except (ValueError, SyntaxError) as exc:
-                    raise DataError(f"{values_path}: not a list of integers ({exc})") from exc
-                if not isinstance(values, list) or not values or not all(type(v) is int for v in values):
-                    raise DataError(f"{values_path}: not a list of integers")
-                target_path = sample / "target_answer.txt"
-                try:
-                    target = int(_read(target_path))
-                except ValueError as exc:
-                    raise DataError(f"{target_path}: not an integer") from exc
-                data = {"input_prompt": prompt, "input_value_list": values, "target_answer": target,
-                        "digits": [len(str(abs(v))) for v in values]}  # fmt: skip
-                out.append(Instance(self.name, f"{group.name}/{sample.name}", f"{prompt}\n{FORMAT}", data, None,
-                                    str(sample)))  # fmt: skip
-        return out
+
+        def fill(inst: Instance, sample: Path) -> None:
+            prompt = _read(sample / "input_prompt_1.txt")
+            values_path = sample / "input_value_list.txt"
+            try:
+                values = ast.literal_eval(_read(values_path))
+            except (ValueError, SyntaxError) as exc:
+                raise DataError(f"{values_path}: not a list of integers ({exc})") from exc
+            if not isinstance(values, list) or not values or not all(type(v) is int for v in values):
+                raise DataError(f"{values_path}: not a list of integers")
+            target_path = sample / "target_answer.txt"
+            try:
+                target = int(_read(target_path))
+            except ValueError as exc:
+                raise DataError(f"{target_path}: not an integer") from exc
+            inst.question = f"{prompt}\n{FORMAT}"
+            inst.data = {"input_prompt": prompt, "input_value_list": values, "target_answer": target,
+                         "digits": [len(str(abs(v))) for v in values]}  # fmt: skip
+
+        groups = sorted(p for p in root.iterdir() if p.is_dir() and p.name.startswith("digit_"))
+        samples = (sample for group in groups for sample in sample_dirs(group))
+        return load_each(self, ((f"{s.parent.name}/{s.name}", str(s), s) for s in samples), fill)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Signed factors with exactly the level's digit counts (more and longer factors with complexity)."""

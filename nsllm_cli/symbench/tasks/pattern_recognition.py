@@ -55,11 +55,11 @@ class PatternRecognition(Task):
     folder = "pattern_recognition"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             if not all(isinstance(inst.data.get(k), int) for k in ("row", "column")):
                 raise DataError(f"{inst.source}/solution.json: needs integer row and column")
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Matrix sides 4 + 2c .. 6 + 2c; square side 3 .. 2 + c (capped by the matrix)."""

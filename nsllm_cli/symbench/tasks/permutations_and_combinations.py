@@ -75,13 +75,13 @@ class PermutationsAndCombinations(Task):
     folder = "permutations_and_combinations"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             try:
                 parse_constraints(inst.data["constraints_text"]), list(inst.data["items"])
             except (KeyError, TypeError, DataError) as exc:
                 raise DataError(f"{inst.source}/solution.json: malformed data ({exc})") from exc
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Items 5 + complexity (6-10), `randint(c + 1, c + 2)` constraints, all true for a hidden order."""

@@ -80,10 +80,7 @@ class Reversi(Task):
     folder = "reversi_dataset"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
-            _check(inst)
-        return out
+        return load_logic_games(self, data_dir / self.folder, _check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Board 4 (c <= 2) or 6 (c >= 3); 1-3 moves, more with complexity; every move flips at least one piece."""

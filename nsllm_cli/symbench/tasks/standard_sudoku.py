@@ -116,15 +116,15 @@ class StandardSudoku(Task):
     folder = "standard_sudoku"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             shaped = all(
                 isinstance(g, list) and len(g) == 9 and all(isinstance(row, list) and len(row) == 9 for row in g)
                 for g in (inst.data.get("puzzle"), inst.data.get("solution"))
             )
             if not shaped:
                 raise DataError(f"{inst.source}/solution.json: puzzle and solution must be 9 x 9")
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Remove `blanks_for(complexity)` cells one by one, keeping the solution unique (restart if stuck)."""

@@ -37,14 +37,14 @@ class StatisticalCounting(Task):
     folder = "statistical_counting_dataset"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             try:
                 score(str(inst.data["sequence"]), inst.data["rules"])
                 int(inst.data["solution"])
             except (KeyError, ValueError, TypeError) as exc:
                 raise DataError(f"{inst.source}: malformed Statistical Counting sample ({exc})") from exc
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Complexity c: c + 1 letters (at most 7) and a sequence of 5 + 15 (c - 1) letters."""

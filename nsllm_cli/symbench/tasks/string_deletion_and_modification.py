@@ -117,15 +117,15 @@ class StringDeletionAndModification(Task):
     folder = "string_deletion_and_modification"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             rules = inst.data.get("selected_rules")
             if not isinstance(inst.data.get("final_string"), str) or not isinstance(rules, list):
                 raise DataError(f"{inst.source}/solution.json: needs final_string and selected_rules")
             unknown = [r for r in rules if r not in RULES]
             if unknown:
                 raise DataError(f"{inst.source}/solution.json: unknown rule {unknown[0]!r}")
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Strings of length 8 + 3c over {a, b, c}; 6 random rules; kept if >= 2 + c operations apply (and halt)."""

@@ -45,11 +45,11 @@ class StringInsertion(Task):
     folder = "string_insertion"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             if not all(isinstance(inst.data.get(k), str) for k in ("original_string", "modified_string")):
                 raise DataError(f"{inst.source}/solution.json: needs original_string and modified_string")
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Length 5 + 5c, with at least c pattern occurrences planted."""

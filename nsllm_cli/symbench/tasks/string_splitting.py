@@ -59,15 +59,15 @@ class StringSplitting(Task):
     folder = "string_splitting"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             try:
                 values = [int(v) for v in inst.data["expected_answer"]]
             except (KeyError, TypeError, ValueError) as exc:
                 raise DataError(f"{inst.source}/solution.json: malformed expected_answer ({exc})") from exc
             if len(values) != 6:
                 raise DataError(f"{inst.source}/solution.json: expected_answer has {len(values)} counts, not 6")
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Initial machine counts grow with complexity: each of A, B, C in [c, 4c]."""

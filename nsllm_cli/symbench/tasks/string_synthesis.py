@@ -59,12 +59,12 @@ class StringSynthesis(Task):
     folder = "string_synthesis"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             counts = inst.data.get("final_counts")
             if not (isinstance(counts, list) and len(counts) == 9 and all(isinstance(x, int) for x in counts)):
                 raise DataError(f"{inst.source}/solution.json: final_counts must be 9 integers")
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Initial counts drawn from 1..3c (so c >= 4 can reach counts of 10 and more)."""

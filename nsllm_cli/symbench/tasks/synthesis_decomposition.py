@@ -79,8 +79,7 @@ class SynthesisDecomposition(Task):
     folder = "synthesis_decomposition_dataset"
 
     def load(self, data_dir: Path) -> list[Instance]:
-        out = load_logic_games(self, data_dir / self.folder)
-        for inst in out:
+        def check(inst: Instance) -> None:
             try:
                 answer = [int(v) for v in inst.data["solution"]["answer"]]
                 fields = asked_fields(inst.question)
@@ -88,7 +87,8 @@ class SynthesisDecomposition(Task):
                 raise DataError(f"{inst.source}: malformed synthesis-decomposition sample ({exc})") from exc
             if len(answer) != len(ORDER) or not set(fields) <= set(ORDER):
                 raise DataError(f"{inst.source}: answer {answer} or fields {fields} do not fit A, B, C, X, Y")
-        return out
+
+        return load_logic_games(self, data_dir / self.folder, check)
 
     def generate(self, n: int, seed: int, complexity: int) -> list[Instance]:
         """Crops, products and methods grow with complexity; every method turns resources into strictly later ones
