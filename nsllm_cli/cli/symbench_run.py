@@ -323,7 +323,7 @@ def render(summary: dict[str, Any], out: Any) -> None:
         table.add_row(row["code"], name, row["split"], *cells, str(n))
     out.print(table)
     avg = Table(title="Averages over these tasks: seen / unseen / total", title_justify="left")
-    for col in ("method", "raw success %", "paper's Ave. Norm.", "llm-extracted"):
+    for col in ("method", "raw success %", "paper's Ave. Norm.", "strict %", "llm-extracted"):
         avg.add_column(col, justify="left" if col == "method" else "right")
 
     def trio(values: list[float | None]) -> str:
@@ -337,13 +337,18 @@ def render(summary: dict[str, Any], out: Any) -> None:
         m = summary["methods"][method]
         name = run_method_name(method, summary["task_llm"])
         raw = [m["raw_mean_success"][g] for g in groups]
-        avg.add_row(escape(name), trio(raw), trio([norm.get(g, {}).get(name) for g in groups]), str(m["extracted_llm"]))
+        strict = m["raw_mean_strict"]
+        avg.add_row(
+            escape(name), trio(raw), trio([norm.get(g, {}).get(name) for g in groups]),
+            "-" if strict is None else f"{strict:.1f}", str(m["extracted_llm"]),
+        )  # fmt: skip
     for ref in ("Only Question", "GPT-4o + CodeSteer"):
-        avg.add_row(f"paper: {ref} (GPT-4o)", "", trio([norm.get(g, {}).get(ref) for g in groups]), "")
+        avg.add_row(f"paper: {ref} (GPT-4o)", "", trio([norm.get(g, {}).get(ref) for g in groups]), "", "")
     out.print(avg)
     out.print(
         f"[dim]norm compares {len(summary['ave_norm_methods'])} methods (the paper's 13 + this run's) on "
-        f"{len(summary['ave_norm_tasks'])} tasks; partial scores in parentheses (BoxLift, BoxNet).[/]"
+        f"{len(summary['ave_norm_tasks'])} tasks; success counts a sample if its text or its code answer passes (the "
+        "paper's rule), strict only the code answer when code ran; partial scores in parentheses (BoxLift, BoxNet).[/]"
     )
     errors = sum(m["errors"] for m in summary["methods"].values())
     if errors:

@@ -1,9 +1,9 @@
 """Reading the answer out of a response: the task's deterministic parser first, an LLM only as a logged fallback.
 
 The original passed every answer through a per-task GPT-4o extractor (symbench.md). Here the parser decides;
-only when it finds nothing and an extractor model is configured is the model asked to restate the final
-answer as `<<<...>>>`, which the same parser then reads. Every record says which way its answer came
-(`parser`, `stdout`, `llm`, or none), so results can count how many answers the model rescued.
+only when it finds neither a text nor a code answer and an extractor model is configured is the model asked to
+restate the final answer as `<<<...>>>`, which the same parser then reads. Every record says which way its
+answers came (`parser`, `stdout`, `llm`, or none), so results can count how many answers the model rescued.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nsllm_cli.providers.base import GenParams, Provider
+from nsllm_cli.steer.extract import strip_code
 from nsllm_cli.steer.records import CallRecord, SteerResult, call_model
 from nsllm_cli.symbench.base import Instance, Task
 from nsllm_cli.symbench.methods import scored_text
@@ -33,30 +34,53 @@ EXTRACT_PARAMS = GenParams(temperature=0.0, max_tokens=512)
 
 @dataclass
 class Extraction:
-    """The parsed answer (None when nothing was found), how it was found, and the extractor call if any."""
+    """The parsed text answer and code answer (None when not found), how each was found, the extractor call if any.
 
-    answer: Any | None
-    via: str | None
-    """"parser" (the task's parser on the response), "stdout" (the program's bare output), "llm", or None."""
-    text: str = ""
+    The text answer comes from the final response outside its code; the code answer from its program's output
+    (codesteer.md §7). `via` is "parser" (the task's parser), "stdout" (the program's bare output read as the
+    answer), or "llm" (the fallback model restated it).
+    """
+
+    text_answer: Any | None = None
+    code_answer: Any | None = None
+    text_via: str | None = None
+    code_via: str | None = None
+    code_ran: bool = False
     calls: list[CallRecord] = field(default_factory=list)
+
+    @property
+    def via(self) -> str | None:
+        """How the strict answer (the code answer if code ran, else the text answer) was found."""
+        return self.code_via if self.code_ran else self.text_via
+
+    @property
+    def rescued_by_llm(self) -> bool:
+        return "llm" in (self.text_via, self.code_via)
 
 
 def extract(task: Task, instance: Instance, result: SteerResult, extractor: Provider | None = None) -> Extraction:
-    """The answer of one response, deterministic first; the LLM fallback runs only when that finds nothing."""
-    text = scored_text(result)
-    parsed = task.parse(text)
-    if parsed is not None:
-        return Extraction(parsed, "parser", text)
+    """Both answers of one response, deterministic first; the LLM fallback runs only when neither was found."""
+    found = Extraction(code_ran=result.final_execution is not None)
+    found.text_answer = task.parse(strip_code(result.final_response or ""))
+    found.text_via = "parser" if found.text_answer is not None else None
     stdout = ((result.final_execution or {}).get("stdout") or "").strip()
-    if stdout and len(stdout) < 4000:
-        parsed = task.parse(f"<<<{stdout}>>>")
-        if parsed is not None:
-            return Extraction(parsed, "stdout", stdout)
-    if extractor is None or not text.strip():
-        return Extraction(None, None, text)
-    calls: list[CallRecord] = []
+    if stdout:
+        found.code_answer = task.parse(stdout)
+        found.code_via = "parser" if found.code_answer is not None else None
+        if found.code_answer is None and len(stdout) < 4000:
+            found.code_answer = task.parse(f"<<<{stdout}>>>")
+            found.code_via = "stdout" if found.code_answer is not None else None
+    if extractor is None or found.text_answer is not None or found.code_answer is not None:
+        return found
+    text = scored_text(result)
+    if not text.strip():
+        return found
     prompt = EXTRACT_PROMPT.format(question=task.prompt(instance), response=text[-12000:])
-    reply = call_model(extractor, [{"role": "user", "content": prompt}], EXTRACT_PARAMS, "extractor", calls)
+    reply = call_model(extractor, [{"role": "user", "content": prompt}], EXTRACT_PARAMS, "extractor", found.calls)
     parsed = None if "<<<NONE>>>" in reply else task.parse(reply)
-    return Extraction(parsed, "llm" if parsed is not None else None, reply, calls)
+    if parsed is not None:
+        if found.code_ran:
+            found.code_answer, found.code_via = parsed, "llm"
+        else:
+            found.text_answer, found.text_via = parsed, "llm"
+    return found

@@ -26,10 +26,14 @@ def _mean(values: Sequence[float]) -> float | None:
 def aggregate(records: Iterable[Mapping[str, Any]], *, task_llm: str, paper_scoring: bool = False) -> dict[str, Any]:
     """Per (method, task) counts and rates, per-method means by split, and Ave. Norm. against the paper.
 
+    `success` is the paper's rule (correct if the text answer or the code answer passes, codesteer.md §7);
+    `strict` counts only the code answer when code ran, else the text answer.
+
     Records with an `error` are counted as errors and left out of the rates; for each (task, id, method) only
     the last good record counts (a resumed run may have retried a sample).
     """
     verdict_key = "verdict_paper" if paper_scoring else "verdict"
+    strict_key = verdict_key + "_strict"
     latest: dict[tuple[str, str, str], Mapping[str, Any]] = {}
     failed: set[tuple[str, str, str]] = set()
     for rec in records:
@@ -45,15 +49,17 @@ def aggregate(records: Iterable[Mapping[str, Any]], *, task_llm: str, paper_scor
     for (task, _id, method), rec in latest.items():
         cell = cells.setdefault(method, {}).setdefault(
             task,
-            {"code": rec.get("code", ""), "split": rec.get("split", ""), "n": 0, "correct": 0, "score_sum": 0.0,
+            {"code": rec.get("code", ""), "split": rec.get("split", ""), "n": 0, "correct": 0, "strict_correct": 0,
+             "score_sum": 0.0,
              "extracted_llm": 0, "no_answer": 0, "tokens": 0, "seconds": 0.0, "errors": 0},
         )  # fmt: skip
         verdict = rec.get(verdict_key) or {}
         cell["n"] += 1
         cell["correct"] += int(bool(verdict.get("correct")))
+        cell["strict_correct"] += int(bool((rec.get(strict_key) or {}).get("correct")))
         cell["score_sum"] += float(verdict.get("score", 0.0))
-        cell["extracted_llm"] += int(rec.get("extracted_by") == "llm")
-        cell["no_answer"] += int(rec.get("parsed") is None)
+        cell["extracted_llm"] += int(bool(rec.get("llm_rescued")))
+        cell["no_answer"] += int(rec.get("text_answer") is None and rec.get("code_answer") is None)
         cell["tokens"] += int((rec.get("usage") or {}).get("total_tokens", 0))
         cell["seconds"] += float(rec.get("seconds", 0.0))
     for (method, task), count in errors.items():
@@ -65,6 +71,7 @@ def aggregate(records: Iterable[Mapping[str, Any]], *, task_llm: str, paper_scor
         for cell in tasks.values():
             n = cell["n"]
             cell["success"] = 100.0 * cell["correct"] / n
+            cell["strict"] = 100.0 * cell["strict_correct"] / n
             cell["partial"] = 100.0 * cell["score_sum"] / n
             cell["tokens_per_sample"] = cell["tokens"] / n
             cell["seconds_per_sample"] = cell["seconds"] / n
@@ -75,6 +82,7 @@ def aggregate(records: Iterable[Mapping[str, Any]], *, task_llm: str, paper_scor
         }
         per_method[method] = {
             "raw_mean_success": by_split,
+            "raw_mean_strict": _mean([c["strict"] for c in tasks.values()]),
             "samples": sum(c["n"] for c in tasks.values()),
             "errors": sum(count for (m, _t), count in errors.items() if m == method),
             "extracted_llm": sum(c["extracted_llm"] for c in tasks.values()),

@@ -24,7 +24,7 @@ from nsllm_cli.jsonl import append_jsonl, read_jsonl
 from nsllm_cli.providers.base import Provider
 from nsllm_cli.steer.sandbox import CodeExecutionNotAllowedError
 from nsllm_cli.symbench.base import Instance, Task, Verdict
-from nsllm_cli.symbench.extractor import extract
+from nsllm_cli.symbench.extractor import Extraction, extract
 from nsllm_cli.symbench.methods import MethodSetup, answer
 from nsllm_cli.symbench.splits import instance_hash
 
@@ -59,11 +59,24 @@ def finished_records(path: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
     return out
 
 
-def _verdict(check: Callable[[Instance, Any], Verdict], inst: Instance, parsed: Any) -> dict[str, Any]:
+def _verdict(check: Callable[[Instance, Any], Verdict], inst: Instance, parsed: Any) -> dict[str, Any] | None:
     if parsed is None:
-        return {"correct": False, "score": 0.0, "reason": "no answer found"}
+        return None
     v = check(inst, parsed)
     return {"correct": bool(v.correct), "score": float(v.score), "reason": v.reason}
+
+
+NO_ANSWER = {"correct": False, "score": 0.0, "reason": "no answer found"}
+
+
+def verdicts(check: Callable[[Instance, Any], Verdict], inst: Instance, found: Extraction) -> dict[str, Any]:
+    """The text and code verdicts, the paper's OR ("either passes") and the strict one (code if it ran, else text)."""
+    text = _verdict(check, inst, found.text_answer)
+    code = _verdict(check, inst, found.code_answer)
+    given = [v for v in (text, code) if v is not None]
+    either = max(given, key=lambda v: (v["correct"], v["score"])) if given else NO_ANSWER
+    strict = (code if found.code_ran else text) or NO_ANSWER
+    return {"or": either, "strict": strict, "text": text, "code": code}
 
 
 def run_job(job: Job, setup: MethodSetup, extractor: Provider | None = None) -> dict[str, Any]:
@@ -96,12 +109,14 @@ def run_job(job: Job, setup: MethodSetup, extractor: Provider | None = None) -> 
     }
     try:
         found = extract(task, inst, result, extractor)
-        rec["parsed"] = found.answer
-        rec["extracted_by"] = found.via
+        rec |= {"text_answer": found.text_answer, "code_answer": found.code_answer, "code_ran": found.code_ran}
+        rec["extracted_by"] = {"text": found.text_via, "code": found.code_via}
+        rec["llm_rescued"] = found.rescued_by_llm
         if found.calls:
             rec["extractor_calls"] = [c.to_dict() for c in found.calls]
-        rec["verdict"] = _verdict(task.verify, inst, found.answer)
-        rec["verdict_paper"] = _verdict(task.verify_paper, inst, found.answer)
+        fixed, paper = verdicts(task.verify, inst, found), verdicts(task.verify_paper, inst, found)
+        rec |= {"verdict": fixed["or"], "verdict_strict": fixed["strict"], "verdicts": fixed}
+        rec |= {"verdict_paper": paper["or"], "verdict_paper_strict": paper["strict"]}
     except NsllmError as exc:
         rec["error"] = f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # a validator crashing on odd data is a bad sample, not a dead run

@@ -82,7 +82,8 @@ def test_right_and_wrong_answers_are_scored_per_task(server: FakeServer, tmp_pat
     assert all(r["usage"]["total_tokens"] == 18 for r in recs)  # the server's reported usage, per sample
     assert all(r["instance"]["question"] and r["instance_hash"] for r in recs)
     wrong = next(r for r in recs if r["task"] == "blocksworld")
-    assert wrong["extracted_by"] == "parser" and not wrong["verdict"]["correct"] and wrong["verdict"]["reason"]
+    assert wrong["extracted_by"] == {"text": "parser", "code": None}
+    assert not wrong["verdict"]["correct"] and wrong["verdict"]["reason"]
     # the normalised score compares with the paper's 13 methods on these 3 tasks
     assert len(results["ave_norm_methods"]) == 14 and results["ave_norm_tasks"] == ["S15", "S5", "U1"]
     assert 0 < results["ave_norm"]["total"]["only-question [solver]"] < 100
@@ -159,8 +160,10 @@ def test_all_code_runs_the_answer_program_in_the_sandbox(server: FakeServer, tmp
     table = golds(("pooling", "letters"))
 
     def respond(body: dict[str, Any]) -> str:
-        gold = (find(body, table) or ("", ""))[1]
+        task, gold = find(body, table) or ("", "")
         assert "Python program" in body["messages"][-1]["content"]  # the code guide came first
+        if task == "letters":  # right in the text, wrong in the program: correct by the paper's OR, not strictly
+            return f"The answer is {gold}.\n```python\nprint('no idea')\n```"
         return f"Plan: print it.\n```python\nanswer = {gold!r}\nprint(answer)\n```\nThat prints <<<placeholder>>>."
 
     server.state.responder = respond
@@ -171,8 +174,12 @@ def test_all_code_runs_the_answer_program_in_the_sandbox(server: FakeServer, tmp
                "--run-dir", str(run))  # fmt: skip
     assert ok.exit_code == 0, ok.output
     recs = samples(run)
-    assert all(r["execution"]["returncode"] == 0 and "<<<" in r["execution"]["stdout"] for r in recs)
-    assert all(r["verdict"]["correct"] for r in recs), [r["verdict"] for r in recs]
+    assert all(r["execution"]["returncode"] == 0 for r in recs)
+    assert all(("<<<" in r["execution"]["stdout"]) == (r["task"] == "pooling") for r in recs)
+    assert all(r["verdict"]["correct"] and r["code_ran"] for r in recs), [r["verdict"] for r in recs]
+    assert all(r["verdict_strict"]["correct"] == (r["task"] == "pooling") for r in recs)
+    cells = json.loads((run / "results.json").read_text())["methods"]["all-code"]["tasks"]
+    assert {t: (c["success"], c["strict"]) for t, c in cells.items()} == {"pooling": (100, 100), "letters": (100, 0)}
 
 
 def test_codesteer_and_code_text_choice_over_two_servers(server: FakeServer, tmp_path: Path) -> None:
@@ -207,7 +214,7 @@ def test_the_llm_extractor_rescues_unformatted_answers_and_is_counted(server: Fa
     server.state.responder = respond
     plain = bench(server, "--tasks", "pooling", "--run-dir", str(tmp_path / "plain"))
     assert plain.exit_code == 0
-    assert samples(tmp_path / "plain")[0]["extracted_by"] is None
+    assert samples(tmp_path / "plain")[0]["extracted_by"] == {"text": None, "code": None}
     with FakeServer() as extractor:
         extractor.state.responder = lambda body: (
             "<<<" + body["messages"][-1]["content"].split("The final answer is ")[-1].strip() + ">>>"
@@ -219,7 +226,7 @@ def test_the_llm_extractor_rescues_unformatted_answers_and_is_counted(server: Fa
         assert len(extractor.requests) == 2
     summary = json.loads((run / "results.json").read_text())["methods"]["only-question"]
     assert summary["extracted_llm"] == 2 and summary["tasks"]["pooling"]["success"] == 100.0
-    assert all(r["extracted_by"] == "llm" and r["extractor_calls"] for r in samples(run))
+    assert all(r["extracted_by"]["text"] == "llm" and r["llm_rescued"] and r["extractor_calls"] for r in samples(run))
 
 
 def test_paper_scoring_uses_the_original_validators(server: FakeServer, tmp_path: Path) -> None:
