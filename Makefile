@@ -45,6 +45,7 @@ bench: install
 	$(PY) benchmarks/finetune_step.py
 	$(PY) benchmarks/sandbox_roundtrip.py
 	$(PY) benchmarks/steer_overhead.py
+	$(PY) benchmarks/symbench_concurrency.py
 	$(PY) benchmarks/serve_throughput.py
 
 clean:
