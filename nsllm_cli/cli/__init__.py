@@ -19,6 +19,7 @@ from nsllm_cli.cli import serve as serve_cmd
 from nsllm_cli.cli import steer as steer_cmd
 from nsllm_cli.cli import train as train_cmd
 from nsllm_cli.cli._common import STATE, hoist_debug
+from nsllm_cli.cli._default_group import default_group
 
 app = typer.Typer(
     name="nsllm",
@@ -51,9 +52,19 @@ def root(
 
 app.command("gather", rich_help_panel="Neurosymbolic")(gather_cmd.gather)
 app.command("train", rich_help_panel="Neurosymbolic")(train_cmd.train)
-app.command("finetune", rich_help_panel="Neurosymbolic")(finetune_cmd.finetune)
+finetune_app = typer.Typer(
+    cls=default_group("ns"),
+    help="Fine-tune: the NS decoder in the model (default; `finetune --help`), or `finetune steer` for CodeSteer.",
+)
+finetune_app.command("ns", hidden=True)(finetune_cmd.finetune)
+app.add_typer(finetune_app, name="finetune", rich_help_panel="Neurosymbolic")
 app.add_typer(bench_cmd.app, name="bench", rich_help_panel="Neurosymbolic")
-app.command("steer", rich_help_panel="CodeSteer")(steer_cmd.steer)
+steer_app = typer.Typer(
+    cls=default_group("ask"),
+    help="Steer a task model between code and text (CodeSteer; `steer --help`); `steer collect` for training data.",
+)
+steer_app.command("ask", hidden=True)(steer_cmd.steer)
+app.add_typer(steer_app, name="steer", rich_help_panel="CodeSteer")
 app.command("serve", rich_help_panel="CodeSteer")(serve_cmd.serve)
 app.command("env", rich_help_panel="Utilities")(env_cmd.env)
 app.command("models", rich_help_panel="Utilities")(models_cmd.models)
