@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -281,3 +282,22 @@ def test_resume_refuses_a_different_selection(server: FakeServer, tmp_path: Path
     assert bench(server, "--tasks", "pooling", "--run-dir", str(run)).exit_code == 0
     other = bench(server, "--tasks", "pooling", "--seed", "7", "--resume", str(run))
     assert other.exit_code != 0 and "differ from the run being resumed" in other.output
+
+
+def test_an_unreadable_sample_is_named_and_left_out(server: FakeServer, tmp_path: Path, symbench_dir: Path) -> None:
+    data = tmp_path / "data" / "pooling_dataset"
+    for sample in sorted((symbench_dir / "pooling_dataset").glob("sample_*"))[:3]:
+        shutil.copytree(sample, data / sample.name)
+    broken = sorted(data.iterdir())[1]
+    (broken / "solution.json").write_text("{not json")
+    table = golds(("pooling",), limit=3, data_dir=data.parent)
+    assert len(table) == 2
+    server.state.responder = lambda body: (find(body, table) or ("", ""))[1]
+    run = tmp_path / "run"
+    result = bench(server, "--tasks", "pooling", "--limit", "3", "--data-dir", str(data.parent), "--run-dir", str(run))
+    assert result.exit_code == 0, result.output
+    assert "1 unreadable sample(s) skipped" in result.output and "solution.json" in result.output
+    manifest = json.loads((run / "manifest.json").read_text())
+    assert broken.name not in manifest["pooling"]["ids"] and len(manifest["pooling"]["ids"]) == 2
+    cells = json.loads((run / "results.json").read_text())["methods"]["only-question"]["tasks"]
+    assert cells["pooling"]["success"] == 100 and cells["pooling"]["n"] == 2
