@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import copy
 import time
 from collections.abc import Callable
 from typing import Any, Literal
@@ -229,6 +230,7 @@ def steer(
     token_limit: int = 2000,
     on_event: EventCallback | None = None,
     should_stop: Callable[[], bool] | None = None,
+    prefix: SteerResult | None = None,
 ) -> SteerResult:
     """Answer `question` with `task`, steered round by round by `steer`.
 
@@ -257,6 +259,10 @@ def steer(
         token_limit: execution output above this many (estimated) tokens is replaced by a note.
         on_event: `on_event(kind, payload)` for live views; kinds are listed in EVENTS.
         should_stop: polled before each round; True stops the run cleanly (stop_reason "stopped").
+        prefix: continue an earlier run of the same question instead of starting afresh (tree sampling for DPO
+            data): a cut made by :func:`prefix_of`. Its rounds and messages are copied, the feedback already
+            computed for its last answer is reused, and the steerer is asked anew for the next round; the
+            round budget stays `max_rounds` for the whole trajectory (codesteer.md §14.12).
 
     Returns:
         The rounds, the final answer, how the run ended, and token totals.
@@ -264,7 +270,10 @@ def steer(
     Raises:
         CodeExecutionNotAllowed: code would have to run but `allow_code` is False.
         NsllmError: a provider failed (an "error" event carries the partial transcript first).
+        ValueError: `prefix` is of another question, or is not a cut that the loop can continue.
     """
+    if prefix is not None:
+        _check_prefix(prefix, question, max_rounds)
     emit = on_event or _ignore
     run = _Run(
         question,
@@ -284,6 +293,9 @@ def steer(
         on_event=emit,
     )
     result = run.result
+    if prefix is not None:
+        result.rounds = copy.deepcopy(prefix.rounds)
+        run.S, run.T = copy.deepcopy(prefix.steer_messages), copy.deepcopy(prefix.task_messages)
     result.settings = {
         "task": getattr(task, "name", ""),
         "steer": getattr(steer, "name", ""),
@@ -315,49 +327,23 @@ def steer(
 
 
 def _loop(run: _Run, *, max_rounds: int, paraphrase: bool, reask: bool, should_stop: Callable[[], bool] | None) -> None:
-    """The rounds themselves (codesteer.md §2)."""
+    """The rounds themselves (codesteer.md §2); a run given a prefix starts after its last round."""
     result, q = run.result, run.q
-    rec = RoundRecord(0, steer_input=choice_input(q), steer_input_train=choice_input(q))
-    result.rounds.append(rec)
-    run.emit("round_start", {"round": 0})
-    control: Control | None
-    if run.mode == "local":
-        raw = run.ask_steer(rec, [{"role": "user", "content": rec.steer_input}])
-        rec.steer_output = raw
-        control = control_of(raw, match=run.stop_match)
-        guide = CODE_GUIDE if control == CODE else TEXT_GUIDE if control == TEXT else raw
-        history = raw
-        if control in STOPS:  # a trained steerer that gives up before any answer
-            rec.guidance, rec.control = raw, control
-            result.stop_reason = "terminate" if control == TERMINATE else "return_answer"
-            run.emit("steer", {"round": 0, "raw": raw, "guidance": raw, "control": control})
-            return
+    if result.rounds:  # continuing a prefix: its last round has an answer and that answer's feedback
+        rec = result.rounds[-1]
     else:
-        control = run.choose(rec, reask)
-        if control is None:
-            rec.note = "the steerer chose neither <<<Code>>> nor <<<Text>>>"
-            result.stop_reason = "no_choice"
-            result.error = f"{rec.note}: {rec.steer_output[:200]!r}"
-            run.emit("steer", {"round": 0, "raw": rec.steer_output, "guidance": "", "control": None})
+        first = _round0(run, paraphrase=paraphrase, reask=reask)
+        if first is None:
             return
-        guide = CODE_GUIDE if control == CODE else TEXT_GUIDE
-        if paraphrase:
-            guide = run.ask_steer(rec, [{"role": "user", "content": PARAPHRASE_PROMPT + guide}]).strip() or guide
-        history = guide
-    rec.guidance, rec.control = guide, control
-    run.S += [{"role": "user", "content": rec.steer_input}, {"role": "assistant", "content": history}]
-    run.emit("steer", {"round": 0, "raw": rec.steer_output, "guidance": guide, "control": control})
-    if control == CODE and not run.allow_code:
-        raise _not_allowed("the steerer asked for code in round 0")
-    run.ask_task(rec, task_first_turn(guide, q))
+        rec = first
 
-    for index in range(1, max_rounds + 1):
+    for index in range(len(result.rounds), max_rounds + 1):
         if should_stop is not None and should_stop():
             result.stop_reason = "stopped"
             return
         prev = rec
         run.emit("round_start", {"round": index})
-        feedback = run.feedback(prev)
+        feedback = prev.feedback if prev.feedback is not None else run.feedback(prev)
         user = feedback if run.mode == "local" else decision_input(q, feedback)
         rec = RoundRecord(index, steer_input=user, steer_input_train=feedback)
         result.rounds.append(rec)
@@ -376,6 +362,78 @@ def _loop(run: _Run, *, max_rounds: int, paraphrase: bool, reask: bool, should_s
             raise _not_allowed(f"the steerer asked for code in round {index}")
         run.ask_task(rec, CODE_GUIDE if control == CODE else TEXT_GUIDE if control == TEXT else guidance)
     result.stop_reason = "max_rounds"
+
+
+def _round0(run: _Run, *, paraphrase: bool, reask: bool) -> RoundRecord | None:
+    """The code/text choice and the first answer; None when the run ended there."""
+    result, q = run.result, run.q
+    rec = RoundRecord(0, steer_input=choice_input(q), steer_input_train=choice_input(q))
+    result.rounds.append(rec)
+    run.emit("round_start", {"round": 0})
+    control: Control | None
+    if run.mode == "local":
+        raw = run.ask_steer(rec, [{"role": "user", "content": rec.steer_input}])
+        rec.steer_output = raw
+        control = control_of(raw, match=run.stop_match)
+        guide = CODE_GUIDE if control == CODE else TEXT_GUIDE if control == TEXT else raw
+        history = raw
+        if control in STOPS:  # a trained steerer that gives up before any answer
+            rec.guidance, rec.control = raw, control
+            result.stop_reason = "terminate" if control == TERMINATE else "return_answer"
+            run.emit("steer", {"round": 0, "raw": raw, "guidance": raw, "control": control})
+            return None
+    else:
+        control = run.choose(rec, reask)
+        if control is None:
+            rec.note = "the steerer chose neither <<<Code>>> nor <<<Text>>>"
+            result.stop_reason = "no_choice"
+            result.error = f"{rec.note}: {rec.steer_output[:200]!r}"
+            run.emit("steer", {"round": 0, "raw": rec.steer_output, "guidance": "", "control": None})
+            return None
+        guide = CODE_GUIDE if control == CODE else TEXT_GUIDE
+        if paraphrase:
+            guide = run.ask_steer(rec, [{"role": "user", "content": PARAPHRASE_PROMPT + guide}]).strip() or guide
+        history = guide
+    rec.guidance, rec.control = guide, control
+    run.S += [{"role": "user", "content": rec.steer_input}, {"role": "assistant", "content": history}]
+    run.emit("steer", {"round": 0, "raw": rec.steer_output, "guidance": guide, "control": control})
+    if control == CODE and not run.allow_code:
+        raise _not_allowed("the steerer asked for code in round 0")
+    run.ask_task(rec, task_first_turn(guide, q))
+    return rec
+
+
+def prefix_of(result: SteerResult, rounds: int) -> SteerResult:
+    """The first `rounds` rounds of a run, as a `prefix` that :func:`steer` can continue from round `rounds`.
+
+    The cut keeps the rounds' records (round `rounds - 1` with its answer and that answer's feedback, which
+    the run computed at the start of round `rounds`) and the two steerer and two TaskLLM messages each round
+    added. Continuing it asks the steerer afresh for round `rounds` with the very same input, so several
+    continuations are siblings with one prefix.
+
+    Raises:
+        ValueError: the run has no round `rounds` (it ended earlier), so that round's input was never built.
+    """
+    if not 1 <= rounds < len(result.rounds):
+        raise ValueError(f"cannot cut a run of {len(result.rounds)} round(s) after {rounds}: no round {rounds}")
+    kept = result.rounds[:rounds]
+    if kept[-1].answer is None or kept[-1].feedback is None:
+        raise ValueError(f"round {rounds - 1} of the run has no answer with feedback to continue from")
+    cut = SteerResult(result.question, rounds=copy.deepcopy(kept), settings=dict(result.settings))
+    cut.steer_messages = copy.deepcopy(result.steer_messages[: 2 * rounds])
+    cut.task_messages = copy.deepcopy(result.task_messages[: 2 * rounds])
+    return cut
+
+
+def _check_prefix(prefix: SteerResult, question: str, max_rounds: int) -> None:
+    """Refuse a prefix that the loop cannot continue faithfully."""
+    n = len(prefix.rounds)
+    if prefix.question != question:
+        raise ValueError("the prefix is a run of another question")
+    if n == 0 or prefix.rounds[-1].answer is None or prefix.rounds[-1].feedback is None:
+        raise ValueError("a prefix must end with an answered round whose feedback was computed (see prefix_of)")
+    if n > max_rounds or len(prefix.steer_messages) != 2 * n or len(prefix.task_messages) != 2 * n:
+        raise ValueError(f"a prefix of {n} round(s) needs 2 messages per round and max_rounds >= {n}")
 
 
 async def asteer(question: str, **kwargs: Any) -> SteerResult:
