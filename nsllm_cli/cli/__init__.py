@@ -9,6 +9,7 @@ import typer
 
 from nsllm_cli import __version__
 from nsllm_cli.cli import bench as bench_cmd
+from nsllm_cli.cli import dashboard as dashboard_cmd
 from nsllm_cli.cli import env as env_cmd
 from nsllm_cli.cli import finetune as finetune_cmd
 from nsllm_cli.cli import gather as gather_cmd
@@ -17,6 +18,7 @@ from nsllm_cli.cli import models as models_cmd
 from nsllm_cli.cli import pending
 from nsllm_cli.cli import serve as serve_cmd
 from nsllm_cli.cli import steer as steer_cmd
+from nsllm_cli.cli import steer_collect as steer_collect_cmd
 from nsllm_cli.cli import train as train_cmd
 from nsllm_cli.cli._common import STATE, hoist_debug
 from nsllm_cli.cli._default_group import default_group
@@ -64,11 +66,13 @@ steer_app = typer.Typer(
     help="Steer a task model between code and text (CodeSteer; `steer --help`); `steer collect` for training data.",
 )
 steer_app.command("ask", hidden=True)(steer_cmd.steer)
+steer_app.command("collect")(steer_collect_cmd.collect)
 app.add_typer(steer_app, name="steer", rich_help_panel="CodeSteer")
 app.command("serve", rich_help_panel="CodeSteer")(serve_cmd.serve)
 app.command("env", rich_help_panel="Utilities")(env_cmd.env)
 app.command("models", rich_help_panel="Utilities")(models_cmd.models)
 app.command("generate", rich_help_panel="Utilities")(generate_cmd.generate)
+app.command("dashboard", rich_help_panel="Runs")(dashboard_cmd.dashboard)
 pending.register(app)
 
 

@@ -1,0 +1,148 @@
+"""`nsllm steer collect`: steering trajectories on training instances, and the SFT / DPO datasets built from them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from nsllm_cli.cli._common import ConfigOpt, RunDirOpt, SeedOpt, err_console, guarded, out_console, settings
+
+_SPEC = "e.g. gpt-4o, claude-3-5-sonnet-20241022, local:embedded, or a model name with --base-url"
+
+
+@guarded
+def collect(
+    task_llm: Annotated[str | None, typer.Option("--task-llm", help=f"Model that answers: {_SPEC}.")] = None,
+    steer_llm: Annotated[
+        str | None, typer.Option("--steer-llm", help="API steerer that guides (temperature 1).")
+    ] = None,
+    tasks: Annotated[
+        str, typer.Option(help="Comma-separated SEEN task names or codes, or 'seen' (unseen tasks are refused).")
+    ] = "seen",
+    n_per_task: Annotated[int, typer.Option(min=1, help="Training instances per task.")] = 5,
+    trees: Annotated[
+        bool, typer.Option("--trees", help="Branch sibling guidances for DPO pairs (trees.jsonl, dpo.jsonl).")
+    ] = False,
+    branch: Annotated[int, typer.Option(min=2, help="Sibling guidances per branching round (--trees).")] = 2,
+    depth: Annotated[int, typer.Option(min=1, help="Rounds that branch (--trees); cost <= branch**depth runs.")] = 2,
+    max_rounds: Annotated[int, typer.Option(min=0, help="Steered rounds after the code/text choice.")] = 5,
+    keep_failed: Annotated[bool, typer.Option(help="Also train on trajectories whose final answer is wrong.")] = False,
+    allow_code_execution: Annotated[
+        bool,
+        typer.Option("--allow-code-execution", "--allow-code-exec", help="Run model-written Python in the sandbox."),
+    ] = False,
+    self_check: Annotated[bool, typer.Option("--self-check/--no-self-check", help="The self-answer checker.")] = True,
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Instances in flight at once.")] = 1,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible URL of the task model.")] = None,
+    steer_base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible URL of the steering model.")] = None,
+    resume: Annotated[
+        Path | None, typer.Option(help="Continue a collect run folder (finished instances kept).")
+    ] = None,
+    seed: SeedOpt = None,
+    config: ConfigOpt = None,
+    run_dir: RunDirOpt = None,
+) -> None:
+    """Collect steering trajectories on generated training instances (disjoint from test sets) and build datasets."""
+    from nsllm_cli.cli.steer import make_provider
+    from nsllm_cli.cli.symbench_run import select_tasks
+    from nsllm_cli.errors import ConfigError, DataError
+    from nsllm_cli.runs import RunDir
+    from nsllm_cli.steer.collect import collect as collect_trajectories
+    from nsllm_cli.steer.collect import collect_trees, training_pool
+    from nsllm_cli.steer.datasets import dpo_pairs, read_trajectories, read_trees, sft_records, write_dataset
+    from nsllm_cli.steer.sandbox import ALLOW_ENV
+
+    if not task_llm or not steer_llm:
+        raise ConfigError(f"{'--task-llm' if not task_llm else '--steer-llm'} is required ({_SPEC})")
+    chosen = select_tasks(tasks)
+    unseen = [t.name for t in chosen if not t.seen]
+    if unseen:
+        raise ConfigError(f"unseen tasks never go into training data: {', '.join(unseen)}")
+    allow_code = allow_code_execution or os.environ.get(ALLOW_ENV, "").strip().lower() in {"1", "true", "yes"}
+    s = settings(config, seed=seed, base_url=base_url)
+    err, out = err_console(), out_console()
+    pool = training_pool(chosen, n_per_task, s.seed)
+    for note in pool.notes:
+        err.print(f"[yellow]{note}[/]")
+    if not pool.instances:
+        raise DataError("no training instances: every chosen task needs external data")
+    api_key = s.api_key.get_secret_value() if s.api_key else None
+    task_model = make_provider(task_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
+    steerer = make_provider(steer_llm, s, base_url=steer_base_url, api_key=api_key if steer_base_url else None)
+    target = resume or run_dir
+    run = RunDir.create(
+        target.parent if target else s.runs_dir,
+        "steer-collect",
+        settings=s,
+        name=target.name if target else None,
+        extra_config={"task_llm": task_llm, "steer_llm": steer_llm, "tasks": [t.name for t in chosen],
+                      "n_per_task": n_per_task, "trees": trees, "branch": branch, "depth": depth,
+                      "max_rounds": max_rounds, "keep_failed": keep_failed, "allow_code_execution": allow_code},
+    )  # fmt: skip
+    options: dict[str, Any] = {
+        "task": task_model, "steer": steerer, "max_rounds": max_rounds, "allow_code": allow_code,
+        "self_check_enabled": self_check, "concurrency": concurrency,
+    }  # fmt: skip
+    raw = run.path / ("trees.jsonl" if trees else "trajectories.jsonl")
+    with run.guard():
+        with _Progress(len(pool.instances)) as progress:
+            if trees:
+                report = collect_trees(pool.instances, out_path=raw, branch=branch, depth=depth,
+                                       on_event=progress.on_event, **options)  # fmt: skip
+            else:
+                report = collect_trajectories(pool.instances, out_path=raw, keep_failed=keep_failed,
+                                              on_event=progress.on_event, **options)  # fmt: skip
+        if trees:
+            records, problems = read_trees(raw)
+            dataset, kind = dpo_pairs(records), "dpo"
+        else:
+            records, problems = read_trajectories(raw)
+            dataset, kind = sft_records(records, keep_failed=keep_failed), "sft"
+        for problem in problems[:5]:
+            err.print(f"[yellow]{problem}[/]")
+        written = write_dataset(dataset, run.path / f"{kind}.jsonl") if dataset else 0
+        results = {"instances": report.total, "written": report.written, "correct": report.correct,
+                   "errors": len(report.errors), "dataset": kind, "dataset_records": written,
+                   "overlaps_dropped": pool.overlaps, "duplicates_dropped": pool.duplicates}  # fmt: skip
+    run.finish(results)
+    out.print(
+        f"{report.written} {'trees' if trees else 'trajectories'} ({report.correct} correct, {len(report.errors)} "
+        f"errors); {written} {kind.upper()} records in {run.path / (kind + '.jsonl')}"
+    )
+    if not written:
+        raise DataError(f"no {kind.upper()} records could be built (see {raw})")
+
+
+class _Progress:
+    """A rich progress bar over instances with the running count of correct trajectories."""
+
+    def __init__(self, total: int) -> None:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+        self.progress = Progress(TextColumn("collect"), BarColumn(), MofNCompleteColumn(),
+                                 TextColumn("{task.fields[extra]}"), TimeRemainingColumn(),
+                                 console=err_console())  # fmt: skip
+        self.task = self.progress.add_task("collect", total=total, extra="")
+        self.done = self.correct = self.errors = 0
+
+    def __enter__(self) -> _Progress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.__exit__(None, None, None)
+
+    def on_event(self, kind: str, p: dict[str, Any]) -> None:
+        if kind == "skip":
+            self.done = p["done"]
+        elif kind in ("record", "error"):
+            self.done += 1
+            self.correct += bool(p.get("correct"))
+            self.errors += kind == "error"
+        else:
+            return
+        extra = f"{self.correct} correct" + (f" · {self.errors} errors" if self.errors else "")
+        self.progress.update(self.task, completed=self.done, extra=extra)
