@@ -102,7 +102,7 @@ def get_provider(
         UnknownProviderError: a spec that names no provider (the message lists the accepted forms).
         MissingKeyError: the provider's key is in neither the environment nor .env.
     """
-    spec = spec.strip()
+    spec = local_folder_spec(spec.strip())
     prefix, model = split_spec(spec)
     if not model:
         raise UnknownProviderError(f"empty model name in {spec!r}: use {SPEC_FORMS}")
@@ -165,6 +165,21 @@ def get_provider(
         retry=retry,
         cache=cache,
     )
+
+
+def local_folder_spec(spec: str) -> str:
+    """A model folder given as a bare path becomes `local:<folder>`; a run folder with a `model/` inside, that one.
+
+    So a trained steerer serves as `--steer-llm runs/<run>` (its `model/` folder) as well as `local:...`.
+    """
+    if ":" in spec.split("/", 1)[0] or not spec or spec.startswith(("http://", "https://")):
+        return spec
+    path = Path(spec).expanduser()
+    if (path / "model" / "config.json").is_file():
+        return f"local:{path / 'model'}"
+    if (path / "config.json").is_file():
+        return f"local:{path}"
+    return spec
 
 
 def split_spec(spec: str) -> tuple[str | None, str]:
