@@ -12,6 +12,7 @@ from nsllm_cli.cli import bench as bench_cmd
 from nsllm_cli.cli import dashboard as dashboard_cmd
 from nsllm_cli.cli import env as env_cmd
 from nsllm_cli.cli import finetune as finetune_cmd
+from nsllm_cli.cli import finetune_steer as finetune_steer_cmd
 from nsllm_cli.cli import gather as gather_cmd
 from nsllm_cli.cli import generate as generate_cmd
 from nsllm_cli.cli import models as models_cmd
@@ -59,6 +60,7 @@ finetune_app = typer.Typer(
     help="Fine-tune: the NS decoder in the model (default; `finetune --help`), or `finetune steer` for CodeSteer.",
 )
 finetune_app.command("ns", hidden=True)(finetune_cmd.finetune)
+finetune_app.command("steer")(finetune_steer_cmd.steer)
 app.add_typer(finetune_app, name="finetune", rich_help_panel="Neurosymbolic")
 app.add_typer(bench_cmd.app, name="bench", rich_help_panel="Neurosymbolic")
 steer_app = typer.Typer(

@@ -10,10 +10,6 @@ from nsllm_cli.cli._common import guarded
 from nsllm_cli.errors import NotImplementedYetError
 
 PENDING: dict[str, tuple[str, str]] = {
-    "dashboard": (
-        "Textual dashboard of runs: live losses and side-by-side answers.",
-        "the dashboard and chat (issue #7)",
-    ),
     "chat": ("Interactive chat comparing the plain and the neurosymbolic model.", "the dashboard and chat (issue #7)"),
 }
 

@@ -1,0 +1,1 @@
+"""Textual front ends (`nsllm dashboard`, `nsllm chat`); imported only by their commands, never by `nsllm --help`."""

@@ -1,0 +1,1 @@
+"""Widgets of the Textual front ends, one per module."""
