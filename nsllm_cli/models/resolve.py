@@ -44,13 +44,22 @@ class ResolvedModel:
         return self.kind != "hub"
 
 
+def _model_folder(path: Path) -> Path | None:
+    """The model folder at `path`: itself if it holds config.json, or the `model/` of a run folder (a trained
+    steerer), else None."""
+    for folder in (path, path / "model"):
+        if folder.is_dir() and (folder / "config.json").is_file():
+            return folder
+    return None
+
+
 def classify(spec: str) -> Kind:
     """Say what kind of value `spec` is without touching the disk cache or the network."""
     if spec in ALIASES:
         return "embedded" if spec == "embedded" else "tiny"
     path = Path(spec).expanduser()
     if path.exists():
-        if not path.is_dir() or not (path / "config.json").is_file():
+        if _model_folder(path) is None:
             raise ModelNotFoundError(f"model folder {spec!r} has no config.json: not a Hugging Face model folder")
         return "local"
     if HUB_ID.match(spec) and not spec.startswith((".", "/", "~")):
@@ -75,7 +84,9 @@ def resolve_model(spec: str, *, cache: Path) -> ResolvedModel:
 
         return ResolvedModel(spec, kind, str(ensure_tiny(cache)))
     if kind == "local":
-        return ResolvedModel(spec, kind, str(Path(spec).expanduser().resolve()))
+        folder = _model_folder(Path(spec).expanduser())
+        assert folder is not None  # classify checked it
+        return ResolvedModel(spec, kind, str(folder.resolve()))
     return ResolvedModel(spec, kind, spec)
 
 

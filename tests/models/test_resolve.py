@@ -31,6 +31,17 @@ def test_classify(tmp_path: Path) -> None:
         classify(str(tmp_path / "file"))
 
 
+def test_a_run_folder_resolves_to_its_model_folder(tmp_path: Path) -> None:
+    """A `finetune steer` run keeps its servable model in model/: `--model runs/<run>` finds it."""
+    (tmp_path / "run" / "model").mkdir(parents=True)
+    (tmp_path / "run" / "model" / "config.json").write_text("{}")
+    assert classify(str(tmp_path / "run")) == "local"
+    assert resolve_model(str(tmp_path / "run"), cache=tmp_path).source == str((tmp_path / "run" / "model").resolve())
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ModelNotFoundError, match="no config.json"):
+        classify(str(tmp_path / "empty"))
+
+
 def test_hub_id_offline_is_a_clear_error(tmp_path: Path) -> None:
     resolved = resolve_model("nsllm-test/definitely-not-cached", cache=tmp_path)
     assert resolved.kind == "hub"
