@@ -9,6 +9,7 @@ import typer
 
 from nsllm_cli import __version__
 from nsllm_cli.cli import bench as bench_cmd
+from nsllm_cli.cli import chat as chat_cmd
 from nsllm_cli.cli import dashboard as dashboard_cmd
 from nsllm_cli.cli import env as env_cmd
 from nsllm_cli.cli import finetune as finetune_cmd
@@ -75,6 +76,7 @@ app.command("env", rich_help_panel="Utilities")(env_cmd.env)
 app.command("models", rich_help_panel="Utilities")(models_cmd.models)
 app.command("generate", rich_help_panel="Utilities")(generate_cmd.generate)
 app.command("dashboard", rich_help_panel="Runs")(dashboard_cmd.dashboard)
+app.command("chat", rich_help_panel="Chat")(chat_cmd.chat)
 pending.register(app)
 
 

@@ -9,9 +9,8 @@ import typer
 from nsllm_cli.cli._common import guarded
 from nsllm_cli.errors import NotImplementedYetError
 
-PENDING: dict[str, tuple[str, str]] = {
-    "chat": ("Interactive chat comparing the plain and the neurosymbolic model.", "the dashboard and chat (issue #7)"),
-}
+PENDING: dict[str, tuple[str, str]] = {}
+"""name -> (summary, what it arrives with); empty while every command is built."""
 
 
 def register(app: typer.Typer) -> None:

@@ -41,14 +41,22 @@ def test_every_command_has_help(command: str) -> None:
     assert f"nsllm {command}" in result.output
 
 
-@pytest.mark.parametrize("command", sorted(PENDING))
-def test_pending_commands_say_so_and_exit_2(command: str) -> None:
-    result = runner.invoke(app, [command, "--some-flag", "value"])
+def test_pending_commands_say_so_and_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every command is built now; the placeholder mechanism stays for the next capability, tested on a fake one."""
+    import typer
+
+    from nsllm_cli.cli import pending
+
+    assert not PENDING
+    monkeypatch.setitem(PENDING, "teleport", ("Move a run to another machine.", "remote runs (issue #99)"))
+    local = typer.Typer()
+    local.command("noop")(lambda: None)
+    pending.register(local)
+    result = runner.invoke(local, ["teleport", "--some-flag", "value"])
     assert result.exit_code == 2
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
-    assert f"nsllm {command} is not available yet" in lines[0]
-    assert "issue #" in lines[0]
+    assert "nsllm teleport is not available yet" in lines[0] and "issue #99" in lines[0]
 
 
 def test_debug_flag_is_accepted_anywhere_before_double_dash() -> None:

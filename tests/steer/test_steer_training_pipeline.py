@@ -90,3 +90,14 @@ def test_collect_sft_dpo_then_steer_with_the_trained_model(tmp_path: Path, tiny_
     steer_calls = [c for r in transcript["rounds"] for c in r["calls"] if c["role"] == "steer"]
     assert steer_calls and transcript["settings"]["steer_mode"] == "local"
     assert transcript["settings"]["steer"].startswith("local:")
+
+    from openai import OpenAI
+
+    from tests.serving.test_cli import serving
+
+    with serving("--model", str(tmp_path / "dpo")) as (_proc, url, _lines):  # the run folder serves as a model
+        client = OpenAI(base_url=url, api_key="x", max_retries=0, timeout=120)
+        reply = client.chat.completions.create(
+            model=client.models.list().data[0].id, messages=[{"role": "user", "content": question}], max_tokens=8
+        )
+    assert reply.usage is not None and reply.usage.completion_tokens > 0
