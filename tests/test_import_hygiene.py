@@ -18,6 +18,14 @@ ENGINE = (
     "nsllm_cli.models.embedded",
     "nsllm_cli.models.tiny",
     "nsllm_cli.models.device",
+    "nsllm_cli.symbench.runner",
+    "nsllm_cli.symbench.results",
+    "nsllm_cli.steer.loop",
+    "nsllm_cli.steer.collect",
+    "nsllm_cli.steer.datasets",
+    "nsllm_cli.steer.train",
+    "nsllm_cli.providers.ns_local",
+    "nsllm_cli.tui.runs",
 )
 
 
