@@ -104,7 +104,7 @@ def test_bench_bad_input(tmp_path: Path) -> None:
     result = runner.invoke(app, ["bench", "math", "--method", "adapter"])
     assert result.exit_code == 1 and "--adapter-run" in result.stderr
     result = runner.invoke(app, ["bench", "symbench"])
-    assert result.exit_code == 2 and "issue #5" in result.stderr
+    assert result.exit_code == 1 and "--task-llm is required" in result.stderr
 
 
 def test_cot_method_parses_final_answer_lines(tiny_dir: Path, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +33,10 @@ def fake_nsllm(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     script.parent.mkdir()
     script.write_text(SLEEPER, encoding="utf-8")
     process = subprocess.Popen([sys.executable, str(script)])
+    deadline = time.monotonic() + 30
+    while str(script).encode() not in Path(f"/proc/{process.pid}/cmdline").read_bytes():  # until exec has happened
+        assert time.monotonic() < deadline, "the fake nsllm process never started"
+        time.sleep(0.01)
     yield process
     process.kill()
     process.wait()
