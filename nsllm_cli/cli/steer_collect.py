@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from nsllm_cli.cli._common import ConfigOpt, RunDirOpt, SeedOpt, err_console, guarded, out_console, settings
+from nsllm_cli.cli._progress import TallyProgress
 
 _SPEC = "e.g. gpt-4o, claude-3-5-sonnet-20241022, local:embedded, or a model name with --base-url"
 
@@ -88,13 +90,13 @@ def collect(
     }  # fmt: skip
     raw = run.path / ("trees.jsonl" if trees else "trajectories.jsonl")
     with run.guard():
-        with _Progress(len(pool.instances)) as progress:
+        with TallyProgress("collect", len(pool.instances)) as progress:
             if trees:
                 report = collect_trees(pool.instances, out_path=raw, branch=branch, depth=depth,
-                                       on_event=progress.on_event, **options)  # fmt: skip
+                                       on_event=_progress_events(progress), **options)  # fmt: skip
             else:
                 report = collect_trajectories(pool.instances, out_path=raw, keep_failed=keep_failed,
-                                              on_event=progress.on_event, **options)  # fmt: skip
+                                              on_event=_progress_events(progress), **options)  # fmt: skip
         if trees:
             records, problems = read_trees(raw)
             dataset, kind = dpo_pairs(records), "dpo"
@@ -116,33 +118,13 @@ def collect(
         raise DataError(f"no {kind.upper()} records could be built (see {raw})")
 
 
-class _Progress:
-    """A rich progress bar over instances with the running count of correct trajectories."""
+def _progress_events(progress: TallyProgress) -> Callable[[str, dict[str, Any]], None]:
+    """Collection events as progress: `skip` on a resume, then `record` or `error` per instance."""
 
-    def __init__(self, total: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.progress = Progress(TextColumn("collect"), BarColumn(), MofNCompleteColumn(),
-                                 TextColumn("{task.fields[extra]}"), TimeRemainingColumn(),
-                                 console=err_console())  # fmt: skip
-        self.task = self.progress.add_task("collect", total=total, extra="")
-        self.done = self.correct = self.errors = 0
-
-    def __enter__(self) -> _Progress:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(None, None, None)
-
-    def on_event(self, kind: str, p: dict[str, Any]) -> None:
+    def on_event(kind: str, p: dict[str, Any]) -> None:
         if kind == "skip":
-            self.done = p["done"]
+            progress.resumed(p["done"], p["total"], "instances already collected")
         elif kind in ("record", "error"):
-            self.done += 1
-            self.correct += bool(p.get("correct"))
-            self.errors += kind == "error"
-        else:
-            return
-        extra = f"{self.correct} correct" + (f" · {self.errors} errors" if self.errors else "")
-        self.progress.update(self.task, completed=self.done, extra=extra)
+            progress.on_item(bool(p.get("correct")), p.get("error"), f"{p.get('task')}/{p.get('id')}")
+
+    return on_event

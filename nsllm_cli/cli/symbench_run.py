@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from nsllm_cli.cli._common import ConfigOpt, RunDirOpt, SeedOpt, err_console, guarded, out_console, settings
+from nsllm_cli.cli._progress import TallyProgress
 
 if TYPE_CHECKING:
     from nsllm_cli.symbench.base import Task
@@ -206,14 +208,14 @@ def symbench(
     write_json_atomic(run.path / "manifest.json", manifest)
     with run.guard():
         started = time.perf_counter()
-        with _Progress(len(jobs)) as progress:
+        with TallyProgress("symbench", len(jobs)) as progress:
             new = run_jobs(
                 jobs,
                 dict.fromkeys(chosen, setup),
                 run.path,
                 concurrency=concurrency,
                 extractor=extractor,
-                on_event=progress.on_event,
+                on_event=_progress_events(progress),
             )
         wanted = {j.key for j in jobs}
         records = [r for r in read_jsonl(run.path / SAMPLES) if (r.get("task"), r.get("id"), r.get("method")) in wanted]
@@ -246,46 +248,17 @@ def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
         )
 
 
-class _Progress:
-    """A rich progress bar over samples, with the running success rate."""
+def _progress_events(progress: TallyProgress) -> Callable[[str, dict[str, Any]], None]:
+    """The runner's events as progress: `skip` on a resume, then one `sample` per finished sample."""
 
-    def __init__(self, total: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.progress = Progress(
-            TextColumn("symbench"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[extra]}"),
-            TimeRemainingColumn(), console=err_console(),
-        )  # fmt: skip
-        self.task = self.progress.add_task("symbench", total=total, extra="")
-        self.correct = self.scored = self.errors = self.done = 0
-
-    def __enter__(self) -> _Progress:
-        self.progress.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.progress.__exit__(None, None, None)
-
-    def on_event(self, kind: str, p: dict[str, Any]) -> None:
-        if kind == "skip" and p["done"]:
-            self.done = p["done"]
-            self.progress.console.print(f"resuming: {p['done']} of {p['total']} samples already answered")
+    def on_event(kind: str, p: dict[str, Any]) -> None:
+        if kind == "skip":
+            progress.resumed(p["done"], p["total"], "samples already answered")
         elif kind == "sample":
-            self.done += 1
-            if p.get("error"):
-                self.errors += 1
-                from rich.markup import escape
+            where = f"{p['task']}/{p['id']} ({p['method']})"
+            progress.on_item(bool((p.get("verdict") or {}).get("correct")), p.get("error"), where)
 
-                where = f"{p['task']}/{p['id']} ({p['method']})"
-                self.progress.console.print(f"[yellow]{escape(where)}: {escape(p['error'][:300])}[/]")
-            else:
-                self.scored += 1
-                self.correct += int(bool((p.get("verdict") or {}).get("correct")))
-        else:
-            return
-        rate = f"{100 * self.correct / self.scored:.0f}% correct" if self.scored else ""
-        extra = rate + (f" · {self.errors} errors" if self.errors else "")
-        self.progress.update(self.task, completed=self.done, extra=extra)
+    return on_event
 
 
 def render(summary: dict[str, Any], out: Any) -> None:
