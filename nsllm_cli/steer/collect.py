@@ -23,14 +23,14 @@ from __future__ import annotations
 import logging
 import math
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import ConfigError, NsllmError
 from nsllm_cli.jsonl import append_jsonl, read_jsonl
+from nsllm_cli.pool import as_finished
 from nsllm_cli.providers.base import GenParams, Provider
 from nsllm_cli.steer.loop import TASK_PARAMS, EventCallback, prefix_of
 from nsllm_cli.steer.loop import steer as steer_loop
@@ -346,38 +346,15 @@ def _drive(
                 report.kept += bool(rec.get("correct")) or keep_failed
         on_event("error" if rec.get("error") else "record", _summary(rec))
 
-    for rec in _records(todo, benches, work, concurrency, should_stop, report):
+    def stopping() -> bool:
+        report.stopped = should_stop is not None and should_stop()
+        return report.stopped
+
+    for rec in as_finished(todo, lambda inst: work(benches[inst.task], inst), concurrency=concurrency,
+                           should_stop=stopping, name="collect"):  # fmt: skip
         finish(rec)
     on_event("done", {"written": report.written, "correct": report.correct, "errors": len(report.errors)})
     return report
-
-
-def _records(
-    todo: Sequence[Instance],
-    benches: dict[str, Task],
-    work: Callable[[Task, Instance], dict[str, Any]],
-    concurrency: int,
-    should_stop: Callable[[], bool] | None,
-    report: CollectReport,
-) -> Iterator[dict[str, Any]]:
-    """Finished records in order (one thread) or as they finish (a pool); queued work is dropped on a stop."""
-    if concurrency <= 1:
-        for inst in todo:
-            if should_stop is not None and should_stop():
-                report.stopped = True
-                return
-            yield work(benches[inst.task], inst)
-        return
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="collect")
-    try:
-        futures = [pool.submit(work, benches[i.task], i) for i in todo]
-        for fut in as_completed(futures):
-            yield fut.result()
-            if should_stop is not None and should_stop():
-                report.stopped = True
-                return
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _summary(rec: dict[str, Any]) -> dict[str, Any]:

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import NsllmError
 from nsllm_cli.jsonl import append_jsonl, read_jsonl
+from nsllm_cli.pool import as_finished
 from nsllm_cli.providers.base import Provider
 from nsllm_cli.steer.sandbox import CodeExecutionNotAllowedError
 from nsllm_cli.symbench.base import Instance, Task, Verdict
@@ -153,37 +153,8 @@ def run_jobs(
             new.append(rec)
         emit("sample", rec)
 
-    if concurrency <= 1:
-        for job in todo:
-            finish(run_job(job, setups[job.method], extractor))
-    else:
-        _run_pool(todo, setups, extractor, concurrency, finish)
+    for rec in as_finished(todo, lambda job: run_job(job, setups[job.method], extractor), concurrency=concurrency,
+                           name="symbench"):  # fmt: skip
+        finish(rec)
     emit("done", {"new": len(new)})
     return new
-
-
-def _run_pool(
-    todo: Iterable[Job],
-    setups: Mapping[str, MethodSetup],
-    extractor: Provider | None,
-    concurrency: int,
-    finish: Callable[[dict[str, Any]], None],
-) -> None:
-    """At most `concurrency` jobs in flight; on Ctrl-C or a setting error, queued jobs are dropped at once."""
-    pending = iter(todo)
-    pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="symbench")
-    running: set[Future[dict[str, Any]]] = set()
-    try:
-        for job in pending:
-            running.add(pool.submit(run_job, job, setups[job.method], extractor))
-            if len(running) >= concurrency:
-                break
-        while running:
-            finished, running = wait(running, return_when=FIRST_COMPLETED)
-            for fut in finished:
-                finish(fut.result())
-                nxt = next(pending, None)
-                if nxt is not None:
-                    running.add(pool.submit(run_job, nxt, setups[nxt.method], extractor))
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)
