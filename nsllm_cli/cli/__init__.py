@@ -75,8 +75,8 @@ app.command("serve", rich_help_panel="CodeSteer")(serve_cmd.serve)
 app.command("env", rich_help_panel="Utilities")(env_cmd.env)
 app.command("models", rich_help_panel="Utilities")(models_cmd.models)
 app.command("generate", rich_help_panel="Utilities")(generate_cmd.generate)
-app.command("dashboard", rich_help_panel="Runs")(dashboard_cmd.dashboard)
-app.command("chat", rich_help_panel="Chat")(chat_cmd.chat)
+app.command("dashboard", rich_help_panel="Interactive")(dashboard_cmd.dashboard)
+app.command("chat", rich_help_panel="Interactive")(chat_cmd.chat)
 pending.register(app)
 
 
