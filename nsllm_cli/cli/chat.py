@@ -82,7 +82,7 @@ def chat(
     Esc stops an answer, ctrl+p lists every command. In the prompt: /export [PATH], /copy, /new.
     """
     from nsllm_cli.errors import ConfigError
-    from nsllm_cli.steer.sandbox import ALLOW_ENV
+    from nsllm_cli.steer.sandbox import code_allowed
 
     steer_mode = bool(task_llm or steer_llm)
     if steer_mode and not (task_llm and steer_llm):
@@ -91,7 +91,7 @@ def chat(
         )
     if steer_mode and (model or ns_run):
         raise ConfigError("--model and --ns-run do not apply in steer mode (--task-llm/--steer-llm)")
-    allow_code = allow_code_execution or os.environ.get(ALLOW_ENV, "").strip().lower() in {"1", "true", "yes"}
+    allow_code = code_allowed(allow_code_execution)
     if allow_code_execution and not steer_mode:
         raise ConfigError("--allow-code-execution applies to steer mode only (--task-llm/--steer-llm)")
     if ns_run is not None and not (ns_run / "artifacts" / "ns").is_dir():

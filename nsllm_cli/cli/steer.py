@@ -6,7 +6,6 @@ to `transcript.json` (and one line of `samples.jsonl`) in the run folder.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -106,9 +105,9 @@ def steer(
     from nsllm_cli.runs import RunDir
     from nsllm_cli.steer.loop import LOCAL_STEER_PARAMS
     from nsllm_cli.steer.loop import steer as run_steer
-    from nsllm_cli.steer.sandbox import ALLOW_ENV
+    from nsllm_cli.steer.sandbox import code_allowed
 
-    allow_code = allow_code_execution or os.environ.get(ALLOW_ENV, "").strip().lower() in {"1", "true", "yes"}
+    allow_code = code_allowed(allow_code_execution)
 
     api_key = s.api_key.get_secret_value() if s.api_key else None
     task = make_provider(task_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)

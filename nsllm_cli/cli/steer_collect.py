@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
@@ -55,7 +54,7 @@ def collect(
     from nsllm_cli.steer.collect import collect as collect_trajectories
     from nsllm_cli.steer.collect import collect_trees, training_pool
     from nsllm_cli.steer.datasets import dpo_pairs, read_trajectories, read_trees, sft_records, write_dataset
-    from nsllm_cli.steer.sandbox import ALLOW_ENV
+    from nsllm_cli.steer.sandbox import code_allowed
 
     if not task_llm or not steer_llm:
         raise ConfigError(f"{'--task-llm' if not task_llm else '--steer-llm'} is required ({_SPEC})")
@@ -63,7 +62,7 @@ def collect(
     unseen = [t.name for t in chosen if not t.seen]
     if unseen:
         raise ConfigError(f"unseen tasks never go into training data: {', '.join(unseen)}")
-    allow_code = allow_code_execution or os.environ.get(ALLOW_ENV, "").strip().lower() in {"1", "true", "yes"}
+    allow_code = code_allowed(allow_code_execution)
     s = settings(config, seed=seed, base_url=base_url)
     err, out = err_console(), out_console()
     pool = training_pool(chosen, n_per_task, s.seed)

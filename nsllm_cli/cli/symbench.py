@@ -19,6 +19,12 @@ def _selected(tasks: str | None) -> list[object]:
     return [get_task(name.strip()) for name in tasks.split(",") if name.strip()]
 
 
+def data_folder(given: Path | None) -> Path | None:
+    """The SymBench data folder: the one given, else NSLLM_SYMBENCH_DIR, else None (generated instances)."""
+    env = os.environ.get("NSLLM_SYMBENCH_DIR")
+    return given or (Path(env) if env else None)
+
+
 @guarded
 def ls() -> None:
     """List the SymBench tasks: code, name, seen/unseen, whether instances can be generated, data folder."""
@@ -61,7 +67,7 @@ def validate(
     from nsllm_cli.errors import ConfigError
     from nsllm_cli.symbench.validate import TaskReport, validate_all
 
-    folder = data_dir or (Path(os.environ["NSLLM_SYMBENCH_DIR"]) if os.environ.get("NSLLM_SYMBENCH_DIR") else None)
+    folder = data_folder(data_dir)
     if folder is None:
         raise ConfigError("give the data folder: nsllm bench validate DIR (or set NSLLM_SYMBENCH_DIR)")
     out, err = out_console(), err_console()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -105,11 +104,12 @@ def symbench(
 ) -> None:
     """Run SymBench: per-task success, seen/unseen/total means and the paper's normalised score."""
     from nsllm_cli.cli.steer import make_provider
+    from nsllm_cli.cli.symbench import data_folder
     from nsllm_cli.errors import ConfigError, DataError
     from nsllm_cli.jsonl import read_jsonl, write_json_atomic
     from nsllm_cli.providers.base import GenParams
     from nsllm_cli.runs import RunDir
-    from nsllm_cli.steer.sandbox import ALLOW_ENV, run_code
+    from nsllm_cli.steer.sandbox import code_allowed, run_code
     from nsllm_cli.symbench.methods import METHODS, NEEDS_STEERER, RUNS_CODE, MethodSetup
     from nsllm_cli.symbench.results import aggregate, plot_success
     from nsllm_cli.symbench.runner import SAMPLES, Job, run_jobs
@@ -125,13 +125,13 @@ def symbench(
         raise ConfigError(f"unknown method(s) {', '.join(unknown)}: use {', '.join(METHODS)}")
     if steer_llm is None and any(m in NEEDS_STEERER for m in chosen):
         raise ConfigError(f"--method {', '.join(m for m in chosen if m in NEEDS_STEERER)} needs --steer-llm")
-    allow_code = allow_code_execution or os.environ.get(ALLOW_ENV, "").strip().lower() in {"1", "true", "yes"}
+    allow_code = code_allowed(allow_code_execution)
     if not allow_code and any(m in RUNS_CODE for m in chosen):
         raise ConfigError(
             f"--method {', '.join(m for m in chosen if m in RUNS_CODE)} runs model-written code: pass "
             "--allow-code-execution (it runs in a sandbox)"
         )
-    folder = data_dir or (Path(os.environ["NSLLM_SYMBENCH_DIR"]) if os.environ.get("NSLLM_SYMBENCH_DIR") else None)
+    folder = data_folder(data_dir)
     if folder is not None and not folder.is_dir():
         raise DataError(f"{folder}: no such folder (expected a copy of SymBench's dataset_gather)")
     if resume is not None and not (resume / "config.yaml").is_file():

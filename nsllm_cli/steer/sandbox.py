@@ -54,6 +54,11 @@ class CodeExecutionNotAllowedError(NsllmError):
     """Model-written code would run, but the user did not opt in."""
 
 
+def code_allowed(flag: bool) -> bool:
+    """Whether the user opted in to running model code: the command's flag, or NSLLM_ALLOW_CODE_EXECUTION=1."""
+    return flag or os.environ.get(ALLOW_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
 def check_allowed(allowed: bool) -> None:
     """Refuse to run model code unless the user opted in (the original ran it with every API key visible).
 
