@@ -1,0 +1,190 @@
+"""Wording generator: digit spans and roles, the held-out family split, negatives and the shipped prompt file."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nsllm_cli.ns.problems import PROBLEM_TYPES, TEMPLATES, Problem, make_problem, question_text, solve
+from nsllm_cli.ns.wordings import (
+    NEGATIVE,
+    QUESTION_KINDS,
+    WORDING_SPLITS,
+    Wording,
+    families,
+    heldout_family,
+    negatives,
+    phrase,
+)
+
+PROMPTS_FILE = Path(__file__).resolve().parents[1] / "data" / "non_math_prompts.txt"
+DIGITS = re.compile(r"[0-9]+")
+# Words and symbols that name one of the 10 operations; a negative must contain none of them.
+OPERATION_WORDS = re.compile(
+    r"\b(gcd|lcm|hcf|g\.c\.d|mod|modulo|modulus|xor|remainder|bitwise|divisor|divisible|quotient|product|multiply|"
+    r"multiplied|times|plus|sum|add|added|divide|divided|factor|multiple|common)\b",
+    re.IGNORECASE,
+)
+OPERATION_SYMBOLS = re.compile(r"[0-9]\s*(?:[+&|^%/]|//|(?<!\*)\*(?!\*))\s*[0-9(]|\b(?:AND|OR|XOR)\b")
+# The narrower check for the hand-written prompts: no operation name or operator between numbers.
+TRAINED_WORDS = re.compile(r"\b(gcd|lcm|mod|modulo|xor|remainder|bitwise|quotient)\b", re.IGNORECASE)
+
+
+def random_problems(n: int, seed: int) -> list[tuple[int, Problem]]:
+    """`n` (complexity, Problem) pairs over all 10 types with x > y, complexity 0..3."""
+    rng = np.random.default_rng(seed)
+    out: list[tuple[int, Problem]] = []
+    for _ in range(n):
+        c = int(rng.integers(0, 4))
+        high = 10 ** (c + 1)
+        x, y = sorted(int(v) for v in rng.choice(np.arange(1, high), size=2, replace=False))[::-1]
+        out.append((c, make_problem(PROBLEM_TYPES[int(rng.integers(len(PROBLEM_TYPES)))], x, y, complexity=c)))
+    return out
+
+
+def check_spans(w: Wording) -> None:
+    """Spans cover exactly the maximal ASCII digit runs, in order, with valid roles."""
+    assert [(a, b) for a, b, _ in w.spans] == [m.span() for m in DIGITS.finditer(w.text)], w.text
+    assert {role for _, _, role in w.spans} <= {"x", "y", "other"}
+
+
+@pytest.mark.parametrize("split", WORDING_SPLITS)
+def test_spans_and_roles_over_many_samples(split: str) -> None:
+    rng = np.random.default_rng(7)
+    seen: set[str] = set()
+    for c, problem in random_problems(5000, seed=WORDING_SPLITS.index(split)):
+        w = phrase(problem, rng, split=split, complexity=c)
+        check_spans(w)
+        roles = Counter(role for _, _, role in w.spans)
+        assert roles["x"] == 1 and roles["y"] == 1, w.text
+        span = {role: w.text[a:b] for a, b, role in w.spans if role != "other"}
+        assert span == {"x": str(w.x), "y": str(w.y)}, w.text
+        assert w.problem_type is not None and w.x is not None and w.y is not None
+        assert (w.problem_type, w.x, w.y) == problem.key
+        assert solve(w.problem_type, w.x, w.y, complexity=c) == problem.solution
+        assert w.kind in QUESTION_KINDS
+        assert w.family in families(w.problem_type, split) and heldout_family(w.family) == (split == "heldout")
+        if w.problem_type in ("multiplication", "lcm"):
+            others = [w.text[a:b] for a, b, role in w.spans if role == "other"]
+            assert str(10 ** (c + 1)) in others, w.text
+        seen.add(w.family)
+    assert seen == {f for t in PROBLEM_TYPES for f in families(t, split)}  # every family rendered
+
+
+def test_family_counts_and_disjoint_splits() -> None:
+    for t in PROBLEM_TYPES:
+        train, held = families(t, "train"), families(t, "heldout")
+        assert len(train) >= 20 and len(held) >= 4, t
+        assert 0.15 <= len(held) / (len(train) + len(held)) <= 0.3, t
+        assert not set(train) & set(held)
+        assert f"{t}/paper-0" in train and not heldout_family(f"{t}/paper-0")
+        assert all(not heldout_family(f) for f in train) and all(heldout_family(f) for f in held)
+    neg_train, neg_held = families(NEGATIVE, "train"), families(NEGATIVE, "heldout")
+    assert not set(neg_train) & set(neg_held) and len(neg_held) >= 10 and len(neg_train) >= 40
+
+
+def test_paper_wording_is_the_original_text() -> None:
+    rng = np.random.default_rng(0)
+    for t in PROBLEM_TYPES:
+        problem = make_problem(t, 866, 47)
+        texts = {w.text for w in (phrase(problem, rng) for _ in range(600)) if w.family == f"{t}/paper-0"}
+        assert texts == {question_text(t, 866, 47)} and TEMPLATES[t][0].startswith("What is")
+
+
+@pytest.mark.parametrize("problem_type", PROBLEM_TYPES)
+def test_heldout_wordings_never_appear_in_train(problem_type: str) -> None:
+    rng = np.random.default_rng(3)
+    problem = make_problem(problem_type, 84, 12)
+    train = {phrase(problem, rng).text for _ in range(3000)}
+    held = {phrase(problem, rng, split="heldout").text for _ in range(1000)}
+    assert not train & held
+
+    def bare(text: str) -> str:  # the operation phrasing without framing words and punctuation
+        return re.sub(r"[^a-z0-9^&|%*/⊕]+", " ", text.lower()).strip()
+
+    train_bare = " | ".join(bare(t) for t in train)
+    # held-out terse forms and word problems are new surface forms, not just new frames of a train phrasing
+    for w in (phrase(problem, rng, split="heldout") for _ in range(300)):
+        if w.kind in ("terse", "word-problem"):
+            assert bare(w.text) not in train_bare, w.text
+
+
+def test_roles_follow_meaning_when_y_comes_first() -> None:
+    rng = np.random.default_rng(1)
+    problem = make_problem("modulo", 866, 47)
+    for w in (phrase(problem, rng) for _ in range(2000)):
+        if "divides" in w.text:
+            x_at = next(a for a, _, role in w.spans if role == "x")
+            y_at = next(a for a, _, role in w.spans if role == "y")
+            assert y_at < x_at and w.text[x_at : x_at + 3] == "866"
+            break
+    else:
+        pytest.fail("no 'the remainder when y divides x' wording drawn")
+
+
+def test_repeated_operand_is_tagged_once() -> None:
+    rng = np.random.default_rng(2)
+    problem = make_problem("square_mod", 123, 45)
+    doubled = [w for w in (phrase(problem, rng) for _ in range(3000)) if w.text.count("123") == 2]
+    assert doubled
+    for w in doubled:
+        assert [role for a, b, role in w.spans if w.text[a:b] == "123"] == ["x", "other"]
+
+
+def test_deterministic_given_the_seed() -> None:
+    problems = [p for _, p in random_problems(200, seed=5)]
+
+    def run(seed: int) -> list[Wording]:
+        rng = np.random.default_rng(seed)
+        return [phrase(p, rng) for p in problems] + negatives(200, rng)
+
+    assert run(11) == run(11)
+    assert [w.text for w in run(11)] != [w.text for w in run(12)]
+
+
+@pytest.mark.parametrize("split", WORDING_SPLITS)
+def test_negatives(split: str) -> None:
+    out = negatives(3000, np.random.default_rng(9), split=split)
+    assert len(out) == 3000
+    assert len({w.text for w in out}) >= 2000
+    kinds = Counter(w.kind for w in out)
+    assert set(kinds) == {"negative-text", "negative-numeric", "negative-math"}
+    assert all(800 <= k <= 1200 for k in kinds.values()), kinds
+    allowed = set(families(NEGATIVE, split))
+    for w in out:
+        check_spans(w)
+        assert w.problem_type is None and w.x is None and w.y is None
+        assert all(role == "other" for _, _, role in w.spans)
+        assert w.family in allowed and heldout_family(w.family) == (split == "heldout")
+        assert not OPERATION_WORDS.search(w.text), w.text
+        assert not OPERATION_SYMBOLS.search(w.text), w.text
+        assert not re.search(r"[0-9],[0-9]", w.text)
+    assert sum(bool(w.spans) for w in out) > 1500  # numeric and math negatives carry numbers
+
+
+def test_bad_arguments() -> None:
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="split"):
+        phrase(make_problem("gcd", 4, 2), rng, split="test")
+    with pytest.raises(ValueError, match="split"):
+        negatives(3, rng, split="val")
+    with pytest.raises(ValueError, match="unknown problem type"):
+        families("subtraction", "train")
+    with pytest.raises(ValueError, match="unknown wording family"):
+        heldout_family("gcd/np-99")
+    assert negatives(0, rng) == []
+
+
+def test_shipped_non_math_prompts() -> None:
+    lines = [line.strip() for line in PROMPTS_FILE.read_text(encoding="utf-8").splitlines()]
+    prompts = [line for line in lines if line]
+    assert len(set(prompts)) == len(prompts) >= 230
+    generated = {w.text for split in WORDING_SPLITS for w in negatives(20000, np.random.default_rng(0), split=split)}
+    assert not generated & set(prompts)
+    for prompt in prompts:
+        assert not TRAINED_WORDS.search(prompt), prompt
+        assert not OPERATION_SYMBOLS.search(prompt), prompt
