@@ -47,6 +47,20 @@ def math_bench(
     cot_max_new_tokens: Annotated[int, typer.Option(min=8, help="Token budget of a CoT answer (paper: 1000).")] = 256,
     complexity: Annotated[int, typer.Option(min=1, max=4, help="Digits of the operands.")] = 2,
     shots: Annotated[int, typer.Option(min=0, max=8, help="Same-type examples in each prompt.")] = 2,
+    prompt: Annotated[
+        str,
+        typer.Option(
+            help="two-shot: the paper's prompt (system + 2 solved examples); chat: the question alone, as "
+            "`nsllm chat` and `nsllm serve` send it."
+        ),
+    ] = "two-shot",
+    wording: Annotated[
+        str,
+        typer.Option(
+            help="paper: the original question text; train: paraphrases from the wording families NS trains on; "
+            "heldout: paraphrases from families it never saw."
+        ),
+    ] = "paper",
     resume: Annotated[Path | None, typer.Option(help="Continue a killed bench run (its samples are kept).")] = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
@@ -59,9 +73,13 @@ def math_bench(
     from nsllm_cli.errors import ArtifactError, DataError, NsllmError
     from nsllm_cli.models.resolve import load_model, resolve_model
     from nsllm_cli.ns.activations import model_fingerprint
-    from nsllm_cli.ns.bench import METHODS, aggregate, plot_accuracy, run_bench
+    from nsllm_cli.ns.bench import METHODS, PROMPTS, WORDINGS, aggregate, plot_accuracy, run_bench
     from nsllm_cli.runs import RunDir
 
+    if prompt not in PROMPTS:
+        raise NsllmError(f"unknown --prompt {prompt!r}: use {' or '.join(PROMPTS)}")
+    if wording not in WORDINGS:
+        raise NsllmError(f"unknown --wording {wording!r}: use {', '.join(WORDINGS)}")
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
     unknown = [m for m in chosen if m not in METHODS]
     if unknown:
@@ -117,6 +135,8 @@ def math_bench(
             "ns_run": str(ns_run) if ns_run else None,
             "data": str(data) if data else "generated",
             "per_type": per_type,
+            "prompt": prompt,
+            "wording": wording,
             "questions": len(problems),
         },
     )
@@ -136,6 +156,8 @@ def math_bench(
                 shots=shots,
                 batch_size=batch_size,
                 cot_max_new_tokens=cot_max_new_tokens,
+                prompt=prompt,
+                wording=wording,
                 on_event=progress.on_event,
             )
     summary = aggregate(records, chosen)
@@ -165,10 +187,15 @@ def _test_problems(data: Path | None, *, per_type: int, seed: int, complexity: i
 
 
 def _training_keys(ns_run: Path) -> frozenset[tuple[str, int, int]]:
-    """The (type, x, y) the NS run trained on, regenerated from its recorded config."""
+    """The (type, x, y) the NS run trained on: its `training_keys.json` (step-wise runs list every question
+    their reader and writer saw), else regenerated from its recorded config."""
     import yaml
 
     from nsllm_cli.ns.data import load_splits
+
+    listed = ns_run / "artifacts" / "training_keys.json"
+    if listed.is_file():
+        return frozenset((str(t), int(x), int(y)) for t, x, y in json.loads(listed.read_text(encoding="utf-8")))
 
     config = yaml.safe_load((ns_run / "config.yaml").read_text(encoding="utf-8"))
     ft = config.get("finetune", {})
@@ -213,6 +240,15 @@ def _render(summary: dict[str, Any], methods: list[str]) -> None:
     console = out_console()
     console.print(table)
     console.print("* unseen type (never trained)")
+    errors = summary.get("ns_errors") or {}
+    if errors.get("n"):
+        console.print(
+            f"NS errors on trained types: {errors['wrong']} of {errors['n']} wrong = {errors['read_wrong']} read "
+            f"wrong (reader; gate shut on {errors['gate_closed']}) + {errors['written_wrong']} read right, written "
+            f"wrong (writer); read right on {100 * errors['read_right_rate']:.1f}%"
+        )
+    if errors.get("unseen_gate_open") is not None:
+        console.print(f"NS gate open on unseen types: {100 * errors['unseen_gate_open']:.1f}%")
     for base, r in summary["ns_ratios"].items():
         mor = f"{r['mean_of_ratios']:.2f}x" if r["mean_of_ratios"] is not None else "n/a"
         rom = f"{r['ratio_of_means']:.2f}x" if r["ratio_of_means"] is not None else "n/a"

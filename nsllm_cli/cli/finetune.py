@@ -40,16 +40,33 @@ def finetune(
         ),
     ] = "auto",
     data: Annotated[Path | None, typer.Option(help="Split-CSV folder or one training CSV (default: generate).")] = None,
-    n_train: Annotated[int, typer.Option(min=1, help="Generated training questions.")] = 10000,
-    steps: Annotated[int, typer.Option(min=1, help="Optimiser steps.")] = 1000,
+    n_train: Annotated[
+        int | None, typer.Option(min=1, help="Generated training questions (default: steps recipe 2000, paper 10000).")
+    ] = None,
+    steps: Annotated[
+        int | None, typer.Option(min=1, help="Optimiser steps (default: steps recipe 300, paper 1000).")
+    ] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Questions per optimiser step (paper: 8).")] = 8,
-    lr: Annotated[float | None, typer.Option(help="Learning rate (default: ns 1e-3 Adam, lora 2e-4 AdamW).")] = None,
+    lr: Annotated[
+        float | None,
+        typer.Option(
+            help="Learning rate (default: ns 3e-2 Adam for the steps recipe, 1e-3 for paper; lora 2e-4 AdamW)."
+        ),
+    ] = None,
+    write_layer: Annotated[
+        str, typer.Option(help="steps recipe: block input the answer is written to ('auto': 4 blocks before the end).")
+    ] = "auto",
     lora_r: Annotated[int, typer.Option(min=1, help="lora: rank.")] = 8,
     lora_alpha: Annotated[int, typer.Option(min=1, help="lora: alpha.")] = 16,
     lr_schedule: Annotated[
         str, typer.Option(help="paper: x0.5 at 100, 500, ... (really applied); none: constant.")
     ] = "paper",
-    gate: Annotated[float, typer.Option(help="Intervene only where the type score exceeds this (tau).")] = 0.8,
+    gate: Annotated[
+        float | None,
+        typer.Option(
+            help="Intervene only where the type score exceeds this (default: steps 0.9 probability, paper 0.8)."
+        ),
+    ] = None,
     mix: Annotated[float, typer.Option(min=0.0, max=1.0, help="w: weight kept of the original hidden state.")] = 0.5,
     oracle: Annotated[
         bool, typer.Option(help="Ablation: use the true operands and type instead of the encoder.")
@@ -102,6 +119,24 @@ def finetune(
     if method in ("ns", "adapter") and train_run is None:
         raise NsllmError(f"--method {method} needs --train-run RUN (a `nsllm train` run folder: layer and encoders)")
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
+    if method == "ns" and train_run is not None and (train_run / "artifacts" / "reader").is_dir():
+        _finetune_steps(
+            s,
+            train_run,
+            n_train=2000 if n_train is None else n_train,
+            steps=300 if steps is None else steps,
+            batch_size=batch_size,
+            lr=3e-2 if lr is None else lr,
+            gate=0.9 if gate is None else gate,
+            write_layer=write_layer,
+            checkpoint_every=checkpoint_every,
+            resume=resume,
+            run_dir=run_dir,
+        )
+        return
+    n_train = 10000 if n_train is None else n_train
+    steps = 1000 if steps is None else steps
+    gate = 0.8 if gate is None else gate
     learning_rate = lr if lr is not None else (2e-4 if method == "lora" else 1e-3)
     if encoder not in ("auto", "single", "multi"):
         raise NsllmError(f"unknown --encoder {encoder!r}: use auto, single or multi")
@@ -276,3 +311,120 @@ def _load_train_run(
     layer_index = int(trained["best_layer"]) if layer == "auto" else int(layer)
     vsa, enc, dec, _ = load_encdec(train_run / "artifacts", layer_index)
     return trained, layer_index, vsa, enc, dec, None
+
+
+def _finetune_steps(
+    s: Any,
+    train_run: Path,
+    *,
+    n_train: int,
+    steps: int,
+    batch_size: int,
+    lr: float,
+    gate: float,
+    write_layer: str,
+    checkpoint_every: int,
+    resume: Path | None,
+    run_dir: Path | None,
+) -> None:
+    """`finetune` on a steps train run: the writer, on the reader's own reads (see `ns.stepwise_train`)."""
+    from nsllm_cli.errors import ArtifactError, LayerError
+    from nsllm_cli.hooks import num_layers
+    from nsllm_cli.jsonl import read_jsonl, write_json_atomic
+    from nsllm_cli.models.resolve import load_model, resolve_model
+    from nsllm_cli.ns.activations import model_fingerprint
+    from nsllm_cli.ns.read_data import reader_items
+    from nsllm_cli.ns.spans import user_header_ids
+    from nsllm_cli.ns.stepwise import StepwiseNS
+    from nsllm_cli.ns.stepwise_store import load_reader
+    from nsllm_cli.ns.stepwise_train import finetune_stepwise
+    from nsllm_cli.ns.writer import StepWriter
+    from nsllm_cli.reporting import Reporter
+    from nsllm_cli.runs import RunDir
+
+    reader, vsa, meta = load_reader(train_run / "artifacts" / "reader")
+    err = err_console()
+    with err.status(f"loading {s.model} ..."):
+        lm, tok = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device, dtype=s.dtype)
+    fingerprint = model_fingerprint(lm, tok)
+    if fingerprint["config_sha256"] != meta["model"]["config_sha256"]:
+        raise ArtifactError(
+            f"{train_run} was trained on another model ({meta['model'].get('name_or_path')}); pass the same --model"
+        )
+    depth = num_layers(lm)
+    layer = max(depth - 4, max(meta["read_layers"]) + 1) if write_layer == "auto" else int(write_layer) % depth
+    if layer <= max(meta["read_layers"]) or layer >= depth:
+        raise LayerError(
+            f"the write layer must be a block input after the read layers {meta['read_layers']} (..{depth - 1})"
+        )
+    complexity = int(meta.get("complexity", 2))
+    ns = StepwiseNS(
+        vsa,
+        reader,
+        StepWriter(vsa.dim, fingerprint["d_model"]),
+        types=tuple(meta["types"]),
+        read_layers=meta["read_layers"],
+        write_layer=layer,
+        header=user_header_ids(tok),
+        gate=gate,
+        complexity=complexity,
+        max_steps=complexity + 3,
+    )
+    items = reader_items(n_pos=n_train, n_neg=0, seed=s.seed + 3, split="train", complexity=complexity)
+    target = resume or run_dir
+    run = RunDir.create(
+        target.parent if target else s.runs_dir,
+        "finetune",
+        settings=s,
+        name=target.name if target else None,
+        extra_config={
+            "train_run": str(train_run),
+            "method": "ns",
+            "recipe": "steps",
+            "layer": layer,
+            "read_layers": meta["read_layers"],
+            "steps": steps,
+            "batch_size": batch_size,
+            "lr": lr,
+            "gate": gate,
+            "questions": len(items),
+        },
+    )
+    keys = {(it.problem_type, it.x, it.y) for it in items}
+    gather = Path(meta.get("gather", ""))
+    keys |= {(r["problem_type"], r["x"], r["y"]) for r in read_jsonl(gather / "rows.jsonl") if r.get("problem_type")}
+    write_json_atomic(run.artifacts / "training_keys.json", sorted(keys))
+    reporter = Reporter(run, wandb=s.wandb, tensorboard=s.tensorboard)
+    fields = {"loss": float("nan"), "read_ok": 0.0}
+    progress = EventProgress("finetune", "loss {loss:.4f} · read ok {read_ok:.0%}", fields, total=steps)
+
+    def on_event(kind: str, payload: dict[str, Any]) -> None:
+        if kind == "step":
+            reporter.log(**payload)
+        progress.on_event(kind, payload)
+
+    try:
+        with run.guard(), progress:
+            summary = finetune_stepwise(
+                lm,
+                tok,
+                items,
+                ns,
+                run.artifacts,
+                steps=steps,
+                batch_size=batch_size,
+                lr=lr,
+                seed=s.seed,
+                checkpoint_every=checkpoint_every,
+                on_event=on_event,
+                meta={"model": fingerprint, "train_run": str(train_run)},
+            )
+    finally:
+        reporter.close()
+    last = run.metrics()[-1] if run.metrics() else {}
+    run.finish({**summary, "final_loss": last.get("loss"), "ns_model": str(run.artifacts / "ns")})
+    out_console().print(
+        f"trained the NS writer at layer {layer} for {steps} steps ({summary['trainable_parameters']:,} parameters; "
+        f"reader at layers {', '.join(map(str, meta['read_layers']))}); last loss {last.get('loss', float('nan')):.4f}"
+    )
+    out_console().print(f"run: {run.path}   next: nsllm bench math --method base,ns --ns-run {run.path}")

@@ -68,6 +68,66 @@ def generate_batch(
     return [str(t) for t in tok.batch_decode(new, skip_special_tokens=True)]
 
 
+PROMPTS = ("two-shot", "chat")
+WORDINGS = ("paper", "train", "heldout")
+
+
+def bench_messages(
+    problem: Problem, *, prompt: str, wording: str, seed: int, complexity: int, shots: int
+) -> tuple[list[dict[str, str]], str]:
+    """The chat for one test question and its text: the paper's 2-shot prompt or the plain chat (the
+    question alone, as `nsllm chat` sends it), in the paper's wording or a paraphrase drawn (seeded per
+    question) from the train or the held-out wording families."""
+    import numpy as np
+
+    from nsllm_cli.ns.read_data import messages_for
+
+    text = problem.question
+    if wording != "paper":
+        from nsllm_cli.ns.wordings import phrase
+
+        rng = np.random.default_rng([seed, 101, problem.type_index, problem.x, problem.y])
+        text = phrase(problem, rng, split=wording, complexity=complexity).text
+    if prompt == "chat":
+        return messages_for(text, "chat"), text
+    messages = ns_messages(problem, seed=seed, complexity=complexity, shots=shots)
+    return [*messages[:-1], {"role": "user", "content": text}], text
+
+
+def decoded_items(ns: Any, n: int) -> list[dict[str, Any] | None]:
+    """What the NS hook read and wrote for each of the last batch's items (None without a read)."""
+    last = getattr(ns, "last", None)
+    if last is None:
+        return [None] * n
+    types = getattr(ns, "types", None) or ns.vsa.types
+    out: list[dict[str, Any] | None] = []
+    for b in range(n):
+        gate = bool(last.gate[b])
+        out.append(
+            {
+                "type": types[int(last.type_idx[b])],
+                "x": int(last.x[b]),
+                "y": int(last.y[b]),
+                "score": round(float(last.score[b]), 4),
+                "gate": gate,
+                "result": int(last.result[b]) if gate else None,
+            }
+        )
+    return out
+
+
+def read_right(decoded: dict[str, Any] | None, problem: Problem) -> bool:
+    """Whether the hook read the problem right: its type and operands (either order for a commutative type)."""
+    from nsllm_cli.ns.problems import COMMUTATIVE
+
+    if decoded is None or not decoded["gate"] or decoded["type"] != problem.problem_type:
+        return False
+    pair = (decoded["x"], decoded["y"])
+    if problem.problem_type in COMMUTATIVE:
+        return sorted(pair) == sorted((problem.x, problem.y))
+    return pair == (problem.x, problem.y)
+
+
 def answer_ce(
     model: Any,
     tok: Any,
@@ -77,13 +137,14 @@ def answer_ce(
     complexity: int,
     shots: int,
     ns: Any | None = None,
+    prompt: str = "two-shot",
+    wording: str = "paper",
 ) -> list[float]:
     """Teacher-forced CE over the answer tokens (without the end token), per problem."""
     pairs = []
     for p in problems:
-        p_ids, a_ids = answer_ids(
-            tok, ns_messages(p, seed=seed, complexity=complexity, shots=shots), answer_text(p.solution)
-        )
+        messages, _ = bench_messages(p, prompt=prompt, wording=wording, seed=seed, complexity=complexity, shots=shots)
+        p_ids, a_ids = answer_ids(tok, messages, answer_text(p.solution))
         pairs.append((p_ids, a_ids[:-1]))
     batch = build_batch(tok, pairs).to(model.device)
     with torch.no_grad():
@@ -106,6 +167,8 @@ def run_bench(
     shots: int = 2,
     batch_size: int = 16,
     cot_max_new_tokens: int = 256,
+    prompt: str = "two-shot",
+    wording: str = "paper",
     on_event: Event = _ignore,
 ) -> list[dict[str, Any]]:
     """Evaluate every method on every problem, appending to `out/samples.jsonl`; returns all records."""
@@ -132,12 +195,29 @@ def run_bench(
                 texts = generate_batch(lm, tok, prompts, max_new_tokens=cot_max_new_tokens)
                 ces = [math.nan] * len(probs)
             else:
-                prompts = [
-                    render_prompt(tok, ns_messages(p, seed=seed, complexity=complexity, shots=shots)) for p in probs
+                built = [
+                    bench_messages(p, prompt=prompt, wording=wording, seed=seed, complexity=complexity, shots=shots)
+                    for p in probs
                 ]
+                questions = [q for _, q in built]
+                prompts = [render_prompt(tok, m) for m, _ in built]
                 texts = generate_batch(lm, tok, prompts, max_new_tokens=complexity + 5, ns=use_ns)
-                ces = answer_ce(lm, tok, probs, seed=seed, complexity=complexity, shots=shots, ns=use_ns)
-            for (i, p), text, ce in zip(chunk, texts, ces, strict=True):
+                reads = decoded_items(use_ns, len(probs)) if method == "ns" else [None] * len(probs)
+                ces = answer_ce(
+                    lm,
+                    tok,
+                    probs,
+                    seed=seed,
+                    complexity=complexity,
+                    shots=shots,
+                    ns=use_ns,
+                    prompt=prompt,
+                    wording=wording,
+                )
+            if method == "cot":
+                questions = [p.question for p in probs]
+                reads = [None] * len(probs)
+            for (i, p), text, ce, question, read in zip(chunk, texts, ces, questions, reads, strict=True):
                 strict = parse_cot(text) if method == "cot" else parse_strict(text)
                 lenient = strict if method == "cot" else parse_lenient(text)
                 record = {
@@ -146,13 +226,18 @@ def run_bench(
                     "problem_type": p.problem_type,
                     "x": p.x,
                     "y": p.y,
-                    "question": p.question,
+                    "question": question,
+                    "prompt": "cot" if method == "cot" else prompt,
+                    "wording": wording,
                     "gold": p.solution,
                     "output": text.strip(),
                     "correct": strict == p.solution,
                     "correct_lenient": lenient == p.solution,
                     "answer_ce": None if math.isnan(ce) else ce,
                 }
+                if read is not None:
+                    record["ns_read"] = read
+                    record["read_right"] = read_right(read, p)
                 append_jsonl(path, record)
             count += len(chunk)
             on_event(
@@ -184,6 +269,7 @@ def aggregate(records: Sequence[dict[str, Any]], methods: Sequence[str]) -> dict
                 "answer_ce": sum(ces) / len(ces) if ces else None,
             }
     means = {m: _mean([table[m][t]["accuracy"] for t in TRAIN_TYPES if t in table[m]]) for m in methods}
+    errors = error_split([r for r in records if r["method"] == "ns"])
     ratios: dict[str, Any] = {}
     if "ns" in methods:
         for base in (m for m in methods if m != "ns"):
@@ -198,7 +284,26 @@ def aggregate(records: Sequence[dict[str, Any]], methods: Sequence[str]) -> dict
                 "types_used": len(per_type),
                 "ratio_of_means": ns_mean / base_mean if ns_mean is not None and base_mean else None,
             }
-    return {"per_type": table, "mean_trained": means, "ns_ratios": ratios}
+    return {"per_type": table, "mean_trained": means, "ns_ratios": ratios, "ns_errors": errors}
+
+
+def error_split(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Where the NS answers of the trained types went wrong: the read (the reader: wrong type or operands,
+    or the gate shut) or the write (read right, answer still wrong); plus the gate rate on unseen types."""
+    trained = [r for r in records if r["problem_type"] in TRAIN_TYPES and "read_right" in r]
+    unseen = [r for r in records if r["problem_type"] not in TRAIN_TYPES and "ns_read" in r]
+    if not trained and not unseen:
+        return {}
+    wrong = [r for r in trained if not r["correct"]]
+    return {
+        "n": len(trained),
+        "wrong": len(wrong),
+        "read_wrong": sum(not r["read_right"] for r in wrong),
+        "gate_closed": sum(not r["ns_read"]["gate"] for r in wrong),
+        "written_wrong": sum(r["read_right"] for r in wrong),
+        "read_right_rate": _mean([float(r["read_right"]) for r in trained]),
+        "unseen_gate_open": _mean([float(r["ns_read"]["gate"]) for r in unseen]),
+    }
 
 
 def _mean(values: Sequence[float]) -> float | None:

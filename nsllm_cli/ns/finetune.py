@@ -181,6 +181,8 @@ def forward_answers(
     labels = batch.labels[:, keep]
     if ns is None:
         return model(**batch.model_inputs(), logits_to_keep=keep).logits, labels
+    if getattr(ns, "stepwise", False):  # its reader needs the whole prompt in the pass it writes in
+        prefix_cache = False
     if not prefix_cache or p_len < 2:
         with attach(model, ns, prefill_only=True) as handle:
             handle.position = p_len - 1
@@ -276,9 +278,16 @@ def save_ns(folder: Path, ns: NSIntervention, *, meta: dict[str, Any]) -> None:
     )
 
 
-def load_ns(folder: Path, **overrides: Any) -> tuple[NSIntervention, dict[str, Any]]:
-    """Rebuild an NSIntervention saved by :func:`save_ns` (refuses atoms with another checksum)."""
+def load_ns(folder: Path, **overrides: Any) -> tuple[Any, dict[str, Any]]:
+    """Rebuild the NS model saved in `folder`: a `StepwiseNS` (recipe steps) or an `NSIntervention` (paper).
+
+    Refuses atoms with another checksum.
+    """
+    from nsllm_cli.ns.stepwise_store import is_stepwise, load_stepwise
     from nsllm_cli.ns.vsa import VSA
+
+    if is_stepwise(folder):
+        return load_stepwise(folder, **{k: v for k, v in overrides.items() if k == "gate"})
 
     vsa = VSA.load(folder / "vsa_atoms")
     tensors, manifest = load_artifact(folder, fmt=NS_FORMAT, expect_depends_on={"vsa_atoms": vsa.sha256})

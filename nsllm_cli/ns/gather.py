@@ -84,6 +84,43 @@ def prefill_hidden(
     return {layer: out.hidden_states[layer][:, -1, :].float().cpu() for layer in layers}
 
 
+def prefill_states(
+    model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Sequence[str], layers: Sequence[int]
+) -> tuple[dict[int, torch.Tensor], list[list[int]]]:
+    """Block inputs `hidden_states[L]` at every position, (B, T, d) left-padded, and each prompt's own ids.
+
+    Runs only the blocks below the highest requested layer (which must be a block input).
+    """
+    import torch
+
+    from nsllm_cli.hooks import get_layers, record
+
+    side = tok.padding_side
+    tok.padding_side = "left"
+    try:
+        enc = tok(list(prompts), return_tensors="pt", padding=True, add_special_tokens=False)
+    finally:
+        tok.padding_side = side
+    device = next(model.parameters()).device
+    ids, mask = enc["input_ids"].to(device), enc["attention_mask"].to(device)
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    blocks = get_layers(model)
+
+    def stop(module: Any, args: Any, kwargs: Any) -> None:
+        raise _StopForward
+
+    with torch.inference_mode(), record(model, list(layers), position=None) as rec:
+        handle = blocks[max(layers)].register_forward_pre_hook(stop, with_kwargs=True)
+        try:
+            model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False)
+        except _StopForward:
+            pass
+        finally:
+            handle.remove()
+    own = [row[m.bool()].tolist() for row, m in zip(enc["input_ids"], enc["attention_mask"], strict=True)]
+    return {layer: rec[layer].float() for layer in layers}, own
+
+
 def resolve_layers(spec: str | Sequence[int], n_layers: int) -> list[int]:
     """'all' -> 0..n_layers (n_layers = after the final norm); negative indices count from the end."""
     from nsllm_cli.errors import LayerError

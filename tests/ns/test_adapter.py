@@ -84,6 +84,8 @@ def test_adapter_through_the_cli(tiny_dir: Path, tmp_path: Path) -> None:
             app,
             [
                 "gather",
+                "--recipe",
+                "paper",
                 *model,
                 "--n-train",
                 "24",

@@ -39,7 +39,22 @@ def _fails(args: list[str], message: str) -> str:
 def runs(tiny_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("runs")
     model = ["--model", str(tiny_dir)]
-    _ok(["gather", *model, "--n-train", "40", "--n-val", "8", "--n-test", "0", "--run-dir", str(root / "g")])
+    _ok(
+        [
+            "gather",
+            "--recipe",
+            "paper",
+            *model,
+            "--n-train",
+            "40",
+            "--n-val",
+            "8",
+            "--n-test",
+            "0",
+            "--run-dir",
+            str(root / "g"),
+        ]
+    )
     _ok(["train", "--gather", str(root / "g"), "--vsa-dim", "256", "--run-dir", str(root / "t")])
     ft = ["finetune", *model, "--train-run", str(root / "t"), "--n-train", "16", "--steps", "2", "--batch-size", "4"]
     _ok([*ft, "--run-dir", str(root / "f")])

@@ -47,6 +47,8 @@ def test_bench_cli_end_to_end_and_resume(tiny_dir: Path, tmp_path: Path) -> None
             app,
             [
                 "gather",
+                "--recipe",
+                "paper",
                 *model,
                 "--n-train",
                 "40",

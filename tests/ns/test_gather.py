@@ -147,7 +147,19 @@ def test_layer_range() -> None:
 
 def test_cli_gather_and_bad_input(tiny_dir: Path, tmp_path: Path) -> None:
     run = tmp_path / "g"
-    args = ["gather", "--model", str(tiny_dir), "--n-train", "24", "--n-val", "8", "--n-test", "10"]
+    args = [
+        "gather",
+        "--recipe",
+        "paper",
+        "--model",
+        str(tiny_dir),
+        "--n-train",
+        "24",
+        "--n-val",
+        "8",
+        "--n-test",
+        "10",
+    ]
     result = runner.invoke(app, [*args, "--layers", "0,2", "--run-dir", str(run)])
     assert result.exit_code == 0, result.output
     results = json.loads((run / "results.json").read_text())
@@ -156,5 +168,5 @@ def test_cli_gather_and_bad_input(tiny_dir: Path, tmp_path: Path) -> None:
     assert bad.exit_code == 1 and "layer 7 out of range" in bad.stderr
     csv = tmp_path / "bad.csv"
     csv.write_text("problem_type,x,y,question,solution\ngcd,4,x,q,2\n")
-    bad = runner.invoke(app, ["gather", "--model", str(tiny_dir), "--data", str(csv)])
+    bad = runner.invoke(app, ["gather", "--recipe", "paper", "--model", str(tiny_dir), "--data", str(csv)])
     assert bad.exit_code == 1 and "bad.csv:2" in bad.stderr

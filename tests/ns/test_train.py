@@ -64,7 +64,21 @@ def test_train_cli_on_tiny_gather(tiny_dir: Path, tmp_path: Path) -> None:
     g = tmp_path / "g"
     result = runner.invoke(
         app,
-        ["gather", "--model", str(tiny_dir), "--n-train", "60", "--n-val", "16", "--n-test", "0", "--run-dir", str(g)],
+        [
+            "gather",
+            "--recipe",
+            "paper",
+            "--model",
+            str(tiny_dir),
+            "--n-train",
+            "60",
+            "--n-val",
+            "16",
+            "--n-test",
+            "0",
+            "--run-dir",
+            str(g),
+        ],
     )
     assert result.exit_code == 0, result.output
     t = tmp_path / "t"

@@ -1,0 +1,173 @@
+"""`gather` for the step-wise recipe: the question tokens' hidden states at the read layers, on disk.
+
+Layout of the folder (resumable: a shard's tensors are written before its rows are appended)::
+
+    manifest.json                      format nsllm-span-activations: model fingerprint, read layers,
+                                       index convention, seed, counts per split, shard size
+    rows.jsonl                         one line per prompt: split, format, family, kind, type, x, y, question
+    reader_{split}_{k:05d}.safetensors flat features (tokens, layers × d) in fp16, offsets per prompt,
+                                       digit and role labels per token, type/x/y per prompt
+
+Splits: ``train`` (train wording families), ``val`` (the same families, new numbers) and ``heldout``
+(wording families the reader never trains on), each with negatives.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from nsllm_cli import __version__
+from nsllm_cli.errors import ArtifactError
+from nsllm_cli.jsonl import append_jsonl, read_jsonl, write_json_atomic
+from nsllm_cli.ns.activations import INDEX_CONVENTION, model_fingerprint
+from nsllm_cli.ns.read_data import ReadItem, gather_reader_data
+from nsllm_cli.ns.reader import ReaderData
+
+FORMAT = "nsllm-span-activations"
+SPLITS = ("train", "val", "heldout")
+POSITION_RULE = "every token of the last user turn and the generation prompt, prefill, left padding"
+Event = Callable[[str, dict[str, Any]], None]
+
+
+def _ignore(kind: str, payload: dict[str, Any]) -> None:
+    return None
+
+
+def _shard(split: str, k: int) -> str:
+    return f"reader_{split}_{k:05d}.safetensors"
+
+
+def gather_spans(
+    model: Any,
+    tok: Any,
+    items: Mapping[str, Sequence[ReadItem]],
+    out: Path,
+    *,
+    read_layers: Sequence[int],
+    seed: int,
+    config: dict[str, Any],
+    batch_size: int = 16,
+    shard_size: int = 512,
+    on_event: Event = _ignore,
+) -> dict[str, Any]:
+    """Record every split's items into `out`; resumes after the last whole shard. Returns the manifest."""
+    from safetensors.torch import save_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    counts = {split: len(items.get(split, ())) for split in SPLITS}
+    manifest = {
+        "format": FORMAT,
+        "created_by": f"nsllm {__version__}",
+        "recipe": "steps",
+        "model": model_fingerprint(model, tok),
+        "read_layers": list(read_layers),
+        "index_convention": INDEX_CONVENTION,
+        "position_rule": POSITION_RULE,
+        "seed": seed,
+        "counts": counts,
+        "shard_size": shard_size,
+        "config": config,
+    }
+    path = out / "manifest.json"
+    if path.exists():
+        old = read_span_manifest(out)
+        for key in ("model", "read_layers", "seed", "counts", "shard_size", "config"):
+            if old.get(key) != manifest[key]:
+                raise ArtifactError(f"{out} holds a gather with another {key}; use a new --run-dir")
+    write_json_atomic(path, manifest)
+    done_rows = sum(1 for _ in read_jsonl(out / "rows.jsonl"))
+    total = sum(counts.values())
+    on_event("start", {"total": total, "done": done_rows})
+    t0, base = time.perf_counter(), done_rows
+    seen = 0
+    for split in SPLITS:
+        split_items = list(items.get(split, ()))
+        for k, a in enumerate(range(0, len(split_items), shard_size)):
+            chunk = split_items[a : a + shard_size]
+            if seen + len(chunk) <= done_rows:
+                seen += len(chunk)
+                continue
+            if seen != done_rows:
+                raise ArtifactError(f"{out}: rows.jsonl ends inside a shard; use a new --run-dir")
+
+            def progress(kind: str, payload: dict[str, Any], offset: int = seen, split: str = split) -> None:
+                done = offset + payload["done"]
+                rate = (done - base) / max(time.perf_counter() - t0, 1e-9)
+                on_event("progress", {"done": done, "total": total, "questions_per_s": rate, "split": split})
+
+            data = gather_reader_data(
+                model, tok, chunk, read_layers=read_layers, batch_size=batch_size, on_event=progress
+            )
+            tmp = out / f".{_shard(split, k)}.tmp"
+            save_file({name: getattr(data, name).contiguous() for name in _FIELDS}, str(tmp))
+            tmp.replace(out / _shard(split, k))
+            for it in chunk:
+                append_jsonl(
+                    out / "rows.jsonl",
+                    {
+                        "split": split,
+                        "format": it.fmt,
+                        "family": it.family,
+                        "kind": it.kind,
+                        "problem_type": it.problem_type,
+                        "x": it.x,
+                        "y": it.y,
+                        "question": it.question,
+                    },
+                )
+            seen += len(chunk)
+            done_rows = seen
+    rate = (total - base) / max(time.perf_counter() - t0, 1e-9)
+    manifest["questions_per_s"] = round(rate, 2)
+    manifest["done"] = total
+    write_json_atomic(path, manifest)
+    on_event("finish", {"done": total, "questions_per_s": rate})
+    return manifest
+
+
+_FIELDS = ("feats", "offsets", "digits", "roles", "types", "x", "y")
+
+
+def read_span_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a span gather, or an ArtifactError naming what is wrong."""
+    import json
+
+    path = folder / "manifest.json"
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ArtifactError(f"{folder} is not a gather folder (no manifest.json)") from None
+    except (OSError, ValueError) as exc:
+        raise ArtifactError(f"cannot read {path}: {exc}") from None
+    if manifest.get("format") != FORMAT:
+        raise ArtifactError(f"{folder} is not a step-wise gather (format {manifest.get('format')!r})")
+    return manifest
+
+
+def is_span_gather(folder: Path) -> bool:
+    """Whether `folder` holds a step-wise (span) gather."""
+    try:
+        read_span_manifest(folder)
+    except ArtifactError:
+        return False
+    return True
+
+
+def load_split(folder: Path, split: str) -> ReaderData | None:
+    """All shards of one split concatenated (None when the split is empty)."""
+    from safetensors.torch import load_file
+
+    parts = [load_file(str(p)) for p in sorted(folder.glob(f"reader_{split}_*.safetensors"))]
+    if not parts:
+        return None
+    offsets, shift = [torch.zeros(1, dtype=torch.long)], 0
+    for p in parts:
+        offsets.append(p["offsets"][1:].long() + shift)
+        shift += int(p["offsets"][-1])
+    cat = {name: torch.cat([p[name] for p in parts]) for name in _FIELDS if name != "offsets"}
+    return ReaderData(offsets=torch.cat(offsets), **cat)

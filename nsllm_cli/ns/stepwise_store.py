@@ -1,0 +1,126 @@
+"""Saving and loading the step-wise NS model: atoms, reader, writer and their settings, as safetensors + JSON.
+
+One folder (a finetune run's `artifacts/ns`) holds everything besides the LLM:
+`vsa_atoms/` (pinned by sha256), `tensors.safetensors` (reader weights under ``reader.*``, the writer
+under ``writer``) and `manifest.json` (format ``nsllm-ns-steps``: layers, gate, types, the user-turn
+header ids, the tokenizer's digit check and the model fingerprint). No pickles.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from nsllm_cli.artifacts import load_artifact, read_manifest, save_artifact
+from nsllm_cli.errors import ArtifactError
+from nsllm_cli.ns.reader import SpanReader
+from nsllm_cli.ns.stepwise import StepwiseNS
+from nsllm_cli.ns.vsa import VSA
+from nsllm_cli.ns.writer import StepWriter
+
+STEPS_FORMAT = "nsllm-ns-steps"
+READER_FORMAT = "nsllm-reader"
+
+
+def save_reader(folder: Path, reader: SpanReader, vsa: VSA, *, meta: dict[str, Any]) -> None:
+    """A trained reader (a `train` run's artifact) with its atoms."""
+    sha = vsa.save(folder / "vsa_atoms")
+    save_artifact(
+        folder,
+        {f"reader.{k}": v for k, v in reader.state_dict().items()},
+        fmt=READER_FORMAT,
+        meta={**meta, **_reader_shape(reader)},
+        depends_on={"vsa_atoms": sha},
+    )
+
+
+def load_reader(folder: Path) -> tuple[SpanReader, VSA, dict[str, Any]]:
+    """Rebuild a reader saved by `save_reader` (refuses atoms with another checksum)."""
+    vsa = VSA.load(folder / "vsa_atoms")
+    tensors, manifest = load_artifact(folder, fmt=READER_FORMAT, expect_depends_on={"vsa_atoms": vsa.sha256})
+    reader = _build_reader(tensors, manifest["meta"])
+    return reader, vsa, manifest["meta"]
+
+
+def _reader_shape(reader: SpanReader) -> dict[str, Any]:
+    return {
+        "in_dim": reader.in_dim,
+        "n_types": reader.n_types,
+        "hidden": reader.hidden,
+        "max_operand": reader.max_operand,
+    }
+
+
+def _build_reader(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> SpanReader:
+    try:
+        reader = SpanReader(
+            int(meta["in_dim"]),
+            n_types=int(meta["n_types"]),
+            hidden=int(meta["hidden"]),
+            max_operand=int(meta["max_operand"]),
+        )
+        reader.load_state_dict({k.removeprefix("reader."): v for k, v in tensors.items() if k.startswith("reader.")})
+    except (KeyError, RuntimeError, ValueError) as exc:
+        raise ArtifactError(f"not a usable reader: {exc}") from exc
+    return reader.eval()
+
+
+def save_stepwise(folder: Path, ns: StepwiseNS, *, meta: dict[str, Any]) -> None:
+    """Everything the step-wise NS model needs beside the LLM."""
+    sha = ns.vsa.save(folder / "vsa_atoms")
+    tensors = {f"reader.{k}": v for k, v in ns.reader.state_dict().items()}
+    tensors["writer"] = ns.writer.decoder.weight.detach()
+    save_artifact(
+        folder,
+        tensors,
+        fmt=STEPS_FORMAT,
+        meta={
+            **meta,
+            **_reader_shape(ns.reader),
+            "recipe": "steps",
+            "types": list(ns.types),
+            "read_layers": ns.read_layers,
+            "layer": ns.layer,
+            "write_layer": ns.layer,
+            "header": ns.header,
+            "gate": ns.gate_threshold,
+            "complexity": ns.complexity,
+            "max_steps": ns.max_steps,
+        },
+        depends_on={"vsa_atoms": sha},
+    )
+
+
+def is_stepwise(folder: Path) -> bool:
+    """Whether `folder` holds a step-wise NS model (else the paper's format)."""
+    try:
+        read_manifest(folder, fmt=STEPS_FORMAT)
+    except ArtifactError:
+        return False
+    return True
+
+
+def load_stepwise(folder: Path, **overrides: Any) -> tuple[StepwiseNS, dict[str, Any]]:
+    """Rebuild a `StepwiseNS` saved by `save_stepwise`; `overrides` may set gate."""
+    vsa = VSA.load(folder / "vsa_atoms")
+    tensors, manifest = load_artifact(folder, fmt=STEPS_FORMAT, expect_depends_on={"vsa_atoms": vsa.sha256})
+    meta = manifest["meta"]
+    reader = _build_reader(tensors, meta)
+    writer = StepWriter(vsa.dim, int(tensors["writer"].shape[0]))
+    with torch.no_grad():
+        writer.decoder.weight.copy_(tensors["writer"])
+    ns = StepwiseNS(
+        vsa,
+        reader,
+        writer,
+        types=tuple(meta["types"]),
+        read_layers=[int(v) for v in meta["read_layers"]],
+        write_layer=int(meta["write_layer"]),
+        header=[int(v) for v in meta["header"]],
+        gate=float(overrides.get("gate", meta["gate"])),
+        complexity=int(meta["complexity"]),
+        max_steps=int(meta["max_steps"]),
+    )
+    return ns, manifest

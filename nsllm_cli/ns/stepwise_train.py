@@ -1,0 +1,199 @@
+"""`finetune` for the step-wise recipe: train only the writer, teacher-forced, on the reader's own reads.
+
+Each optimiser step takes `batch_size` prompts in a seeded order (a resumed run sees the same ones).
+The frozen reader reads each prompt once (cached); the symbolic step computes its result; the loss is
+the cross-entropy of the gold answer's tokens and the end token with the step codes written at each
+answer position. A prompt the reader gets wrong (or gates shut) carries no loss: the writer learns
+code → token, and a misread would teach it a wrong pair. Their share is logged as `read_ok`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from nsllm_cli.artifacts import load_artifact, save_artifact
+from nsllm_cli.errors import DataError
+from nsllm_cli.ns.batches import TFBatch, answer_ids, answer_loss, build_batch
+from nsllm_cli.ns.intervention import attach
+from nsllm_cli.ns.prompts import answer_text, render_prompt
+from nsllm_cli.ns.read_data import ReadItem
+from nsllm_cli.ns.stepwise import StepDecoded, StepwiseNS
+from nsllm_cli.ns.stepwise_store import save_stepwise
+
+CHECKPOINT_FORMAT = "nsllm-ns-steps-checkpoint"
+Event = Callable[[str, dict[str, Any]], None]
+
+
+def _ignore(kind: str, payload: dict[str, Any]) -> None:
+    return None
+
+
+def read_items(model: Any, tok: Any, ns: StepwiseNS, items: Sequence[ReadItem]) -> StepDecoded:
+    """The reader's decision for each item, from one prefill up to the highest read layer."""
+    from nsllm_cli.ns.gather import prefill_states
+    from nsllm_cli.ns.spans import query_start
+
+    prompts = [render_prompt(tok, it.messages) for it in items]
+    states, own = prefill_states(model, tok, prompts, ns.read_layers)
+    feats = []
+    for i, ids in enumerate(own):
+        pad = states[ns.read_layers[0]].shape[1] - len(ids)
+        start = query_start(ids, ns.header)
+        feats.append(torch.cat([states[layer][i, pad + start :] for layer in ns.read_layers], dim=-1))
+    return ns.decide(feats)
+
+
+def teacher_forced(model: Any, batch: TFBatch, ns: StepwiseNS, decided: StepDecoded) -> torch.Tensor:
+    """Logits at the answer positions with the writes of `decided`; the prompt prefix runs once without autograd."""
+    p_len, total = batch.prompt_len, batch.input_ids.shape[1]
+    keep = torch.arange(p_len - 1, total - 1, device=batch.input_ids.device)
+    ids, mask, pos = batch.input_ids, batch.attention_mask, batch.position_ids
+    with torch.no_grad():
+        past = model(
+            input_ids=ids[:, : p_len - 1],
+            attention_mask=mask[:, : p_len - 1],
+            position_ids=pos[:, : p_len - 1],
+            use_cache=True,
+            logits_to_keep=1,
+        ).past_key_values
+    ns.forced = decided
+    try:
+        with attach(model, ns) as handle:
+            handle.position = 0
+            logits: torch.Tensor = model(
+                input_ids=ids[:, p_len - 1 :],
+                attention_mask=mask,
+                position_ids=pos[:, p_len - 1 :],
+                past_key_values=past,
+                use_cache=True,
+                logits_to_keep=keep - (p_len - 1),
+            ).logits
+    finally:
+        ns.forced = None
+    return logits
+
+
+def finetune_stepwise(
+    model: Any,
+    tok: Any,
+    items: Sequence[ReadItem],
+    ns: StepwiseNS,
+    out: Path,
+    *,
+    steps: int = 300,
+    batch_size: int = 8,
+    lr: float = 1e-2,
+    seed: int = 0,
+    checkpoint_every: int = 50,
+    on_event: Event = _ignore,
+    meta: dict[str, Any] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> dict[str, Any]:
+    """Train `ns.writer`; resumes from `out/checkpoint`. Returns a summary (also saved with the model)."""
+    import time
+
+    if not items:
+        raise DataError("no training questions")
+    for p in model.parameters():
+        p.requires_grad_(False)
+    model.eval()
+    device = next(model.parameters()).device
+    ns.to(device)
+    opt = torch.optim.Adam(ns.writer.parameters(), lr=lr)
+    start = _load_checkpoint(out / "checkpoint", ns, opt)
+    on_event("start", {"steps": steps, "start_step": start, "trainable": ns.trainable_parameters()})
+    cache: dict[int, tuple[Any, ...]] = {}
+    t0 = time.perf_counter()
+    step = start
+    for step in range(start, steps):
+        if stop is not None and stop():
+            break
+        index = _step_index(len(items), step, batch_size, seed)
+        todo = [i for i in index if i not in cache]
+        if todo:
+            read = read_items(model, tok, ns, [items[i] for i in todo])
+            for k, i in enumerate(todo):
+                cache[i] = tuple(v[k] for v in (read.type_idx, read.score, read.x, read.y, read.result, read.gate))
+        parts = [cache[i] for i in index]
+        decided = StepDecoded(*(torch.stack([p[j] for p in parts]) for j in range(6)))
+        ok = torch.tensor(
+            [bool(decided.gate[k]) and int(decided.result[k]) == items[i].solution for k, i in enumerate(index)]
+        )
+        pairs = [answer_ids(tok, items[i].messages, answer_text(int(items[i].solution or 0))) for i in index]
+        batch = build_batch(tok, pairs).to(device)
+        logits = teacher_forced(model, batch, ns, decided)
+        labels = batch.labels[:, batch.prompt_len - 1 : batch.input_ids.shape[1] - 1].clone()
+        if not bool(ok.any()):
+            continue
+        loss = answer_loss(logits[ok.to(logits.device)], labels[ok.to(labels.device)])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        done = step + 1 - start
+        elapsed = time.perf_counter() - t0
+        record = {
+            "step": step + 1,
+            "total_steps": steps,
+            "loss": float(loss),
+            "lr": lr,
+            "read_ok": float(ok.float().mean()),
+            "gate_rate": float(decided.gate.float().mean()),
+            "write_norm": float(ns.writer.decoder.weight.norm()),
+            "steps_per_s": done / elapsed,
+            "remaining_s": (steps - step - 1) * elapsed / done,
+        }
+        on_event("step", record)
+        if (step + 1) % checkpoint_every == 0 or step + 1 == steps:
+            _save_checkpoint(out / "checkpoint", ns, opt, step + 1)
+    summary = {
+        "steps": steps,
+        "trainable_parameters": ns.trainable_parameters(),
+        "layer": ns.layer,
+        "read_layers": ns.read_layers,
+        "recipe": "steps",
+        "seconds": round(time.perf_counter() - t0, 1),
+        **(meta or {}),
+    }
+    save_stepwise(out / "ns", ns, meta=summary)
+    on_event("finish", summary)
+    return summary
+
+
+def _step_index(n: int, step: int, batch_size: int, seed: int) -> list[int]:
+    """Item indices of optimiser step `step`: epochs of seeded permutations, a pure function of the step."""
+    out = []
+    for k in range(step * batch_size, (step + 1) * batch_size):
+        epoch, i = divmod(k, n)
+        perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
+        out.append(int(perm[i]))
+    return out
+
+
+def _save_checkpoint(folder: Path, ns: StepwiseNS, opt: torch.optim.Optimizer, step: int) -> None:
+    weight = ns.writer.decoder.weight
+    state = opt.state[weight]
+    tensors = {"writer": weight.detach()}
+    if state:
+        tensors |= {"exp_avg": state["exp_avg"], "exp_avg_sq": state["exp_avg_sq"]}
+    save_artifact(folder, tensors, fmt=CHECKPOINT_FORMAT, meta={"step": step}, depends_on={"vsa_atoms": ns.vsa.sha256})
+
+
+def _load_checkpoint(folder: Path, ns: StepwiseNS, opt: torch.optim.Optimizer) -> int:
+    if not (folder / "manifest.json").exists():
+        return 0
+    tensors, manifest = load_artifact(folder, fmt=CHECKPOINT_FORMAT, expect_depends_on={"vsa_atoms": ns.vsa.sha256})
+    step = int(manifest["meta"]["step"])
+    weight = ns.writer.decoder.weight
+    with torch.no_grad():
+        weight.copy_(tensors["writer"])
+    if "exp_avg" in tensors:
+        opt.state[weight] = {
+            "step": torch.tensor(float(step)),
+            "exp_avg": tensors["exp_avg"].to(weight.device),
+            "exp_avg_sq": tensors["exp_avg_sq"].to(weight.device),
+        }
+    return step

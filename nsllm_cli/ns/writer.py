@@ -1,0 +1,74 @@
+"""The write side for digit-by-digit tokenizers: one HRR step code per answer token, decoded into the stream.
+
+The paper writes one vector at the last prompt token, which on Llama-3 decides one answer token (every
+integer up to 999 is one token). SmolLM2 and most small models spell numbers one digit per token, so the
+answer is several tokens, and a linear decoder applied to the same vector at every step cannot choose
+"digit k at step k": that choice is an unbinding, which is bilinear. Here the symbolic step does the
+unbinding: at answer step k the code is ``cleanup(enc(r) ⊛ D_i⁻¹)`` with i the slot of the k-th digit from
+the left (the clean digit atom ``X^c``), and after the last digit the end code ``X^10`` (one past the digit
+codebook) asks for the end-of-turn token. `StepWriter` maps a code into the residual stream; its output
+is *added* to the block input (no halving of h).
+
+Example:
+    >>> codes, lengths = step_codes(vsa, torch.tensor([306, 7]), steps=6)   # (2, 6, 2048), [4, 2]
+    >>> delta = StepWriter(vsa.dim, d_model=576)(codes)                    # (2, 6, 576)
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from nsllm_cli.ns.vsa import VSA
+
+END_POWER = 10
+"""The end code is ``X^10``: quasi-orthogonal to the digit codes X^0..X^9."""
+
+
+def end_code(vsa: VSA) -> torch.Tensor:
+    """``X^10``, the code of the end-of-turn step."""
+    return vsa.power(vsa.X.double(), END_POWER).float()
+
+
+def answer_digits(vsa: VSA, result: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Digits of each result read back from its HRR code by unbinding every slot: (B, S) and the length.
+
+    The length is the position of the highest non-zero slot + 1 (at least 1, so 0 is one digit).
+    """
+    code = vsa.encode_number(result.long())  # (B, dim)
+    digits = vsa.decode_digits(code, threshold=0.0)  # unbind D_i, clean up against X^0..X^9
+    nonzero = digits != 0
+    idx = torch.arange(vsa.max_digits, device=digits.device).expand_as(digits)
+    length = torch.where(nonzero, idx + 1, torch.zeros_like(idx)).amax(-1).clamp_min(1)
+    return digits, length
+
+
+def step_codes(vsa: VSA, result: torch.Tensor, *, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(B, steps, dim) codes and (B,) lengths: the digits of `result` from the left, then the end code.
+
+    Steps past the end are zero (nothing is written there).
+    """
+    digits, length = answer_digits(vsa, result)
+    book = vsa.number_codebook.to(result.device)
+    end = end_code(vsa).to(result.device)
+    out = torch.zeros((result.shape[0], steps, vsa.dim), device=result.device)
+    for b in range(result.shape[0]):
+        n = int(length[b])
+        for k in range(min(n, steps)):
+            out[b, k] = book[int(digits[b, n - 1 - k])]
+        if n < steps:
+            out[b, n] = end
+    return out, (length + 1).clamp_max(steps)
+
+
+class StepWriter(nn.Module):
+    """``Dec_W: R^dim → R^d``, bias-free, zero at the start (so an untrained writer changes nothing)."""
+
+    def __init__(self, dim: int, d_model: int) -> None:
+        super().__init__()
+        self.decoder = nn.Linear(dim, d_model, bias=False)
+        nn.init.zeros_(self.decoder.weight)
+
+    def forward(self, codes: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.decoder(codes.to(self.decoder.weight.dtype))
+        return out
