@@ -171,7 +171,7 @@ class SpanReader(nn.Module):
         )
         t_loss = nn.functional.cross_entropy(type_logits, types)
         total = d_loss + r_loss + t_loss
-        return total, {"digit_loss": float(d_loss), "role_loss": float(r_loss), "type_loss": float(t_loss)}
+        return total, {"digit_loss": d_loss.item(), "role_loss": r_loss.item(), "type_loss": t_loss.item()}
 
 
 @dataclass
@@ -238,7 +238,7 @@ def train_reader(
             loss.backward()
             opt.step()
             sched.step()
-            for k, v in {"loss": float(loss), **parts}.items():
+            for k, v in {"loss": loss.item(), **parts}.items():
                 totals[k] = totals.get(k, 0.0) + v
             count += 1
         record = {"epoch": epoch + 1, **{k: v / count for k, v in totals.items()}}

@@ -138,7 +138,7 @@ def finetune_stepwise(
         record = {
             "step": step + 1,
             "total_steps": steps,
-            "loss": float(loss),
+            "loss": loss.item(),
             "lr": lr,
             "read_ok": float(ok.float().mean()),
             "gate_rate": float(decided.gate.float().mean()),
