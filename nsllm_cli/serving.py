@@ -42,6 +42,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from transformers import StoppingCriteria, StoppingCriteriaList, TextStreamer
 
 from nsllm_cli.errors import NsllmError
+from nsllm_cli.providers.limits import context_length, is_blank
 
 __all__ = ["ApiError", "ChatRequest", "Engine", "base_url", "create_app", "listen"]
 
@@ -187,7 +188,8 @@ class Engine:
         self.model, self.tok, self.ns = model, tok, ns
         self.default_max_tokens = default_max_tokens
         self.device = next(model.parameters()).device
-        self.context = int(getattr(model.config, "max_position_embeddings", 0) or 0)
+        self.context = context_length(model, tok) or 0
+        """Most tokens of prompt + answer (0: unknown): the model's positions, or the tokenizer's limit if smaller."""
         self.lock = threading.Lock()
         if ns is not None:
             ns.to(self.device)
@@ -215,6 +217,8 @@ class Engine:
         if req.tools:
             raise ApiError("tools are not supported", param="tools", code="unsupported_value")
         messages = [_plain_message(m, i) for i, m in enumerate(req.messages)]
+        if is_blank(messages):
+            raise ApiError("the prompt is empty: no message has any text", param="messages", code="empty_prompt")
         try:
             enc = self.tok.apply_chat_template(
                 messages, add_generation_prompt=True, tokenize=True, return_dict=True, return_tensors="pt"

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from nsllm_cli.tui.chat import SteerSetup
 
 _SPEC_HELP = (
-    "a provider spec: local:embedded, local:tiny, a model folder, gpt-4o, claude-..., or a name with --base-url"
+    "a provider spec: local:embedded, local:tiny, a model folder, ns:<finetune run folder> (the neurosymbolic "
+    "model), gpt-4o, claude-..., or a name with --base-url"
 )
 
 
@@ -35,11 +36,12 @@ def chat(
         Path | None,
         typer.Option(
             help="A finetune run folder: answer side by side with the plain model and the same model with the "
-            "run's neurosymbolic hook (a local --model only)."
+            "run's neurosymbolic hook (a local --model only: the one the run was trained on)."
         ),
     ] = None,
     task_llm: Annotated[
-        str | None, typer.Option("--task-llm", help="Steer mode: the model that answers (needs --steer-llm).")
+        str | None,
+        typer.Option("--task-llm", help=f"Steer mode: the model that answers, {_SPEC_HELP} (needs --steer-llm)."),
     ] = None,
     steer_llm: Annotated[
         str | None, typer.Option("--steer-llm", help="Steer mode: the model that guides (CodeSteer; needs --task-llm).")
@@ -94,10 +96,14 @@ def chat(
     allow_code = code_allowed(allow_code_execution)
     if allow_code_execution and not steer_mode:
         raise ConfigError("--allow-code-execution applies to steer mode only (--task-llm/--steer-llm)")
-    if ns_run is not None and not (ns_run / "artifacts" / "ns").is_dir():
-        from nsllm_cli.errors import ArtifactError
+    if ns_run is not None:
+        from nsllm_cli.providers.ns_run import read_ns_run
 
-        raise ArtifactError(f"{ns_run} is not a finished finetune run (no artifacts/ns)")
+        if model is not None and model.startswith("ns:"):
+            raise ConfigError(
+                f"--model {model} is already the neurosymbolic model: to compare, pass --model <its model> --ns-run RUN"
+            )
+        read_ns_run(ns_run)  # a wrong folder fails before anything loads
     if prompt is not None and not prompt.strip():
         raise ConfigError("the prompt is empty")
 
@@ -145,7 +151,7 @@ def chat(
 def _spec(model: str | None, s: Settings) -> str:
     """The provider spec of --model: bare 'embedded'/'tiny' are local; no flag means the local NSLLM_MODEL."""
     if model is None:
-        return f"local:{s.model}"
+        return s.model if s.model.startswith("ns:") else f"local:{s.model}"
     return f"local:{model}" if model in ("embedded", "tiny") else model
 
 
@@ -154,7 +160,7 @@ def _single(model: str | None, s: Settings) -> tuple[str, Provider]:
     from nsllm_cli.providers.registry import local_folder_spec, split_spec
 
     spec = _spec(model, s)
-    is_local = split_spec(local_folder_spec(spec))[0] == "local"
+    is_local = split_spec(local_folder_spec(spec))[0] in ("local", "ns")
     base_url = None if is_local else s.base_url
     api_key = s.api_key.get_secret_value() if s.api_key and base_url else None
     provider = make_provider(spec, s, base_url=base_url, api_key=api_key)

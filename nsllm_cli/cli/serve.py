@@ -12,25 +12,41 @@ from typing import Annotated, Any
 
 import typer
 
-from nsllm_cli.cli._common import ConfigOpt, DeviceOpt, DtypeOpt, ModelOpt, err_console, guarded, out_console, settings
+from nsllm_cli.cli._common import ConfigOpt, DeviceOpt, DtypeOpt, err_console, guarded, out_console, settings
+
+ServeModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        "-m",
+        help="'embedded' (default), 'tiny', a local model folder, a hub id, or ns:<finetune run folder> (the "
+        "neurosymbolic model: the run's own model with its hook, as --model <that model> --ns-run <run>). "
+        "Env: NSLLM_MODEL.",
+    ),
+]
 
 
 @guarded
 def serve(
-    model: ModelOpt = None,
+    model: ServeModelOpt = None,
     host: Annotated[
         str, typer.Option(help="Address to bind; anything but loopback exposes the model without authentication.")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port; 0 picks a free one (printed).")] = 8000,
     ns_run: Annotated[
         Path | None,
-        typer.Option(help="A finetune run folder: serve the neurosymbolic model from its artifacts/ns."),
+        typer.Option(
+            help="A finetune run folder: serve the neurosymbolic model from its artifacts/ns (--model must be the "
+            "model the run was trained on)."
+        ),
     ] = None,
     device: DeviceOpt = None,
     dtype: DtypeOpt = None,
     model_id: Annotated[
         str | None,
-        typer.Option(help="Model name clients pass as `model` (default: the --model value, plus '+ns' with --ns-run)."),
+        typer.Option(
+            help="Model name clients pass as `model` (default: the model's name, plus '+ns' with --ns-run or ns:)."
+        ),
     ] = None,
     max_tokens: Annotated[
         int, typer.Option(min=1, help="Token budget of an answer when the request sets none (default 512).")
@@ -38,13 +54,19 @@ def serve(
     config: ConfigOpt = None,
 ) -> None:
     """Serve a local model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/models, /health)."""
-    from nsllm_cli.errors import ArtifactError
+    from nsllm_cli.errors import ConfigError
+    from nsllm_cli.providers.ns_run import check_given_spec, read_ns_run
 
     s = settings(config, model=model, device=device, dtype=dtype)
     err = err_console()
-    ns_folder = ns_run / "artifacts" / "ns" if ns_run is not None else None
-    if ns_run is not None and (ns_folder is None or not ns_folder.is_dir()):
-        raise ArtifactError(f"{ns_run} is not a finished finetune run (no artifacts/ns)")
+    spec = s.model
+    if spec.startswith("ns:"):  # the neurosymbolic model: the run's own model, with the run's hook
+        if ns_run is not None:
+            raise ConfigError(f"--model {spec} already names the NS run; leave out --ns-run")
+        ns_run = Path(spec[3:].strip()).expanduser()
+        spec = read_ns_run(ns_run).model_spec
+    elif ns_run is not None:  # before loading: a wrong folder or another alias fails fast
+        check_given_spec(read_ns_run(ns_run), spec)
 
     # Before torch loads: OpenMP threads sleep between kernels instead of spinning. On a small or shared CPU
     # the spinning threads steal the cores the generation needs (measured 2.5 -> 8 tok/s on 2 busy cores).
@@ -53,15 +75,16 @@ def serve(
     from rich.markup import escape
 
     from nsllm_cli.models.resolve import load_model, resolve_model
+    from nsllm_cli.providers.ns_local import load_ns_run
     from nsllm_cli.serving import base_url, create_app, listen
 
     sock = listen(host, port)  # before loading: a busy port fails fast
     try:
-        with err.status(f"loading {s.model} ..."):
-            resolved = resolve_model(s.model, cache=s.cache_dir)
+        with err.status(f"loading {spec} ..."):
+            resolved = resolve_model(spec, cache=s.cache_dir)
             lm, tok = load_model(resolved, device=s.device, dtype=s.dtype)
-            ns = _load_ns(ns_folder, ns_run, lm, tok) if ns_folder is not None else None
-        default_id = Path(s.model).name if resolved.kind == "local" else s.model
+            ns = load_ns_run(ns_run, lm, tok, given=spec) if ns_run is not None else None
+        default_id = Path(spec).name if resolved.kind == "local" else spec
         name = model_id or default_id + ("+ns" if ns is not None else "")
         app = create_app(lm, tok, model_id=name, ns=ns, default_max_tokens=max_tokens)
         url = base_url(sock)
@@ -86,19 +109,6 @@ def serve(
     finally:
         sock.close()
     err.print("[dim]server stopped[/]")
-
-
-def _load_ns(folder: Path, run: Path | None, lm: Any, tok: Any) -> Any:
-    """The run's NS intervention, refused when it was trained on another model."""
-    from nsllm_cli.errors import ArtifactError
-    from nsllm_cli.ns.activations import model_fingerprint
-    from nsllm_cli.ns.finetune import load_ns
-
-    ns, manifest = load_ns(folder)
-    trained = manifest.get("meta", {}).get("model", {}).get("config_sha256")
-    if trained is not None and trained != model_fingerprint(lm, tok)["config_sha256"]:
-        raise ArtifactError(f"{run} was trained on another model; pass the same --model")
-    return ns
 
 
 def _is_loopback(host: str) -> bool:

@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 _MODES = ("auto", "api", "local")
 _MATCHES = ("exact", "substring")
 _METRICS = ("ast", "legacy")
-_SPEC_HELP = "e.g. gpt-4o, claude-3-5-sonnet-20241022, local:embedded, or replay:FILE.json (scripted answers)"
+_SPEC_HELP = (
+    "e.g. gpt-4o, claude-3-5-sonnet-20241022, local:embedded, ns:<finetune run folder> (the neurosymbolic model), "
+    "or replay:FILE.json (scripted answers)"
+)
 
 
 @guarded

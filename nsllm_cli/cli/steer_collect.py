@@ -11,7 +11,10 @@ import typer
 from nsllm_cli.cli._common import ConfigOpt, RunDirOpt, SeedOpt, err_console, guarded, out_console, settings
 from nsllm_cli.cli._progress import TallyProgress
 
-_SPEC = "e.g. gpt-4o, claude-3-5-sonnet-20241022, local:embedded, or a model name with --base-url"
+_SPEC = (
+    "e.g. gpt-4o, claude-3-5-sonnet-20241022, local:embedded, ns:<finetune run folder> (the neurosymbolic model), "
+    "or a model name with --base-url"
+)
 
 
 @guarded

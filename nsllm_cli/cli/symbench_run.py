@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 PAPER_MAX_TOKENS = 2000
 LOCAL_MAX_TOKENS = 512
-_SPEC = "e.g. gpt-4o, claude-3-5-sonnet-20241022, local:embedded, or a model name with --base-url"
+_SPEC = (
+    "e.g. gpt-4o, claude-3-5-sonnet-20241022, local:embedded, ns:<finetune run folder> (the neurosymbolic model), "
+    "or a model name with --base-url"
+)
 
 
 def select_tasks(spec: str | None) -> list[Task]:
@@ -185,7 +188,7 @@ def symbench(
     if extractor_llm:
         extractor = make_provider(extractor_llm, s, base_url=extractor_base_url, api_key=None)
     if max_tokens is None:  # a CPU-bound local model at 2000 tokens takes minutes per rambling answer
-        max_tokens = LOCAL_MAX_TOKENS if task_model.name.startswith("local") else PAPER_MAX_TOKENS
+        max_tokens = LOCAL_MAX_TOKENS if task_model.name.startswith(("local", "ns:")) else PAPER_MAX_TOKENS
     options["max_tokens"] = max_tokens
     params = GenParams(temperature=0.0, max_tokens=max_tokens, seed=s.seed)
     mode = "local" if steerer is not None and steerer.name.startswith("local") else "api"

@@ -23,10 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nsllm_cli.errors import ProviderError
+from nsllm_cli.errors import ConfigError, ProviderError
 from nsllm_cli.providers.base import Completion, GenParams, Message, Usage
 from nsllm_cli.providers.cache import ResponseCache
 from nsllm_cli.providers.common import ProviderBase, StreamSink
+from nsllm_cli.providers.limits import context_length, is_blank
 
 DEFAULT_MAX_NEW_TOKENS = 512
 """Used when GenParams.max_tokens is None."""
@@ -113,6 +114,14 @@ class LocalProvider(ProviderBase):
     # -- generation ------------------------------------------------------------------------------------
 
     def _encode(self, messages: list[Message]) -> dict[str, Any]:
+        """The chat template's token ids on the model's device, refused when there is nothing to generate from.
+
+        Raises:
+            ConfigError: no message has any text.
+            ProviderError: the template refuses the messages, or the prompt leaves no room in the context.
+        """
+        if is_blank(messages):
+            raise ConfigError(f"{self.name}: the prompt is empty (no message has any text)")
         tok = self.loaded.tokenizer
         try:
             rendered = tok.apply_chat_template(
@@ -120,16 +129,26 @@ class LocalProvider(ProviderBase):
             )
         except ValueError as exc:
             raise ProviderError(f"{self.name}: the model's tokenizer cannot render chat messages: {exc}") from exc
+        n_tokens = int(rendered["input_ids"].shape[-1])
+        limit = context_length(self.loaded.model, tok)
+        if limit is not None and n_tokens >= limit:
+            raise ProviderError(
+                f"{self.name}: the prompt has {n_tokens} tokens, the model's context is {limit}: shorten it",
+                status=400,
+            )
         device = self.loaded.model.device
         return {k: v.to(device) for k, v in dict(rendered).items()}
 
-    def _gen_kwargs(self, params: GenParams) -> dict[str, Any]:
+    def _gen_kwargs(self, params: GenParams, prompt_len: int) -> dict[str, Any]:
+        """`generate` options; the answer is cut to the room the prompt leaves in the context, as `nsllm serve` does."""
         import torch
 
         tok = self.loaded.tokenizer
         sampling = params.temperature > 0
+        wanted = params.max_tokens if params.max_tokens is not None else DEFAULT_MAX_NEW_TOKENS
+        context = context_length(self.loaded.model, tok)
         kw: dict[str, Any] = {
-            "max_new_tokens": params.max_tokens if params.max_tokens is not None else DEFAULT_MAX_NEW_TOKENS,
+            "max_new_tokens": min(wanted, context - prompt_len) if context is not None else wanted,
             "do_sample": sampling,
             "temperature": params.temperature if sampling else None,
             "top_p": None,
@@ -143,12 +162,12 @@ class LocalProvider(ProviderBase):
             torch.manual_seed(params.seed)
         return kw
 
-    def _result(self, out: Any, prompt_len: int, params: GenParams) -> tuple[str, Usage, str]:
+    def _result(self, out: Any, prompt_len: int, params: GenParams, limit: int) -> tuple[str, Usage, str]:
+        """Text, usage and finish reason ("length" when the answer used all `limit` new tokens without ending)."""
         tok = self.loaded.tokenizer
         new = out[0, prompt_len:]
         text = str(tok.decode(new, skip_special_tokens=True))
         text, stopped = cut_at_stop(text, params.stop)
-        limit = params.max_tokens if params.max_tokens is not None else DEFAULT_MAX_NEW_TOKENS
         eos = {int(i) for i in _as_list(tok.eos_token_id)}
         ended = stopped or (new.shape[0] > 0 and int(new[-1]) in eos) or new.shape[0] < limit
         return text, Usage(prompt_len, int(new.shape[0])), "stop" if ended else "length"
@@ -160,10 +179,10 @@ class LocalProvider(ProviderBase):
         with loaded.lock:
             enc = self._encode(messages)
             prompt_len = int(enc["input_ids"].shape[1])
-            kw = self._gen_kwargs(params)
+            kw = self._gen_kwargs(params, prompt_len)
             with torch.inference_mode():
                 out = loaded.model.generate(**enc, **kw)
-        text, usage, finish = self._result(out, prompt_len, params)
+        text, usage, finish = self._result(out, prompt_len, params, kw["max_new_tokens"])
         return Completion(text, usage, self.model, False, finish)
 
     async def _acomplete(self, messages: list[Message], params: GenParams) -> Completion:
@@ -187,7 +206,7 @@ class LocalProvider(ProviderBase):
         with loaded.lock:
             enc = self._encode(messages)
             prompt_len = int(enc["input_ids"].shape[1])
-            kw = self._gen_kwargs(params)
+            kw = self._gen_kwargs(params, prompt_len)
             streamer = TextIteratorStreamer(loaded.tokenizer, skip_prompt=True, skip_special_tokens=True)
             result: dict[str, Any] = {}
 
@@ -211,7 +230,7 @@ class LocalProvider(ProviderBase):
         if "error" in result:
             exc = result["error"]
             raise ProviderError(f"{self.name}: generation failed: {type(exc).__name__}: {exc}") from exc
-        _, usage, finish = self._result(result["out"], prompt_len, params)
+        _, usage, finish = self._result(result["out"], prompt_len, params, kw["max_new_tokens"])
         sink.usage, sink.finish_reason, sink.model, sink.complete = usage, finish, self.model, True
 
     async def _astream(self, messages: list[Message], params: GenParams, sink: StreamSink) -> AsyncIterator[str]:

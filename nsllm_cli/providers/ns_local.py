@@ -1,6 +1,7 @@
 """A local model with its neurosymbolic hook switched on for some generations and off for others.
 
-`nsllm chat --ns-run RUN` compares the plain model with the neurosymbolic one. Both are the same
+`nsllm chat --ns-run RUN` compares the plain model with the neurosymbolic one (`ns_pair`); the spec
+`ns:<run>` is the neurosymbolic one alone, wherever a model goes (`ns_provider`). Both are the same
 weights, loaded once (`providers.local` shares one copy per process): `NSLocalProvider` is a
 `LocalProvider` whose every generation runs with the run's intervention attached through
 `ns.intervention.attach`, and a plain `LocalProvider` of the same spec generates without it.
@@ -21,11 +22,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from nsllm_cli.errors import ArtifactError, ConfigError
+from nsllm_cli.errors import ConfigError
 from nsllm_cli.providers.cache import ResponseCache
 from nsllm_cli.providers.local import LoadedModel, LocalProvider
+from nsllm_cli.providers.ns_run import NSRun, check_given_spec, check_same_model, read_ns_run
 
-__all__ = ["HookedModel", "NSLocalProvider", "load_ns_run", "ns_pair"]
+__all__ = ["HookedModel", "NSLocalProvider", "load_ns_run", "ns_pair", "ns_provider"]
 
 
 class HookedModel:
@@ -106,23 +108,47 @@ class NSLocalProvider(LocalProvider):
         return self._hooked.model.generations if self._hooked is not None else 0
 
 
-def load_ns_run(run: Path, model: Any, tokenizer: Any) -> Any:
+def load_ns_run(run: Path, model: Any, tokenizer: Any, *, given: str | None = None) -> Any:
     """The NS intervention saved in a finetune run's `artifacts/ns`, refused when it was trained on another model.
 
-    Raises:
-        ArtifactError: the run has no `artifacts/ns`, or it was trained on a model other than `model`.
-    """
-    from nsllm_cli.ns.activations import model_fingerprint
-    from nsllm_cli.ns.finetune import load_ns
+    Args:
+        run: a finished `nsllm finetune` run folder.
+        model, tokenizer: the loaded model the intervention will run in.
+        given: how the error names that model (the user's --model; default: its folder's name).
 
-    folder = run / "artifacts" / "ns"
-    if not folder.is_dir():
-        raise ArtifactError(f"{run} is not a finished finetune run (no artifacts/ns)")
-    ns, manifest = load_ns(folder)
-    trained = manifest.get("meta", {}).get("model", {}).get("config_sha256")
-    if trained is not None and trained != model_fingerprint(model, tokenizer)["config_sha256"]:
-        raise ArtifactError(f"{run} was trained on another model; pass the same --model")
-    return ns
+    Raises:
+        ArtifactError: the run is not a finished finetune run, was trained on another model or tokenizer,
+            or its artefacts do not load (atoms with another checksum, a changed tensor file).
+    """
+    return _load_checked(read_ns_run(run), model, tokenizer, given)
+
+
+def ns_provider(
+    run: Path,
+    *,
+    name: str | None = None,
+    model_cache: Path | None = None,
+    device: str = "auto",
+    dtype: str = "auto",
+) -> NSLocalProvider:
+    """The neurosymbolic model of a finetune run: the model it was trained on, with the run's hook (`ns:<run>`).
+
+    The run folder is checked before the model loads; the model is the process-wide shared copy.
+
+    Args:
+        run: a finished `nsllm finetune` run folder.
+        name: the provider's name (default `ns:<run>`).
+        model_cache, device, dtype: as for `LocalProvider`.
+
+    Raises:
+        ArtifactError: see `load_ns_run` and `ns_run.read_ns_run`.
+    """
+    info = read_ns_run(run)
+    spec = info.model_spec
+    loaded = LocalProvider(f"local:{spec}", spec, model_cache=model_cache, device=device, dtype=dtype).loaded
+    ns = _load_checked(info, loaded.model, loaded.tokenizer, spec)
+    label = name or f"ns:{run}"
+    return NSLocalProvider(label, spec, ns=ns, model_cache=model_cache, device=device, dtype=dtype)
 
 
 def ns_pair(
@@ -145,18 +171,28 @@ def ns_pair(
 
     Raises:
         ConfigError: `spec` is not a local model (the hook needs the weights in this process).
-        ArtifactError: see `load_ns_run`.
+        ArtifactError: see `load_ns_run`; a run of another alias (embedded vs tiny) before loading anything.
     """
     from nsllm_cli.providers.registry import local_folder_spec, split_spec
 
     prefix, model = split_spec(local_folder_spec(spec.strip()))
     if prefix != "local" or not model:
         raise ConfigError(f"--ns-run needs a local model (local:embedded, local:tiny or local:<folder>), not {spec!r}")
-    if not (run / "artifacts" / "ns").is_dir():  # before loading the model: a wrong folder fails fast
-        raise ArtifactError(f"{run} is not a finished finetune run (no artifacts/ns)")
+    info = read_ns_run(run)  # before loading the model: a wrong folder fails fast
+    check_given_spec(info, model)
     name = f"local:{model}"
     plain = LocalProvider(name, model, model_cache=model_cache, device=device, dtype=dtype)
     loaded = plain.loaded
-    ns = load_ns_run(run, loaded.model, loaded.tokenizer)
+    ns = _load_checked(info, loaded.model, loaded.tokenizer, model)
     hooked = NSLocalProvider(f"{name}+ns", model, ns=ns, model_cache=model_cache, device=device, dtype=dtype)
     return plain, hooked
+
+
+def _load_checked(info: NSRun, model: Any, tokenizer: Any, given: str | None) -> Any:
+    """The run's intervention, once the loaded model and tokenizer are known to be the ones it was trained on."""
+    from nsllm_cli.ns.finetune import load_ns
+
+    label = given or Path(str(getattr(model.config, "_name_or_path", "") or "the loaded model")).name
+    check_same_model(info, model, tokenizer, label)
+    ns, _ = load_ns(info.path / "artifacts" / "ns")
+    return ns

@@ -7,6 +7,8 @@ Accepted specs (see SPEC_FORMS):
 - Mistral: `mistral-...`, `open-mistral-...`, `mixtral-...`, `open-mixtral-...`, `codestral-...`, or
   `mistral:<model>` / `mixtral:<model>` (OpenAI-compatible endpoint https://api.mistral.ai/v1);
 - local: `local:embedded`, `local:tiny`, `local:<model folder>` (in-process transformers);
+- neurosymbolic: `ns:<finetune run folder>`: the local model that run was trained on (from its
+  config.yaml, else its manifest), with the run's NS hook on every generation; named `ns:<run>`;
 - `fake`: a scripted provider for tests and dry runs;
 - anything else with `base_url=`: an OpenAI-compatible server (vLLM, Ollama, LM Studio, `nsllm serve`);
   no key is read from the environment for it. An explicit prefix (`openai:`, `deepseek:`, `mistral:`,
@@ -50,6 +52,7 @@ PREFIXES = {
     "mistral": "mistral",
     "mixtral": "mistral",
     "local": "local",
+    "ns": "ns",
     "fake": "fake",
 }
 """`<prefix>:<model>` forms and the provider each one selects."""
@@ -65,7 +68,7 @@ BARE_NAMES: tuple[tuple[str, re.Pattern[str]], ...] = (
 SPEC_FORMS = (
     "gpt-4o, gpt-4o-mini, o1... or openai:<model>; claude-... or anthropic:<model>; "
     "deepseek-chat or deepseek:<model>; mistral-..., open-mixtral-... or mistral:<model>; "
-    "local:embedded, local:tiny or local:<model folder>; fake; "
+    "local:embedded, local:tiny or local:<model folder>; ns:<finetune run folder> (the neurosymbolic model); fake; "
     "or any model name together with --base-url for an OpenAI-compatible server"
 )
 
@@ -96,11 +99,13 @@ def get_provider(
         max_retries: retries on 429, 5xx, timeouts and connection errors (0 = one attempt).
         env: the environment to read keys from (default: os.environ over ./.env).
         backoff_s, max_wait_s: first retry wait (doubling, with jitter) and the cap on any wait.
-        device, dtype, model_cache: for `local:` models (see nsllm_cli.models).
+        device, dtype, model_cache: for `local:` and `ns:` models (see nsllm_cli.models).
 
     Raises:
         UnknownProviderError: a spec that names no provider (the message lists the accepted forms).
         MissingKeyError: the provider's key is in neither the environment nor .env.
+        ArtifactError: an `ns:` folder that is not a finished finetune run of a model found here
+            (checked before the model loads), or whose artefacts do not match that model.
     """
     spec = local_folder_spec(spec.strip())
     prefix, model = split_spec(spec)
@@ -112,6 +117,15 @@ def get_provider(
         from nsllm_cli.providers.local import LocalProvider
 
         return LocalProvider(spec, model, model_cache=model_cache, device=device, dtype=dtype)
+    if prefix == "ns":
+        if base_url:
+            raise ConfigError(f"{spec!r} runs in this process; --base-url does not apply to ns: models")
+        from nsllm_cli.providers.ns_local import ns_provider
+
+        run = model.rstrip("/") or model
+        return ns_provider(
+            Path(run).expanduser(), name=f"ns:{run}", model_cache=model_cache, device=device, dtype=dtype
+        )
     if prefix == "fake":
         from nsllm_cli.providers.fake import FakeProvider
 

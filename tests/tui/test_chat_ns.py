@@ -90,8 +90,11 @@ def test_ns_pair_builds_both_providers_and_refuses_bad_input(
     assert type(plain) is LocalProvider and ns.ns.layer == 1
     with pytest.raises(ConfigError, match="local model"):
         ns_pair("gpt-4o", tiny_ns_run)
-    with pytest.raises(ArtifactError, match="artifacts/ns"):
+    with pytest.raises(ArtifactError, match="is not a finished finetune run"):
         ns_pair("local:tiny", tmp_path / "not-a-run")
+    (tmp_path / "unfinished" / "artifacts").mkdir(parents=True)
+    with pytest.raises(ArtifactError, match="artifacts/ns"):
+        ns_pair("local:tiny", tmp_path / "unfinished")
 
 
 async def test_both_columns_stream_and_only_the_ns_one_is_hooked(tiny_ns_run: Path, model_cache: Path) -> None:
