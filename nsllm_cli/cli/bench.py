@@ -89,15 +89,11 @@ def math_bench(
     if "lora" in chosen and (lora_run is None or not (lora_run / "artifacts" / "lora").is_dir()):
         raise NsllmError("--method lora needs --lora-run RUN (a finished `finetune --method lora` run folder)")
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
-    ns, ns_meta = None, {}
+    ns = None
     if ns_run is not None:
-        from nsllm_cli.ns.finetune import load_ns
+        from nsllm_cli.providers.ns_run import read_ns_run
 
-        folder = ns_run / "artifacts" / "ns"
-        if not folder.is_dir():
-            raise ArtifactError(f"{ns_run} is not a finished finetune run (no artifacts/ns)")
-        ns, manifest = load_ns(folder)
-        ns_meta = manifest["meta"]
+        read_ns_run(ns_run)  # a wrong folder fails before the model loads
     trained_runs = [r for r in (ns_run, lora_run, adapter_run) if r is not None]
     problems = _test_problems(data, per_type=per_type, seed=s.seed, complexity=complexity, runs=trained_runs)[:limit]
     if not problems:
@@ -105,8 +101,10 @@ def math_bench(
     err = err_console()
     with err.status(f"loading {s.model} ..."):
         lm, tok = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device, dtype=s.dtype)
-    if ns is not None and model_fingerprint(lm, tok)["config_sha256"] != ns_meta["model"]["config_sha256"]:
-        raise ArtifactError(f"{ns_run} was trained on another model; pass the same --model")
+    if ns_run is not None:
+        from nsllm_cli.providers.ns_local import load_ns_run
+
+        ns = load_ns_run(ns_run, lm, tok, given=s.model)
     if "adapter" in chosen and (adapter_run is None or not (adapter_run / "artifacts" / "adapter").is_dir()):
         raise NsllmError("--method adapter needs --adapter-run RUN (a finished `finetune --method adapter` run)")
     adapter = None

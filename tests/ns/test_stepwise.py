@@ -97,7 +97,9 @@ def _ns(model: Any, tok: Any, vsa: VSA, *, open_gate: bool) -> StepwiseNS:
     ns = StepwiseNS(vsa, reader, writer, types=TRAIN_TYPES, read_layers=[0], write_layer=1, header=user_header_ids(tok))
     if open_gate:  # a fixed read, as training feeds it: gcd(120, 84) -> 12
         t = torch.tensor([TRAIN_TYPES.index("gcd")])
-        ns.forced = ns.compute(t, torch.ones(1), torch.tensor([120]), torch.tensor([84]), torch.ones(1, dtype=torch.bool))
+        ns.forced = ns.compute(
+            t, torch.ones(1), torch.tensor([120]), torch.tensor([84]), torch.ones(1, dtype=torch.bool)
+        )
     return ns
 
 
@@ -106,10 +108,12 @@ def _logits(model: Any, ids: torch.Tensor, ns: StepwiseNS | None, position: int 
 
     with torch.no_grad():
         if ns is None:
-            return model(input_ids=ids).logits
+            out: torch.Tensor = model(input_ids=ids).logits
+            return out
         with attach(model, ns) as handle:
             handle.position = position
-            return model(input_ids=ids).logits
+            hooked: torch.Tensor = model(input_ids=ids).logits
+            return hooked
 
 
 def test_closed_gate_gives_bit_identical_logits(tiny: tuple[Any, Any], vsa: VSA) -> None:
