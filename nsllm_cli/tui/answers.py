@@ -31,6 +31,8 @@ class Cell:
     """The record's verdict; None when it has none."""
     full: str = ""
     """The whole output, for the detail view."""
+    note: str = ""
+    """What a neurosymbolic hook read and wrote, and where a wrong answer went wrong ("" for other methods)."""
 
 
 @dataclass
@@ -123,7 +125,27 @@ def answer_cell(record: dict[str, Any]) -> Cell:
         short = full.strip().splitlines()[0] if full.strip() else ""
     if error and not short:
         return Cell(answer=f"error: {error}", correct=False, full=_text(error))
-    return Cell(answer=short, correct=_verdict(record), full=full or short)
+    return Cell(answer=short, correct=_verdict(record), full=full or short, note=ns_note(record))
+
+
+def ns_note(record: dict[str, Any]) -> str:
+    """ "read gcd(120, 84) p=0.99, wrote 12", and for a wrong answer whether the read or the write failed.
+
+    >>> ns_note({"ns_read": {"type": "gcd", "x": 120, "y": 84, "score": 0.99, "gate": True, "result": 12},
+    ...          "read_right": True, "correct": False})
+    'read gcd(120, 84) p=0.99, wrote 12 · read right, written wrong'
+    """
+    read = record.get("ns_read")
+    if not isinstance(read, dict):
+        return ""
+    if read.get("gate"):
+        operation = f"{read.get('type')}({read.get('x')}, {read.get('y')})"
+        text = f"read {operation} p={read.get('score', 0):.2f}, wrote {read.get('result')}"
+    else:
+        text = f"gate shut (best guess {read.get('type')}, p={read.get('score', 0):.2f}): answered as the plain model"
+    if record.get("correct") is False and "read_right" in record:
+        text += " · read right, written wrong" if record["read_right"] else " · read wrong"
+    return text
 
 
 def _verdict(record: dict[str, Any]) -> bool | None:

@@ -45,3 +45,20 @@ def test_helpers_on_odd_records() -> None:
     assert record_kind({"task": "t", "response": ""}) == "symbench"
     assert answer_cell({"output": "\n  42\nmore"}).answer == "42"
     assert answer_cell({"verdict": "yes", "answer": 3}).correct is None
+
+
+def test_ns_records_say_what_was_read_and_where_a_wrong_answer_failed() -> None:
+    base = {"id": 3, "problem_type": "gcd", "question": "gcd(120, 84)?", "gold": 12, "method": "ns"}
+    read = {"type": "gcd", "x": 120, "y": 84, "score": 0.97, "gate": True, "result": 12}
+    written_wrong = answer_cell({**base, "output": "13", "correct": False, "ns_read": read, "read_right": True})
+    assert written_wrong.note == "read gcd(120, 84) p=0.97, wrote 12 · read right, written wrong"
+    misread = {**read, "x": 126, "result": 42}
+    read_wrong = answer_cell({**base, "output": "42", "correct": False, "ns_read": misread, "read_right": False})
+    assert read_wrong.note.endswith("· read wrong") and "gcd(126, 84)" in read_wrong.note
+    shut = answer_cell(
+        {**base, "output": "7", "correct": False, "ns_read": {**read, "gate": False}, "read_right": False}
+    )
+    assert shut.note.startswith("gate shut") and shut.note.endswith("· read wrong")
+    right = answer_cell({**base, "output": "12", "correct": True, "ns_read": read, "read_right": True})
+    assert right.note == "read gcd(120, 84) p=0.97, wrote 12"
+    assert answer_cell({**base, "method": "base", "output": "12", "correct": True}).note == ""

@@ -115,6 +115,8 @@ class AnswersPanel(Vertical):
             cell = row.cells.get(method)
             if cell is not None:
                 lines.append(f"{method} {_mark(cell)} {_one_line(cell.full or cell.answer, 300)}")
+                if cell.note:
+                    lines.append(f"  {method}: {cell.note}")
         self.query_one("#answer-detail", Static).update("\n".join(lines))
 
     def _cells(self, row: AnswerRow, methods: list[str]) -> list[str | Text]:
