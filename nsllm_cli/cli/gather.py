@@ -44,7 +44,7 @@ def gather(
     layers: Annotated[
         str,
         typer.Option(
-            help="'auto' (steps: the block inputs at 10% and 20% of the depth, 3,6 on SmolLM2; paper: all), "
+            help="'auto' (steps: the block inputs at 2/15, 4/15 and 6/15 of the depth, 4,8,12 on SmolLM2; paper: all), "
             "'all' (0..n_layers) or comma-separated indices; negative from the end."
         ),
     ] = "auto",
@@ -256,10 +256,10 @@ def _gather_steps(
 
 
 def auto_read_layers(depth: int) -> list[int]:
-    """The reader's default block inputs: at 10% and 20% of the depth (3 and 6 of SmolLM2's 30 blocks), where
-    the digits and their roles are readable (neurosymbolic.md, appendix). A model of under 10 blocks reads the
-    block inputs 0 and 1 (only 0 with 2 blocks), so that a later block is left to write in."""
+    """The reader's default block inputs: at 2/15, 4/15 and 6/15 of the depth (4, 8 and 12 of SmolLM2's 30
+    blocks). Digits and their roles peak early (neurosymbolic.md, appendix); the third, later layer carries more
+    of the operation's meaning, which is what new wordings need. A model of under 10 blocks reads the block
+    inputs 0 and 1 (only 0 with 2 blocks), so that a later block is left to write in."""
     if depth < 10:
         return [0] if depth <= 2 else [0, 1]
-    first = round(0.1 * depth)
-    return [first, max(first + 1, round(0.2 * depth))]
+    return sorted({max(1, round(depth * k / 15)) for k in (2, 4, 6)})

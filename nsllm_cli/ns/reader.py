@@ -59,17 +59,23 @@ def pad_feats(feats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor
 class SpanReader(nn.Module):
     """Digit, role and type heads over standardised per-token features (see the module docstring)."""
 
-    def __init__(self, in_dim: int, *, n_types: int, hidden: int = 256, max_operand: int = 999) -> None:
+    def __init__(
+        self, in_dim: int, *, n_types: int, hidden: int = 256, max_operand: int = 999, dropout: float = 0.2
+    ) -> None:
         """Args: in_dim is the feature size (read layers × d_model); n_types the trained operations
         (the type head has one more class, *none*); max_operand the largest operand seen in training
-        (a larger number closes the gate: the reader never learned its role)."""
+        (a larger number closes the gate: the reader never learned its role); dropout regularises training
+        (wordings are few next to the model's width, and the reader must not learn them by heart)."""
         super().__init__()
         self.in_dim, self.n_types, self.hidden, self.max_operand = in_dim, n_types, hidden, max_operand
         self.mean: torch.Tensor
         self.std: torch.Tensor
         self.register_buffer("mean", torch.zeros(in_dim))
         self.register_buffer("std", torch.ones(in_dim))
-        self.trunk = nn.Sequential(nn.Linear(in_dim, hidden), nn.GELU(), nn.Linear(hidden, hidden), nn.GELU())
+        self.trunk = nn.Sequential(
+            nn.Dropout(dropout), nn.Linear(in_dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, hidden),
+            nn.GELU(),
+        )  # fmt: skip
         self.digit_head = nn.Linear(hidden, NOT_DIGIT + 1)
         self.role_head = nn.Linear(hidden, len(ROLES))
         self.attn = nn.Linear(hidden, 1)
@@ -109,7 +115,8 @@ class SpanReader(nn.Module):
 
     @torch.no_grad()
     def read(self, feats: Sequence[torch.Tensor], *, gate: float = 0.9) -> ReadOut:
-        """Decode each prompt's (type, x, y) and gate from its question tokens' features."""
+        """Decode each prompt's (type, x, y) and gate from its question tokens' features (always in eval mode)."""
+        self.eval()
         x_all, mask = pad_feats(feats)
         z = self.encode(x_all)
         digit_logits, type_logits = self.heads(z, mask)

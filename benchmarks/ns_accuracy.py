@@ -1,0 +1,130 @@
+"""Neurosymbolic accuracy, side by side: the plain model vs NS, in every prompt shape and wording, one run.
+
+Run: .venv/bin/python benchmarks/ns_accuracy.py [--out runs/ns-accuracy] [--n-train 3000] [--steps 300]
+     [--per-type 50] [--per-type-paraphrase 25] [--recipe steps|paper]
+
+It runs the whole recipe through the real CLI (`nsllm gather`, `train`, `finetune`), timing each stage, then
+`nsllm bench math --method base,ns` on generated test questions (disjoint from every training question) in:
+- two-shot / paper wording (the paper's setting; `--per-type` per type);
+- chat / paper wording, chat / train-family paraphrases, chat / held-out paraphrases, two-shot / held-out
+  paraphrases (`--per-type-paraphrase` per type).
+Every stage is a run folder under `--out`; a finished one is reused, so a killed benchmark resumes. The table
+(Markdown, with Wilson 95% intervals) is printed and written to `--out/ns_accuracy.md`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SETTINGS = (
+    ("two-shot", "paper"),
+    ("chat", "paper"),
+    ("chat", "train"),
+    ("chat", "heldout"),
+    ("two-shot", "heldout"),
+)
+TRAINED = ("multiplication", "modulo", "gcd", "lcm", "square_mod", "bitwise_and", "bitwise_xor", "bitwise_or")
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson interval of a proportion k/n, in %."""
+    if n == 0:
+        return (math.nan, math.nan)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (100 * (centre - half), 100 * (centre + half))
+
+
+def finished(run: Path) -> bool:
+    status = run / "status.json"
+    return status.is_file() and json.loads(status.read_text()).get("state") == "finished"
+
+
+def nsllm(args: list[str], run: Path, timings: dict[str, float], name: str) -> None:
+    """One CLI stage, skipped when its run folder already finished."""
+    if finished(run):
+        return
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "nsllm_cli", *args, "--run-dir", str(run)], check=True)
+    timings[name] = time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=Path("runs/ns-accuracy"))
+    parser.add_argument("--model", default="embedded")
+    parser.add_argument("--recipe", default="steps", choices=("steps", "paper"))
+    parser.add_argument("--n-train", type=int, default=3000)
+    parser.add_argument("--reader-epochs", type=int, default=20)
+    parser.add_argument("--ft-train", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--per-type", type=int, default=50)
+    parser.add_argument("--per-type-paraphrase", type=int, default=25)
+    parser.add_argument("--settings", default=",".join(f"{p}/{w}" for p, w in SETTINGS))
+    parser.add_argument("--extra-finetune", default="", help="extra finetune flags, e.g. '--oracle'")
+    args = parser.parse_args()
+    out: Path = args.out
+    out.mkdir(parents=True, exist_ok=True)
+    timing_file = out / "timings.json"
+    timings: dict[str, float] = json.loads(timing_file.read_text()) if timing_file.is_file() else {}
+    model = ["--model", args.model]
+    if args.recipe == "steps":
+        nsllm(["gather", *model, "--n-train", str(args.n_train)], out / "gather", timings, "gather")
+        nsllm(["train", "--gather", str(out / "gather"), "--reader-epochs", str(args.reader_epochs)], out / "train",
+              timings, "train")  # fmt: skip
+    else:
+        nsllm(["gather", "--recipe", "paper", *model, "--n-train", str(args.n_train), "--n-val", "200", "--n-test",
+               "0", "--layers", "2,3,4,5,6"], out / "gather", timings, "gather")  # fmt: skip
+        nsllm(["train", "--gather", str(out / "gather")], out / "train", timings, "train")
+    nsllm(["finetune", *model, "--train-run", str(out / "train"), "--n-train", str(args.ft_train), "--steps",
+           str(args.steps), *args.extra_finetune.split()], out / "finetune", timings, "finetune")  # fmt: skip
+    timing_file.write_text(json.dumps(timings, indent=2))
+    rows = []
+    for setting in args.settings.split(","):
+        prompt, wording = setting.split("/")
+        per_type = args.per_type if (prompt, wording) == ("two-shot", "paper") else args.per_type_paraphrase
+        run = out / f"bench-{prompt}-{wording}"
+        nsllm(["bench", "math", *model, "--method", "base,ns", "--ns-run", str(out / "finetune"), "--per-type",
+               str(per_type), "--prompt", prompt, "--wording", wording], run, timings, f"bench {setting}")  # fmt: skip
+        timing_file.write_text(json.dumps(timings, indent=2))
+        rows.append((prompt, wording, run))
+    lines = [
+        "| prompt | wording | n/type | base, 8 trained | NS, 8 trained (95% CI) | worst trained type (NS) | "
+        "addition base → NS | division base → NS | NS read right | NS errors: read / written |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for prompt, wording, run in rows:
+        samples = [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines() if line.strip()]
+        res = json.loads((run / "results.json").read_text())
+        per = res["per_type"]
+        ns_trained = [s for s in samples if s["method"] == "ns" and s["problem_type"] in TRAINED]
+        k, n = sum(s["correct"] for s in ns_trained), len(ns_trained)
+        lo, hi = wilson(k, n)
+        worst = min(TRAINED, key=lambda t: per["ns"][t]["accuracy"])
+        err = res.get("ns_errors") or {}
+
+        def pair(t: str, per: dict = per) -> str:
+            return f"{per['base'][t]['accuracy']:.0f} → {per['ns'][t]['accuracy']:.0f}" if t in per["ns"] else "-"
+
+        lines.append(
+            f"| {prompt} | {wording} | {per['ns']['gcd']['n']} | {res['mean_trained']['base']:.1f}% | "
+            f"**{res['mean_trained']['ns']:.1f}%** ({lo:.1f}-{hi:.1f}) | {worst} {per['ns'][worst]['accuracy']:.0f}% | "
+            f"{pair('addition')} | {pair('division')} | {100 * (err.get('read_right_rate') or 0):.1f}% | "
+            f"{err.get('read_wrong', '-')} / {err.get('written_wrong', '-')} |"
+        )
+    lines.append("")
+    lines.append("stage seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
+    text = "\n".join(lines)
+    (out / "ns_accuracy.md").write_text(text + "\n")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
