@@ -64,3 +64,28 @@ def tiny_dir(model_cache: Path, embedded_dir: Path) -> Path:
 def nsllm_env(**extra: str) -> dict[str, str]:
     """Environment for an `nsllm` subprocess: the current (isolated) one plus `extra`."""
     return {**os.environ, **extra}
+
+
+@pytest.fixture(scope="session")
+def embedded_ns_run(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, embedded_dir: Path) -> Path:
+    """A small step-wise NS run on the embedded model, made through the real CLI (a few minutes, once).
+
+    gather (800 questions + negatives) -> train (the reader) -> finetune (the writer, 150 steps).
+    """
+    import subprocess
+    import sys
+
+    root = tmp_path_factory.mktemp("embedded-ns")
+    env = {**os.environ, "NSLLM_CACHE": str(model_cache), "NSLLM_RUNS_DIR": str(root), "NSLLM_HOME": str(root)}
+    stages = [
+        ["gather", "--n-train", "800", "--n-val", "40", "--run-dir", str(root / "gather")],
+        ["train", "--gather", str(root / "gather"), "--reader-epochs", "15", "--run-dir", str(root / "train")],
+        ["finetune", "--train-run", str(root / "train"), "--n-train", "600", "--steps", "150",
+         "--run-dir", str(root / "finetune")],
+    ]  # fmt: skip
+    for args in stages:
+        proc = subprocess.run(
+            [sys.executable, "-m", "nsllm_cli", *args], capture_output=True, text=True, env=env, cwd=root, timeout=900
+        )
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    return root / "finetune"

@@ -70,7 +70,7 @@ def test_a_run_made_with_another_model_is_refused(runs: dict[str, Path]) -> None
     before = _digest(runs["t"]), _digest(runs["f"])
     other = ["--model", str(runs["other"])]
     _fails(["finetune", *other, "--train-run", str(runs["t"]), "--n-train", "8", "--steps", "1"], "another model")
-    _fails(["bench", "math", *other, "--method", "ns", "--ns-run", str(runs["f"]), "--per-type", "1"], "another model")
+    _fails(["bench", "math", *other, "--method", "ns", "--ns-run", str(runs["f"]), "--per-type", "1"], "was trained on")
     _fails(["train", "--gather", str(runs["g"]), "--layers", "9"], "not gathered")
     assert (_digest(runs["t"]), _digest(runs["f"])) == before
 
