@@ -129,6 +129,7 @@ def finetune(
             lr=3e-2 if lr is None else lr,
             gate=0.9 if gate is None else gate,
             write_layer=write_layer,
+            oracle=oracle,
             checkpoint_every=checkpoint_every,
             resume=resume,
             run_dir=run_dir,
@@ -323,6 +324,7 @@ def _finetune_steps(
     lr: float,
     gate: float,
     write_layer: str,
+    oracle: bool,
     checkpoint_every: int,
     resume: Path | None,
     run_dir: Path | None,
@@ -369,6 +371,7 @@ def _finetune_steps(
         gate=gate,
         complexity=complexity,
         max_steps=complexity + 3,
+        oracle=oracle,
     )
     items = reader_items(n_pos=n_train, n_neg=0, seed=s.seed + 3, split="train", complexity=complexity)
     target = resume or run_dir
@@ -387,6 +390,7 @@ def _finetune_steps(
             "batch_size": batch_size,
             "lr": lr,
             "gate": gate,
+            "oracle": oracle,
             "questions": len(items),
         },
     )

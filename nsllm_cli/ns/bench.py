@@ -184,7 +184,9 @@ def run_bench(
             probs = [p for _, p in chunk]
             use_ns = {"ns": ns, "adapter": adapter}.get(method)
             lm = lora_model if method == "lora" else model
-            if use_ns is not None and getattr(use_ns, "oracle", False):  # ablation: the true (x, y, type)
+            if use_ns is not None and getattr(use_ns, "stepwise", False):  # ablation: the true (type, x, y)
+                use_ns.forced = use_ns.truth([p.key for p in probs]) if use_ns.oracle else None
+            elif use_ns is not None and getattr(use_ns, "oracle", False):  # ablation: the true (x, y, type)
                 use_ns.truth = (
                     torch.tensor([p.x for p in probs]),
                     torch.tensor([p.y for p in probs]),

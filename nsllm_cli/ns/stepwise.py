@@ -69,7 +69,6 @@ class StepwiseNS(nn.Module):
 
     stepwise = True
     prefill_only = False
-    oracle = False
 
     def __init__(
         self,
@@ -84,10 +83,12 @@ class StepwiseNS(nn.Module):
         gate: float = 0.9,
         complexity: int = 2,
         max_steps: int = 8,
+        oracle: bool = False,
     ) -> None:
         """Args: types are the reader's type classes (names, in its order); read_layers the block inputs
         the reader sees (all before `write_layer`); header the user-turn header ids (`spans.user_header_ids`);
-        gate the type probability above which the hook writes; max_steps the answer tokens it can write."""
+        gate the type probability above which the hook writes; max_steps the answer tokens it can write;
+        oracle (an ablation) makes bench and finetune give the true (type, x, y) instead of the reader's."""
         if not read_layers or max(read_layers) >= write_layer:
             raise ValueError(f"the read layers {list(read_layers)} must all come before the write layer {write_layer}")
         super().__init__()
@@ -99,6 +100,7 @@ class StepwiseNS(nn.Module):
         self.gate_threshold = gate
         self.complexity = complexity
         self.max_steps = max_steps
+        self.oracle = oracle
         self.forced: StepDecoded | None = None
         """Set by training: use this read instead of the reader (the reads are computed once per question)."""
         self.last: StepDecoded | None = None
@@ -170,6 +172,17 @@ class StepwiseNS(nn.Module):
             dtype=torch.long,
         )
         return StepDecoded(type_idx.long(), score.float(), x.long(), y.long(), result, gate.bool())
+
+    def truth(self, problems: Sequence[tuple[str, int, int]]) -> StepDecoded:
+        """The oracle read of (type, x, y) triples: the gate open exactly on the reader's trained types."""
+        known = [t in self.types for t, _, _ in problems]
+        return self.compute(
+            torch.tensor([self.types.index(t) if k else 0 for (t, _, _), k in zip(problems, known, strict=True)]),
+            torch.ones(len(problems)),
+            torch.tensor([x for _, x, _ in problems]),
+            torch.tensor([y for _, _, y in problems]),
+            torch.tensor(known),
+        )
 
     def hook_fn(self, hidden: torch.Tensor, ctx: Any) -> torch.Tensor:
         """Prefill: read, decide, write step 0 (and the answer steps under teacher forcing); decode: step k."""

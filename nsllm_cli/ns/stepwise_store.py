@@ -88,6 +88,7 @@ def save_stepwise(folder: Path, ns: StepwiseNS, *, meta: dict[str, Any]) -> None
             "gate": ns.gate_threshold,
             "complexity": ns.complexity,
             "max_steps": ns.max_steps,
+            "oracle": ns.oracle,
         },
         depends_on={"vsa_atoms": sha},
     )
@@ -122,5 +123,6 @@ def load_stepwise(folder: Path, **overrides: Any) -> tuple[StepwiseNS, dict[str,
         gate=float(overrides.get("gate", meta["gate"])),
         complexity=int(meta["complexity"]),
         max_steps=int(meta["max_steps"]),
+        oracle=bool(meta.get("oracle", False)),
     )
     return ns, manifest

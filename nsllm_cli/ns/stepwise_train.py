@@ -115,7 +115,12 @@ def finetune_stepwise(
         index = _step_index(len(items), step, batch_size, seed)
         todo = [i for i in index if i not in cache]
         if todo:
-            read = read_items(model, tok, ns, [items[i] for i in todo])
+            chosen = [items[i] for i in todo]
+            read = (
+                ns.truth([(str(it.problem_type), int(it.x or 0), int(it.y or 0)) for it in chosen])
+                if ns.oracle
+                else read_items(model, tok, ns, chosen)
+            )
             for k, i in enumerate(todo):
                 cache[i] = tuple(v[k] for v in (read.type_idx, read.score, read.x, read.y, read.result, read.gate))
         parts = [cache[i] for i in index]

@@ -221,3 +221,11 @@ def test_a_closed_stepwise_decision_object_reports_no_result() -> None:
     d = StepDecoded(torch.tensor([0]), torch.tensor([0.2]), torch.tensor([5]), torch.tensor([3]),
                     torch.tensor([0]), torch.tensor([False]))  # fmt: skip
     assert d.item(0, TRAIN_TYPES)["result"] is None and d.item(0, TRAIN_TYPES)["gate"] is False
+
+
+def test_oracle_truth_opens_the_gate_on_trained_types_only(tiny: tuple[Any, Any], vsa: VSA) -> None:
+    model, tok = tiny
+    ns = _ns(model, tok, vsa, open_gate=False)
+    d = ns.truth([("gcd", 120, 84), ("addition", 5, 3), ("square_mod", 12, 5)])
+    assert d.gate.tolist() == [True, False, True]
+    assert d.result.tolist() == [12, 0, 4]
