@@ -567,6 +567,29 @@ _NEGATIVE_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
     },
     "negative-math": {
+        # The trained questions' own frame ("What is x OP y?") with operators that are none of the 10 types: the
+        # reader learns that the operator decides, so an operator it never saw (such as "//") keeps the gate shut.
+        "operator": (
+            "What is {a} - {a2}?",
+            "What is {a} ** {p}?",
+            "What is {a} << {digit}?",
+            "What is {a} >> {digit}?",
+            "What is {a} NAND {a2}?",
+            "What is {a} NOR {a2}?",
+            "What is {a} XNOR {a2}?",
+            "What is {a} choose {digit}?",
+            "What is {a} max {a2}?",
+            "What is {a} min {a2}?",
+            "What is {a} == {a2}?",
+            "What is {a} != {a2}?",
+            "What is {a} > {a2}?",
+            "What is {a} <= {a2}?",
+            "What is {a} to the power {p}?",
+            "What is {a} shifted left by {digit}?",
+            "{a} ** {p} = ?",
+            "{a} << {digit} = ?",
+            "{a} - {a2} =",
+        ),
         "subtract": (
             "What is {a} minus {b}?",
             "Subtract {b} from {a}.",
