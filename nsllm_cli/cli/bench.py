@@ -31,7 +31,12 @@ app = typer.Typer(help="Benchmark methods on integer math and SymBench.", no_arg
 @guarded
 def math_bench(
     methods: Annotated[
-        str, typer.Option("--method", help="Comma-separated: base, cot, ns, lora, adapter.")
+        str,
+        typer.Option(
+            "--method",
+            help="Comma-separated: base, cot, ns, ns-shuffled (the counterfactual check: each question is written "
+            "another one's result), lora, adapter.",
+        ),
     ] = "base,ns",
     ns_run: Annotated[Path | None, typer.Option(help="A finetune run folder (needed for --method ns).")] = None,
     adapter_run: Annotated[
@@ -84,7 +89,7 @@ def math_bench(
     unknown = [m for m in chosen if m not in METHODS]
     if unknown:
         raise NsllmError(f"unknown method(s) {', '.join(unknown)}: use {', '.join(METHODS)}")
-    if "ns" in chosen and ns_run is None:
+    if any(m.startswith("ns") for m in chosen) and ns_run is None:
         raise NsllmError("--method ns needs --ns-run RUN (a finetune run folder)")
     if "lora" in chosen and (lora_run is None or not (lora_run / "artifacts" / "lora").is_dir()):
         raise NsllmError("--method lora needs --lora-run RUN (a finished `finetune --method lora` run folder)")
@@ -244,6 +249,12 @@ def _render(summary: dict[str, Any], methods: list[str]) -> None:
             f"NS errors on trained types: {errors['wrong']} of {errors['n']} wrong = {errors['read_wrong']} read "
             f"wrong (reader; gate shut on {errors['gate_closed']}) + {errors['written_wrong']} read right, written "
             f"wrong (writer); read right on {100 * errors['read_right_rate']:.1f}%"
+        )
+    cf = summary.get("counterfactual") or {}
+    if cf.get("n"):
+        console.print(
+            f"counterfactual (results shuffled across the batch, {cf['n']} answers): the output says the injected "
+            f"result {100 * cf['follows_injection']:.1f}%, the gold {100 * cf['says_gold']:.1f}%"
         )
     if errors.get("unseen_gate_open") is not None:
         console.print(f"NS gate open on unseen types: {100 * errors['unseen_gate_open']:.1f}%")

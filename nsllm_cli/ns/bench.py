@@ -32,7 +32,9 @@ from nsllm_cli.ns.prompts import (
     render_prompt,
 )
 
-METHODS = ("base", "cot", "ns", "lora", "adapter")
+METHODS = ("base", "cot", "ns", "ns-shuffled", "lora", "adapter")
+"""`ns-shuffled` is the counterfactual check of the step-wise NS model: the same hook, but each question is written
+another question's result; an output that follows the injection then equals that result, not the gold."""
 Event = Callable[[str, dict[str, Any]], None]
 
 
@@ -182,7 +184,9 @@ def run_bench(
         for b in range(0, len(todo), batch_size):
             chunk = todo[b : b + batch_size]
             probs = [p for _, p in chunk]
-            use_ns = {"ns": ns, "adapter": adapter}.get(method)
+            use_ns = {"ns": ns, "ns-shuffled": ns, "adapter": adapter}.get(method)
+            if use_ns is not None and method.startswith("ns") and hasattr(use_ns, "shuffle"):
+                use_ns.shuffle = torch.Generator().manual_seed(seed * 7 + b) if method == "ns-shuffled" else None
             lm = lora_model if method == "lora" else model
             if use_ns is not None and getattr(use_ns, "stepwise", False):  # ablation: the true (type, x, y)
                 use_ns.forced = use_ns.truth([p.key for p in probs]) if use_ns.oracle else None
@@ -204,7 +208,7 @@ def run_bench(
                 questions = [q for _, q in built]
                 prompts = [render_prompt(tok, m) for m, _ in built]
                 texts = generate_batch(lm, tok, prompts, max_new_tokens=complexity + 5, ns=use_ns)
-                reads = decoded_items(use_ns, len(probs)) if method == "ns" else [None] * len(probs)
+                reads = decoded_items(use_ns, len(probs)) if method.startswith("ns") else [None] * len(probs)
                 ces = answer_ce(
                     lm,
                     tok,
@@ -272,9 +276,10 @@ def aggregate(records: Sequence[dict[str, Any]], methods: Sequence[str]) -> dict
             }
     means = {m: _mean([table[m][t]["accuracy"] for t in TRAIN_TYPES if t in table[m]]) for m in methods}
     errors = error_split([r for r in records if r["method"] == "ns"])
+    shuffled = counterfactual([r for r in records if r["method"] == "ns-shuffled"])
     ratios: dict[str, Any] = {}
     if "ns" in methods:
-        for base in (m for m in methods if m != "ns"):
+        for base in (m for m in methods if not m.startswith("ns")):
             per_type = [
                 table["ns"][t]["accuracy"] / table[base][t]["accuracy"]
                 for t in TRAIN_TYPES
@@ -286,7 +291,32 @@ def aggregate(records: Sequence[dict[str, Any]], methods: Sequence[str]) -> dict
                 "types_used": len(per_type),
                 "ratio_of_means": ns_mean / base_mean if ns_mean is not None and base_mean else None,
             }
-    return {"per_type": table, "mean_trained": means, "ns_ratios": ratios, "ns_errors": errors}
+    return {
+        "per_type": table,
+        "mean_trained": means,
+        "ns_ratios": ratios,
+        "ns_errors": errors,
+        "counterfactual": shuffled,
+    }
+
+
+def counterfactual(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """How far the output follows the injection: among `ns-shuffled` answers written another question's result
+    (different from the gold), the share that says the written result, and the share that still says the gold."""
+    moved = [
+        r
+        for r in records
+        if r.get("ns_read") and r["ns_read"]["gate"] and r["ns_read"]["result"] is not None
+        and r["ns_read"]["result"] != r["gold"]
+    ]  # fmt: skip
+    if not moved:
+        return {}
+    follows = sum(parse_strict(r["output"]) == r["ns_read"]["result"] for r in moved)
+    return {
+        "n": len(moved),
+        "follows_injection": follows / len(moved),
+        "says_gold": _mean([r["correct"] for r in moved]),
+    }
 
 
 def error_split(records: Sequence[dict[str, Any]]) -> dict[str, Any]:

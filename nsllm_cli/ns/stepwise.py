@@ -101,6 +101,9 @@ class StepwiseNS(nn.Module):
         self.complexity = complexity
         self.max_steps = max_steps
         self.oracle = oracle
+        self.shuffle: torch.Generator | None = None
+        """Counterfactual check: when set, each prefill hands the items' results to one another (a seeded
+        derangement among the open-gate items), so a bench can see whether the output follows what was written."""
         self.forced: StepDecoded | None = None
         """Set by training: use this read instead of the reader (the reads are computed once per question)."""
         self.last: StepDecoded | None = None
@@ -205,6 +208,8 @@ class StepwiseNS(nn.Module):
             if self._ids is None or any(layer not in self._states for layer in self.read_layers):
                 raise RuntimeError("the read layers were not recorded: use `attach(model, ns)`, not `intervene`")
             decided = self.decide(self.features(self._states, self._ids, p))
+        if self.shuffle is not None:
+            decided = self._shuffled(decided, self.shuffle)
         self.last = decided
         gate = decided.gate
         if not bool(gate.any()):
@@ -219,6 +224,17 @@ class StepwiseNS(nn.Module):
             (b, p + k, k) for b in range(hidden.shape[0]) for k in range(int(lengths[b])) if p + k < hidden.shape[1]
         ]
         return self._add(hidden, places)
+
+    @staticmethod
+    def _shuffled(decided: StepDecoded, gen: torch.Generator) -> StepDecoded:
+        """The results rotated by a random offset among the open-gate items (each gets another item's result)."""
+        open_ = torch.nonzero(decided.gate).flatten()
+        if open_.numel() < 2:
+            return decided
+        shift = int(torch.randint(1, int(open_.numel()), (1,), generator=gen))
+        result = decided.result.clone()
+        result[open_] = decided.result[open_.roll(shift)]
+        return StepDecoded(decided.type_idx, decided.score, decided.x, decided.y, result, decided.gate)
 
     def _add(self, hidden: torch.Tensor, places: list[tuple[int, int, int]]) -> torch.Tensor:
         """hidden + the writes at (item, position, step), as a new tensor; unchanged input when nothing to write."""

@@ -229,3 +229,26 @@ def test_oracle_truth_opens_the_gate_on_trained_types_only(tiny: tuple[Any, Any]
     d = ns.truth([("gcd", 120, 84), ("addition", 5, 3), ("square_mod", 12, 5)])
     assert d.gate.tolist() == [True, False, True]
     assert d.result.tolist() == [12, 0, 4]
+
+
+def test_shuffled_results_go_to_other_open_items_only() -> None:
+    d = StepDecoded(torch.tensor([0, 1, 2, 3]), torch.ones(4), torch.tensor([5, 6, 7, 8]), torch.tensor([1, 2, 3, 4]),
+                    torch.tensor([10, 20, 30, 40]), torch.tensor([True, True, False, True]))  # fmt: skip
+    for seed in range(5):
+        out = StepwiseNS._shuffled(d, torch.Generator().manual_seed(seed))
+        assert out.result[2] == 30  # a closed item keeps its (unused) result
+        moved = out.result[[0, 1, 3]].tolist()
+        assert sorted(moved) == [10, 20, 40] and all(a != b for a, b in zip(moved, [10, 20, 40], strict=True))
+
+
+def test_counterfactual_counts_outputs_that_follow_the_written_result() -> None:
+    from nsllm_cli.ns.bench import counterfactual
+
+    read = {"type": "gcd", "x": 1, "y": 1, "score": 1.0, "gate": True}
+    records = [
+        {"gold": 12, "output": "30", "correct": False, "ns_read": {**read, "result": 30}},
+        {"gold": 7, "output": "7", "correct": True, "ns_read": {**read, "result": 44}},
+        {"gold": 5, "output": "5", "correct": True, "ns_read": {**read, "result": 5}},  # same result: not counted
+        {"gold": 9, "output": "3", "correct": False, "ns_read": {**read, "gate": False, "result": None}},
+    ]
+    assert counterfactual(records) == {"n": 2, "follows_injection": 0.5, "says_gold": 0.5}
