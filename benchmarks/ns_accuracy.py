@@ -5,7 +5,8 @@ Run: .venv/bin/python benchmarks/ns_accuracy.py [--out runs/ns-accuracy] [--n-tr
 
 It runs the whole recipe through the real CLI (`nsllm gather`, `train`, `finetune`), timing each stage, then
 `nsllm bench math --method base,ns` on generated test questions (disjoint from every training question) in:
-- two-shot / paper wording (the paper's setting; `--per-type` per type);
+- two-shot / paper wording (the paper's setting; `--per-type` per type), with the counterfactual check
+  (`ns-shuffled`: each question written another question's result);
 - chat / paper wording, chat / train-family paraphrases, chat / held-out paraphrases, two-shot / held-out
   paraphrases (`--per-type-paraphrase` per type).
 Every stage is a run folder under `--out`; a finished one is reused, so a killed benchmark resumes. The table
@@ -91,7 +92,8 @@ def main() -> None:
         prompt, wording = setting.split("/")
         per_type = args.per_type if (prompt, wording) == ("two-shot", "paper") else args.per_type_paraphrase
         run = out / f"bench-{prompt}-{wording}"
-        nsllm(["bench", "math", *model, "--method", "base,ns", "--ns-run", str(out / "finetune"), "--per-type",
+        methods = "base,ns,ns-shuffled" if (prompt, wording) == ("two-shot", "paper") else "base,ns"
+        nsllm(["bench", "math", *model, "--method", methods, "--ns-run", str(out / "finetune"), "--per-type",
                str(per_type), "--prompt", prompt, "--wording", wording], run, timings, f"bench {setting}")  # fmt: skip
         timing_file.write_text(json.dumps(timings, indent=2))
         rows.append((prompt, wording, run))
@@ -120,6 +122,14 @@ def main() -> None:
             f"{err.get('read_wrong', '-')} / {err.get('written_wrong', '-')} |"
         )
     lines.append("")
+    for prompt, wording, run in rows:
+        cf = json.loads((run / "results.json").read_text()).get("counterfactual") or {}
+        if cf.get("n"):
+            lines.append(
+                f"counterfactual ({prompt}/{wording}, results shuffled across the batch, {cf['n']} answers): the "
+                f"output says the injected result {100 * cf['follows_injection']:.1f}%, the gold "
+                f"{100 * cf['says_gold']:.1f}%"
+            )
     lines.append("stage seconds: " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
     text = "\n".join(lines)
     (out / "ns_accuracy.md").write_text(text + "\n")
