@@ -30,7 +30,7 @@ def gather(
     data: Annotated[
         Path | None,
         typer.Option(
-            help="Folder with training/validation/testing CSVs, or one CSV (all rows as 'train'). "
+            help="paper recipe: a folder with training/validation/testing CSVs, or one CSV (all rows as 'train'). "
             "Default: generate seeded problems."
         ),
     ] = None,
@@ -76,7 +76,8 @@ def gather(
     config: ConfigOpt = None,
     run_dir: RunDirOpt = None,
 ) -> None:
-    """Record the residual stream at the last prompt token of 2-shot math prompts, for the chosen layers."""
+    """Record a model's hidden states on math prompts: every question token at the reader's layers (steps recipe,
+    the default) or the last prompt token of 2-shot prompts (--recipe paper)."""
     from nsllm_cli.errors import NsllmError
     from nsllm_cli.models.resolve import load_model, resolve_model
     from nsllm_cli.ns.gather import gather as run_gather
