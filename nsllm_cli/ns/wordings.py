@@ -530,6 +530,17 @@ _NEGATIVE_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
             "What is special about {month} {day}?",
             "Tell me about the events of {year} in {country}.",
         ),
+        # Slashes that are not division: dates, rates, scores, paths (so "/" alone is no sign of an operation).
+        "slash": (
+            "What day of the week is {day}/{count}/{year}?",
+            "Is {day}/{count} a good date for a picnic?",
+            "My train leaves at {hour}:{minute} on {day}/{count}; when should I get to the station?",
+            "Is {minutes} km/h fast for a bike?",
+            "The recipe says {count}/{count2} cup of sugar; is that a lot?",
+            "We lost {score}/{score2} at half time; write a pep talk.",
+            "What is stored in /usr/lib{digit} on Linux?",
+            "Is a {count}/{count2} split of chores fair?",
+        ),
         "pets": (
             "I have {count} cats and {count2} dogs; suggest names.",
             "My {count} kids want a {animal_one}; is that a good idea?",

@@ -29,7 +29,10 @@ OPERATION_WORDS = re.compile(
     r"multiplied|times|plus|sum|add|added|divide|divided|factor|multiple|common)\b",
     re.IGNORECASE,
 )
-OPERATION_SYMBOLS = re.compile(r"[0-9]\s*(?:[+&|^%/]|//|(?<!\*)\*(?!\*))\s*[0-9(]|\b(?:AND|OR|XOR)\b")
+# A single "/" between numbers is allowed only where it is not an operation (dates, rates, scores: 14/7/1789);
+# a question that asks for x / y is caught by DIVISION_FRAME.
+OPERATION_SYMBOLS = re.compile(r"[0-9]\s*(?:[+&|^%]|//|(?<!\*)\*(?!\*))\s*[0-9(]|\b(?:AND|OR|XOR)\b")
+DIVISION_FRAME = re.compile(r"(?:what is|compute|calculate|find|evaluate)\s+\d+\s*/\s*\d+|\d+\s*/\s*\d+\s*=", re.I)
 # The narrower check for the hand-written prompts: no operation name or operator between numbers.
 TRAINED_WORDS = re.compile(r"\b(gcd|lcm|mod|modulo|xor|remainder|bitwise|quotient)\b", re.IGNORECASE)
 
@@ -162,6 +165,7 @@ def test_negatives(split: str) -> None:
         assert w.family in allowed and heldout_family(w.family) == (split == "heldout")
         assert not OPERATION_WORDS.search(w.text), w.text
         assert not OPERATION_SYMBOLS.search(w.text), w.text
+        assert not DIVISION_FRAME.search(w.text), w.text
         assert not re.search(r"[0-9],[0-9]", w.text)
     assert sum(bool(w.spans) for w in out) > 1500  # numeric and math negatives carry numbers
 
