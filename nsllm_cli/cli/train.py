@@ -172,16 +172,7 @@ def _train_steps(source: Path, s: Any, *, epochs: int, vsa_dim: int, atoms_seed:
         )
     run.finish(results)
     table = Table(title="reader: problems read fully right (type, x, y, gate open)", title_justify="left")
-    for col in (
-        "split",
-        "prompts",
-        "fully right %",
-        "type %",
-        "operands %",
-        "gate open %",
-        "negatives",
-        "false open %",
-    ):
+    for col in ("split", "n", "right %", "type %", "x, y %", "gate %", "neg.", "false open %"):
         table.add_column(col, justify="right")
     names = {"train": "train", "val": "val", "heldout": "held-out"}
     keys = ("fully_right", "type_right", "operands_right", "gate_open", "false_open")

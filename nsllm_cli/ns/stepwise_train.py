@@ -147,7 +147,7 @@ def finetune_stepwise(
             "lr": lr,
             "read_ok": float(ok.float().mean()),
             "gate_rate": float(decided.gate.float().mean()),
-            "write_norm": float(ns.writer.decoder.weight.norm()),
+            "write_norm": ns.writer.decoder.weight.norm().item(),
             "steps_per_s": done / elapsed,
             "remaining_s": (steps - step - 1) * elapsed / done,
         }
