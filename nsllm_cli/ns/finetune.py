@@ -181,7 +181,7 @@ def forward_answers(
     labels = batch.labels[:, keep]
     if ns is None:
         return model(**batch.model_inputs(), logits_to_keep=keep).logits, labels
-    if getattr(ns, "stepwise", False):  # its reader needs the whole prompt in the pass it writes in
+    if getattr(ns, "stepwise", False) and ns.forced is None:  # its reader needs the whole prompt in this pass
         prefix_cache = False
     if not prefix_cache or p_len < 2:
         with attach(model, ns, prefill_only=True) as handle:

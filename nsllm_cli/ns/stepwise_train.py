@@ -18,7 +18,7 @@ import torch
 from nsllm_cli.artifacts import load_artifact, save_artifact
 from nsllm_cli.errors import DataError
 from nsllm_cli.ns.batches import TFBatch, answer_ids, answer_loss, build_batch
-from nsllm_cli.ns.intervention import attach
+from nsllm_cli.ns.finetune import forward_answers
 from nsllm_cli.ns.prompts import answer_text, render_prompt
 from nsllm_cli.ns.read_data import ReadItem
 from nsllm_cli.ns.stepwise import StepDecoded, StepwiseNS
@@ -48,30 +48,11 @@ def read_items(model: Any, tok: Any, ns: StepwiseNS, items: Sequence[ReadItem]) 
 
 
 def teacher_forced(model: Any, batch: TFBatch, ns: StepwiseNS, decided: StepDecoded) -> torch.Tensor:
-    """Logits at the answer positions with the writes of `decided`; the prompt prefix runs once without autograd."""
-    p_len, total = batch.prompt_len, batch.input_ids.shape[1]
-    keep = torch.arange(p_len - 1, total - 1, device=batch.input_ids.device)
-    ids, mask, pos = batch.input_ids, batch.attention_mask, batch.position_ids
-    with torch.no_grad():
-        past = model(
-            input_ids=ids[:, : p_len - 1],
-            attention_mask=mask[:, : p_len - 1],
-            position_ids=pos[:, : p_len - 1],
-            use_cache=True,
-            logits_to_keep=1,
-        ).past_key_values
+    """Logits at the answer positions with the writes of `decided`; with the read given, the prompt prefix runs
+    once without autograd (`finetune.forward_answers`)."""
     ns.forced = decided
     try:
-        with attach(model, ns) as handle:
-            handle.position = 0
-            logits: torch.Tensor = model(
-                input_ids=ids[:, p_len - 1 :],
-                attention_mask=mask,
-                position_ids=pos[:, p_len - 1 :],
-                past_key_values=past,
-                use_cache=True,
-                logits_to_keep=keep - (p_len - 1),
-            ).logits
+        logits, _ = forward_answers(model, batch, ns)
     finally:
         ns.forced = None
     return logits
