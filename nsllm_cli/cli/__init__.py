@@ -24,8 +24,10 @@ from nsllm_cli.cli import steer_collect as steer_collect_cmd
 from nsllm_cli.cli import train as train_cmd
 from nsllm_cli.cli._common import STATE, hoist_debug
 from nsllm_cli.cli._default_group import default_group
+from nsllm_cli.cli._help import HelpGroup
 
 app = typer.Typer(
+    cls=HelpGroup,
     name="nsllm",
     help="Make language models better at rule-based and symbolic reasoning: neurosymbolic "
     "hidden-state computation (arXiv 2502.01657) and CodeSteer code/text steering (arXiv 2502.04350).",
