@@ -10,6 +10,11 @@ import typer
 
 from nsllm_cli.cli._common import err_console, guarded, out_console
 
+EXIT_DATA_ERRORS = 3
+"""`bench validate`: some stored gold answers break their task's rule (or a sample cannot be read)."""
+EXIT_VALIDATOR_ERROR = 4
+"""`bench validate`: a parser or validator raised on a stored gold answer (a bug in nsllm's task code)."""
+
 
 def _selected(tasks: str | None) -> list[object]:
     from nsllm_cli.symbench.registry import all_tasks, get_task
@@ -62,7 +67,11 @@ def validate(
     """Check every stored gold answer with its task's validator: `N passed, M failed` per task and in total.
 
     Stored data known to break its task's rules (listed with its hash in errata.json) is counted as excluded, not
-    failed; the exit code is 1 only when something failed.
+    failed. A validator that raises on a gold answer is counted as a validator error, not as a data failure.
+
+    Exit codes: 0 every gold answer passes (or is excluded); 3 the data has errors (gold answers that break their
+    task's rule, or unreadable samples; listed above the total); 4 a validator crashed on a gold answer (a bug in
+    nsllm; wins over 3); 1 bad input (no such folder, unknown task).
     """
     from nsllm_cli.errors import ConfigError
     from nsllm_cli.symbench.validate import TaskReport, validate_all
@@ -72,24 +81,35 @@ def validate(
         raise ConfigError("give the data folder: nsllm bench validate DIR (or set NSLLM_SYMBENCH_DIR)")
     out, err = out_console(), err_console()
 
-    def counts(passed: int, failed: int, excluded: int) -> str:
-        return f"{passed} passed, {failed} failed" + (f", {excluded} excluded (known bad data)" if excluded else "")
+    def counts(passed: int, failed: int, crashed: int, excluded: int) -> str:
+        text = f"{passed} passed, {failed} failed"
+        text += f", {crashed} validator error(s)" if crashed else ""
+        return text + (f", {excluded} excluded (known bad data)" if excluded else "")
 
     def line(r: TaskReport) -> None:
         if r.skipped:
             err.print(f"{r.task}: skipped ({r.skipped})")
             return
-        style = "red" if r.failed else "green"
-        out.print(f"[{style}]{r.task}: {counts(r.passed, r.failed, len(r.excluded))}[/{style}]")
+        style = "red" if r.failed or r.crashes else "green"
+        out.print(f"[{style}]{r.task}: {counts(r.passed, r.failed, len(r.crashes), len(r.excluded))}[/{style}]")
         for inst_id, reason in r.failures[:show]:  # one line each, paths unbroken
             out.print(f"  {inst_id}: {reason}", markup=False, soft_wrap=True)
+        for inst_id, reason in r.crashes[:show]:
+            out.print(f"  validator error {inst_id}: {reason}", markup=False, soft_wrap=True)
         for inst_id, reason in r.excluded if show_excluded else ():
             out.print(f"  excluded {inst_id}: {reason}", markup=False, soft_wrap=True)
 
     reports = validate_all(_selected(tasks), folder, paper=paper_scoring, on_task=line)  # type: ignore[arg-type]
     passed, failed = sum(r.passed for r in reports), sum(r.failed for r in reports)
-    excluded = sum(len(r.excluded) for r in reports)
+    crashed, excluded = sum(len(r.crashes) for r in reports), sum(len(r.excluded) for r in reports)
     skipped = sum(1 for r in reports if r.skipped)
-    out.print(f"total: {counts(passed, failed, excluded)}" + (f" ({skipped} tasks skipped)" if skipped else ""))
+    total = counts(passed, failed, crashed, excluded)
+    out.print(f"total: {total}" + (f" ({skipped} tasks skipped)" if skipped else ""))
+    if crashed:
+        where = f"a validator crashed on {crashed} gold answer(s), a bug in nsllm"
+        err.print(f"[red]{where} (exit {EXIT_VALIDATOR_ERROR})[/]")
+        raise typer.Exit(EXIT_VALIDATOR_ERROR)
     if failed:
-        raise typer.Exit(1)
+        more = " (--show N lists more per task)" if any(r.failed > show for r in reports) else ""
+        err.print(f"[red]the data has errors: {failed} stored gold answer(s) fail{more} (exit {EXIT_DATA_ERRORS})[/]")
+        raise typer.Exit(EXIT_DATA_ERRORS)

@@ -73,7 +73,11 @@ def symbench(
         typer.Option(help="A copy of SymBench's dataset_gather (env NSLLM_SYMBENCH_DIR); without it, generated tasks."),
     ] = None,
     paper_scoring: Annotated[
-        bool, typer.Option(help="Score with the original validators (bugs included), for Table 1 comparisons.")
+        bool,
+        typer.Option(
+            help="Score with the original validators (bugs included), for Table 1 comparisons, and keep stored "
+            "instances whose gold fails its own fixed validator (by default they are checked and left out)."
+        ),
     ] = False,
     allow_code_execution: Annotated[
         bool,
@@ -113,6 +117,7 @@ def symbench(
     from nsllm_cli.providers.base import GenParams
     from nsllm_cli.runs import RunDir
     from nsllm_cli.steer.sandbox import code_allowed, run_code
+    from nsllm_cli.symbench.gold import gold_summary
     from nsllm_cli.symbench.methods import METHODS, NEEDS_STEERER, RUNS_CODE, MethodSetup
     from nsllm_cli.symbench.results import aggregate, plot_success
     from nsllm_cli.symbench.runner import SAMPLES, Job, run_jobs
@@ -146,7 +151,9 @@ def symbench(
     selections = {}
     with err.status("selecting test instances ..."):
         for task in selected:
-            selections[task.name] = test_set(task, data_dir=folder, limit=limit, seed=s.seed)
+            selections[task.name] = test_set(
+                task, data_dir=folder, limit=limit, seed=s.seed, gold_check=not paper_scoring
+            )
     manifest = {name: sel.manifest() for name, sel in selections.items()}
     missing = [sel.task for sel in selections.values() if sel.source == "none"]
     if missing:
@@ -224,6 +231,8 @@ def symbench(
         records = [r for r in read_jsonl(run.path / SAMPLES) if (r.get("task"), r.get("id"), r.get("method")) in wanted]
         summary = aggregate(records, task_llm=task_llm, paper_scoring=paper_scoring)
         summary["notes"] = {name: sel.note for name, sel in selections.items() if sel.note}
+        gold = [p for sel in selections.values() for p in sel.excluded]
+        summary["gold_check"] = gold_summary(gold, on=not paper_scoring)
         summary["this_session"] = {"samples": len(new), "seconds": round(time.perf_counter() - started, 3)}
         plot_success(summary, run.path / "symbench.png")
     scored = sum(m["samples"] for m in summary["methods"].values())
@@ -326,6 +335,28 @@ def render(summary: dict[str, Any], out: Any) -> None:
         f"{len(summary['ave_norm_tasks'])} tasks; success counts a sample if its text or its code answer passes (the "
         "paper's rule), strict only the code answer when code ran; partial scores in parentheses (BoxLift, BoxNet).[/]"
     )
+    render_gold_check(summary.get("gold_check"), out)
     errors = sum(m["errors"] for m in summary["methods"].values())
     if errors:
         out.print(f"[yellow]{errors} sample(s) failed with errors and are not scored; --resume retries them[/]")
+
+
+def render_gold_check(gold: dict[str, Any] | None, out: Any) -> None:
+    """One line per kind of gold-check exclusion (with its per-task counts) and a table of the instances."""
+    from rich.table import Table
+
+    if not gold or not gold["excluded"]:
+        return
+    for kind, count, what in (
+        ("rejected", gold["rejected"], "whose stored gold fails its own rule (data errors)"),
+        ("validator error", gold["validator_errors"], "whose validator crashed on the stored gold (a bug in nsllm)"),
+    ):
+        if count:
+            per_task = ", ".join(f"{t} {c[kind]}" for t, c in gold["per_task"].items() if c[kind])
+            out.print(f"[yellow]excluded {count} instance(s) {what}: {per_task}[/]", soft_wrap=True)
+    table = Table(title="Left out by the gold check (results.json: gold_check)", title_justify="left")
+    for col in ("task", "id", "kind", "reason"):
+        table.add_column(col, overflow="fold")
+    for row in gold["instances"]:
+        table.add_row(row["task"], row["id"], row["kind"], row["reason"])
+    out.print(table)

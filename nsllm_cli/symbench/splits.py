@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.symbench.base import Instance, Task
+from nsllm_cli.symbench.gold import GoldProblem, split_by_gold
 
 PAPER_N: dict[str, int] = {"S1": 28, "S2": 140, "S3": 20, "S4": 30, "S5": 48, "S10": 53, "U1": 75, "U3": 60}
 PAPER_N |= {code: 63 for code in ("S6", "S7", "S8", "S9")}
@@ -78,6 +79,8 @@ class Selection:
     source: str
     instances: list[Instance]
     note: str = ""
+    excluded: tuple[GoldProblem, ...] = ()
+    """Stored instances left out before selecting because their gold fails its own validator (see `gold`)."""
 
     def manifest(self) -> dict[str, Any]:
         """What `manifest.json` stores: the ids and content hashes, enough to detect changed data on resume."""
@@ -89,10 +92,13 @@ class Selection:
         }
 
 
-def test_set(task: Task, *, data_dir: Path | None, limit: int | None, seed: int) -> Selection:
+def test_set(task: Task, *, data_dir: Path | None, limit: int | None, seed: int, gold_check: bool = True) -> Selection:
     """The frozen test set of one task: from the data folder when it has the task, else generated when possible.
 
-    Broken stored samples (unreadable files) are left out and named in the note; they never abort a run.
+    Broken stored samples (unreadable files) are left out and named in the note; they never abort a run. Stored
+    samples listed in errata.json are left out (counted in the note). With `gold_check` (off only for the paper's
+    scoring), every other stored sample whose gold answer fails its own fixed validator is left out too, before
+    the selection, and listed in `Selection.excluded`; generated instances are not checked.
     """
     from nsllm_cli.symbench.base import NeedsExternalData
 
@@ -107,7 +113,10 @@ def test_set(task: Task, *, data_dir: Path | None, limit: int | None, seed: int)
         excused = len(loaded) - len(broken) - len(usable)
         if excused:
             note = (note + "; " if note else "") + f"{excused} sample(s) with a known-bad stored answer left out"
-        return Selection(task.name, "data", select(task, usable, n, seed), note)
+        problems: list[GoldProblem] = []
+        if gold_check:
+            usable, problems = split_by_gold(task, usable)
+        return Selection(task.name, "data", select(task, usable, n, seed), note, tuple(problems))
     try:
         generated = generate_test(task, n, seed)
     except NeedsExternalData as exc:

@@ -3,6 +3,8 @@
 A validator that rejects a gold answer is either wrong or has found bad data; both must be seen, so failures
 are listed with the instance id and the validator's reason. Known-bad stored data, listed with its hash in
 `errata.json`, is counted apart as `excluded`; a sample that could not be read (`Instance.error`) is a failure.
+A validator that raises on a gold answer has not judged the data: that is counted apart as a validator error
+(`TaskReport.crashes`), so the CLI can tell "the data has errors" from "the validator crashed".
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from typing import Any
 from nsllm_cli.errors import DataError
 from nsllm_cli.symbench.base import Task
 from nsllm_cli.symbench.errata import erratum_for
+from nsllm_cli.symbench.gold import VALIDATOR_ERROR, check_gold
 
 
 @dataclass
 class TaskReport:
-    """Gold-answer check of one task: counts, failures and excluded known-bad data (id, reason), or why skipped."""
+    """Gold-answer check of one task: counts, data failures, validator crashes and excluded known-bad data (id,
+    reason), or why skipped."""
 
     task: str
     passed: int = 0
@@ -27,6 +31,8 @@ class TaskReport:
     skipped: str | None = None
     excluded: list[tuple[str, str]] = field(default_factory=list)
     """Rejected gold answers of stored data listed in errata.json (same id and data hash), with the erratum's reason."""
+    crashes: list[tuple[str, str]] = field(default_factory=list)
+    """Gold answers on which the parser or validator raised (a bug in the task code, not a verdict on the data)."""
 
     @property
     def failed(self) -> int:
@@ -44,23 +50,19 @@ def validate_task(task: Task, data_dir: Path, *, paper: bool = False) -> TaskRep
     except DataError as exc:
         report.failures.append(("(load)", str(exc)))
         return report
-    check = task.verify_paper if paper else task.verify
     for inst in instances:
         if inst.error is not None:  # an unreadable sample: a data problem, never shown to the validator
             report.failures.append((inst.id, inst.error))
             continue
-        try:
-            verdict = check(inst, task.parse(task.gold_answer(inst)))
-        except Exception as exc:  # a crash on one instance is a failure of that instance, not of the run
-            report.failures.append((inst.id, f"{type(exc).__name__}: {exc}"))
-            continue
-        erratum = None if verdict.correct else erratum_for(inst)
-        if verdict.correct:
+        problem = check_gold(task, inst, paper=paper)
+        if problem is None:
             report.passed += 1
-        elif erratum is not None:
+        elif problem.kind == VALIDATOR_ERROR:  # a crash on one instance is reported for it, not fatal to the run
+            report.crashes.append((inst.id, problem.reason))
+        elif (erratum := erratum_for(inst)) is not None:
             report.excluded.append((inst.id, erratum.reason))
         else:
-            report.failures.append((inst.id, verdict.reason))
+            report.failures.append((inst.id, problem.reason))
     return report
 
 

@@ -31,11 +31,11 @@ def test_validate_counts_and_exit_code(symbench_dir: Path, tmp_path: Path) -> No
     solution["solution"][0][0] += 1  # a gold answer that breaks the task's rule
     (sample / "solution.json").write_text(json.dumps(solution))
     bad = runner.invoke(app, ["bench", "validate", str(data), "--tasks", "pooling"])
-    assert bad.exit_code == 1 and f"pooling: {n - 1} passed, 1 failed" in bad.output
+    assert bad.exit_code == 3 and f"pooling: {n - 1} passed, 1 failed" in bad.output
     assert sample.name in bad.output
     (sample / "solution.json").write_text("{not json")
     broken = runner.invoke(app, ["bench", "validate", str(data), "--tasks", "pooling"])
-    assert broken.exit_code == 1 and "solution.json" in broken.output
+    assert broken.exit_code == 3 and "solution.json" in broken.output
 
 
 def test_validate_bad_input(tmp_path: Path) -> None:
