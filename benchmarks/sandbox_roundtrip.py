@@ -1,13 +1,15 @@
 """Sandbox round trip, side by side: `run_code` vs a naive `subprocess.run([sys.executable, "-c", code])`.
 
-Run: .venv/bin/python benchmarks/sandbox_roundtrip.py [--runs 40] [--code "print(6 * 7)"]
+Run: .venv/bin/python benchmarks/sandbox_roundtrip.py [--runs 40] [--code "print(6 * 7)"] [--tiny]
+(--tiny: 3 runs per variant, a few seconds; a smoke run, not a measurement.)
 
 Variants, each timed for the whole call (temp folder, spawn, capture, cleanup), runs interleaved so that load
 from other processes hits every variant alike:
 - naive: what the original did, minus the file (full environment, site, no limits, no kill of the group);
 - naive -I -S -B: the same interpreter flags as the sandbox, still without any isolation;
-- run_code: the sandbox with the namespaces this machine allows (see the mechanisms printed);
-- run_code, no namespaces: the fallback (subreaper tree kill, audit-hook network guard).
+- run_code: the sandbox with the namespaces and Landlock this machine allows (see the mechanisms printed);
+- run_code, no namespaces: the fallback (subreaper tree kill, audit-hook network guard);
+- run_code, no Landlock: file access not restricted (what a kernel without Landlock gets), to see its cost.
 The target is a median of 50 ms or less for run_code on a trivial snippet.
 """
 
@@ -28,13 +30,13 @@ def _naive(code: str, *flags: str) -> Callable[[], object]:
     return lambda: subprocess.run([sys.executable, *flags, "-c", code], capture_output=True, timeout=10)
 
 
-def _sandboxed(code: str, namespaces: bool) -> Callable[[], object]:
+def _sandboxed(code: str, namespaces: bool, landlock: bool = True) -> Callable[[], object]:
     def call() -> object:
-        sandbox._USE_NAMESPACES = namespaces
+        sandbox._USE_NAMESPACES, sandbox._USE_LANDLOCK = namespaces, landlock
         try:
             result = run_code(code)
         finally:
-            sandbox._USE_NAMESPACES = True
+            sandbox._USE_NAMESPACES = sandbox._USE_LANDLOCK = True
         if not result.ok:
             raise RuntimeError(f"sandbox run failed: {result}")
         return result
@@ -46,12 +48,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=40, help="timed runs per variant (default 40)")
     parser.add_argument("--code", default="print(6 * 7)", help="the snippet (default: print(6 * 7))")
+    parser.add_argument("--tiny", action="store_true", help="3 runs per variant (a smoke run of a few seconds)")
     args = parser.parse_args()
+    if args.tiny:
+        args.runs = 3
     variants = {
         "naive python -c": _naive(args.code),
         "naive python -I -S -B -c": _naive(args.code, "-I", "-S", "-B"),
         "run_code": _sandboxed(args.code, namespaces=True),
         "run_code, no namespaces": _sandboxed(args.code, namespaces=False),
+        "run_code, no Landlock": _sandboxed(args.code, namespaces=True, landlock=False),
     }
     samples: dict[str, list[float]] = {name: [] for name in variants}
     for fn in variants.values():  # warm-up: page cache, lazy imports, cached paths
@@ -72,7 +78,8 @@ def main() -> None:
     target = "meets" if med["run_code"] <= 50 else "MISSES"
     print(
         f"sandbox round trip, median of {args.runs}: run_code {med['run_code']:.0f} ms"
-        f" (no namespaces {med['run_code, no namespaces']:.0f} ms) | naive python -c {med['naive python -c']:.0f} ms"
+        f" (no namespaces {med['run_code, no namespaces']:.0f} ms, no Landlock {med['run_code, no Landlock']:.0f} ms)"
+        f" | naive python -c {med['naive python -c']:.0f} ms"
         f" | naive -I -S -B {med['naive python -I -S -B -c']:.0f} ms | {target} the 50 ms target"
     )
 

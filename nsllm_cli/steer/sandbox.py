@@ -3,18 +3,22 @@
 Layers, strongest first (what is active is measured per run, see `ExecResult.isolation` and `isolation_report`):
 
 - OS barriers (real): a new process in a fresh temp folder, `python -I`, a scrubbed environment (no API keys),
-  `setrlimit` limits (CPU, address space, file size, open files, processes, no core dumps); on Linux a PID namespace
-  (every process dies with the namespace) and a network namespace with no interfaces but a down loopback, when
-  `unshare` is allowed; as root, an unused uid (so RLIMIT_NPROC applies and the file system permissions hold).
+  `setrlimit` limits (CPU, address space, file size, open files, processes, no core dumps); on Linux with
+  Landlock (5.13+, see `landlock.py`) the code reads only the Python installation it runs, system libraries and
+  programs, a few device files and its own /proc/<pid>, and writes only its temp folder (and /dev/null); on Linux
+  a PID namespace (every process dies with the namespace) and a network namespace with no interfaces but a down
+  loopback, when `unshare` is allowed; as root, an unused uid (so RLIMIT_NPROC applies and the file system
+  permissions hold).
 - Fallbacks: without namespaces, a supervisor made child subreaper (`prctl`) kills every descendant found in /proc,
   setsid'd grandchildren included; elsewhere only the process group is killed.
 - Guards (Python level only, bypassable with ctypes or a child program): an audit hook refuses writes outside the
   temp folder and, when no network namespace could be made, socket connects and name lookups.
 
-Not covered: reading files is not restricted (as root the code runs with CAP_DAC_READ_SEARCH when the interpreter
-lives in a folder other users cannot read, e.g. under a 0700 /root); without root, same-uid processes' /proc/<pid>/
-environ stays readable; in the no-namespace, non-root fallback the code can signal its supervisor (it then dies with
-it through PR_SET_PDEATHSIG, but its own setsid'd children may be re-parented out of reach).
+Not covered: without Landlock (old kernel, macOS, Landlock off) reading files is not restricted (as root the code
+runs with CAP_DAC_READ_SEARCH when the interpreter lives in a folder other users cannot read, e.g. under a 0700
+/root) and, without root, same-uid processes' /proc/<pid>/environ stays readable; `Isolation.files` says which
+held. In the no-namespace, non-root fallback the code can signal its supervisor (it then dies with it through
+PR_SET_PDEATHSIG, but its own setsid'd children may be re-parented out of reach).
 
 Example:
     >>> result = run_code("print(6 * 7)")  # doctest: +SKIP
@@ -44,10 +48,19 @@ from nsllm_cli.errors import NsllmError
 ALLOW_FLAG = "--allow-code-execution"
 ALLOW_ENV = "NSLLM_ALLOW_CODE_EXECUTION"
 _USE_NAMESPACES = True  # tests switch this off to exercise the fallbacks on a machine that has namespaces
+_USE_LANDLOCK = True  # tests and the benchmark switch this off to see the no-Landlock fallback
 _BACKSTOP_S = 5.0  # the supervisor enforces the timeout; the parent kills everything this much later
 _EOF_GRACE_S = 0.5  # after the supervisor is gone, how long to wait for pipes that an escaped process holds open
 _FLOOD_FACTOR = 16  # read and discard up to this many times `output_bytes` before killing a flood
 _UID_BASE = 0x7000_0000  # a run as root switches to a random uid in [base, base + 2**24): no user or file has it
+# Landlock, read and execute (besides the Python installation, `_python_paths`): shared libraries and the dynamic
+# loader's cache, programs a snippet may start, time zones, locales, the CPU count (glibc, OpenBLAS). No user data.
+_SYSTEM_READ = (
+    *("/lib", "/lib32", "/lib64", "/libx32", "/usr/lib", "/usr/lib32", "/usr/lib64", "/usr/libx32", "/usr/local/lib"),
+    *("/bin", "/usr/bin", "/usr/local/bin", "/etc/ld.so.cache", "/etc/localtime", "/usr/share/zoneinfo"),
+    *("/usr/share/locale", "/sys/devices/system/cpu"),
+)
+_DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")  # Landlock: read and write
 
 
 class CodeExecutionNotAllowedError(NsllmError):
@@ -91,7 +104,8 @@ class Isolation:
 
     network: str  # "netns" (OS barrier), "guard" (audit hook), "off" (Limits.network=True)
     processes: str  # "pidns", "subreaper" (tree kill via /proc), "pgroup" (process group only)
-    files: str  # "uid+guard" (unused uid + audit hook) or "guard" (audit hook only)
+    files: str  # "landlock (ABI 7)", or "reads not restricted (landlock unavailable: why); writes: uid+guard"
+    landlock_abi: int = 0  # the Landlock ABI that restricted reads and writes; 0: Landlock did not hold
 
 
 @dataclass(frozen=True)
@@ -182,6 +196,8 @@ def _run_in(root: Path, code: str, limits: Limits) -> ExecResult:
         str(root),
         str(main),
         os.pathsep.join(_site_paths()),
+        os.pathsep.join(_landlock_read_paths()) if _USE_LANDLOCK else "",
+        os.pathsep.join(_DEVICES),
     ]
     ctl_r, ctl_w = os.pipe()
     st_r, st_w = os.pipe()
@@ -290,7 +306,7 @@ def _result(got: _Collected, duration: float) -> ExecResult:
         reason = _reason_from_exit(returncode, stderr)
     isolation = None
     if {"net", "procs", "fs"} <= status.keys():
-        isolation = Isolation(network=status["net"], processes=status["procs"], files=status["fs"])
+        isolation = _isolation(status)
     return ExecResult(
         stdout=got.stdout.decode("utf-8", "replace"),
         stderr=stderr,
@@ -301,6 +317,19 @@ def _result(got: _Collected, duration: float) -> ExecResult:
         truncated=got.truncated,
         isolation=isolation,
     )
+
+
+def _isolation(status: dict[str, str]) -> Isolation:
+    """The supervisor's `net= procs= fs= landlock=` words as an Isolation (landlock=ABI, or 0:why, %-escaped)."""
+    from urllib.parse import unquote
+
+    abi, _, why = status.get("landlock", "0:not reported").partition(":")
+    landlock_abi = int(abi) if abi.isdigit() else 0
+    if landlock_abi > 0:
+        files = f"landlock (ABI {landlock_abi})"
+    else:
+        files = f"reads not restricted (landlock unavailable: {unquote(why)}); writes: {status['fs']}"
+    return Isolation(network=status["net"], processes=status["procs"], files=files, landlock_abi=landlock_abi)
 
 
 def _reason_from_exit(returncode: int, stderr: str) -> str | None:
@@ -376,7 +405,10 @@ def _bootstrap_pyc() -> bytes:
     import marshal
     from importlib.util import MAGIC_NUMBER
 
-    return MAGIC_NUMBER + bytes(12) + marshal.dumps(compile(_BOOTSTRAP, "<nsllm-sandbox>", "exec"))
+    from nsllm_cli.steer import landlock
+
+    source = Path(landlock.__file__).read_text(encoding="utf-8") + "\n\n" + _BOOTSTRAP  # see landlock's docstring
+    return MAGIC_NUMBER + bytes(12) + marshal.dumps(compile(source, "<nsllm-sandbox>", "exec"))
 
 
 @lru_cache(maxsize=1)
@@ -389,6 +421,40 @@ def _site_paths() -> tuple[str, ...]:
     except AttributeError:  # pragma: no cover - some embedded interpreters
         paths = []
     return tuple(p for p in paths if os.path.isdir(p))
+
+
+@lru_cache(maxsize=1)
+def _python_paths() -> tuple[str, ...]:
+    """The interpreter's own files, symlinks resolved: its binary's folder, stdlib, lib-dynload, site-packages,
+    the shared libpython's folder and a venv's pyvenv.cfg. Not the parent's sys.path at large (cwd, editable
+    installs)."""
+    import sysconfig
+
+    real = os.path.realpath
+    prefixes = {real(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    layout = sysconfig.get_paths()
+    found = [os.path.dirname(real(sys.executable)), *_site_paths()]
+    found += [layout[k] for k in ("stdlib", "platstdlib", "purelib", "platlib") if k in layout]
+    if sysconfig.get_config_var("Py_ENABLE_SHARED") and sysconfig.get_config_var("LIBDIR"):
+        found.append(str(sysconfig.get_config_var("LIBDIR")))
+    found += [p for p in sys.path if p and any(real(p).startswith(pre + os.sep) for pre in prefixes)]
+    found.append(os.path.join(sys.prefix, "pyvenv.cfg"))  # a python started by the code reads it
+    paths = dict.fromkeys(real(p) for p in found if os.path.exists(p))
+    return tuple(p for p in paths if os.pathsep not in p)
+
+
+def _landlock_read_paths() -> tuple[str, ...]:
+    """What Landlock lets the code read and execute: `_python_paths` and `_SYSTEM_READ`, never a folder that holds
+    the user's home or the current folder (a Python installed at / or in $HOME itself)."""
+    keep = []
+    try:
+        guarded = [os.path.realpath(p) for p in (os.path.expanduser("~"), os.getcwd())]
+    except OSError:  # the current folder was deleted
+        guarded = [os.path.realpath(os.path.expanduser("~"))]
+    for path in (*_python_paths(), *_SYSTEM_READ):
+        if not any(g == path or g.startswith(path.rstrip(os.sep) + os.sep) for g in guarded):
+            keep.append(path)
+    return tuple(keep)
 
 
 @lru_cache(maxsize=1)
@@ -432,6 +498,7 @@ def _rmtree(path: Path) -> None:
 # signal -> enum, no ctypes package).
 _BOOTSTRAP = r'''# Sandbox bootstrap, run as `python -I -S -B -X utf8 boot.pyc ARGS...` (see _run_in above).
 # Shape: supervisor -> [ns init ->] code. Imports only cheap builtins so a round trip stays fast.
+# landlock.py comes first in the same code object (Kernel, landlock_abi, create_ruleset, allow_paths, enforce).
 import os
 import resource
 import select
@@ -445,6 +512,8 @@ CTL, ST = int(A[0]), int(A[1])
 TIMEOUT, CPU, MEM, FSIZE, NPROC, NOFILE = float(A[2]), int(A[3]), int(A[4]), int(A[5]), int(A[6]), int(A[7])
 BLOCK_NET, UID, USE_NS, CAPS, ROOT, MAIN = A[8] == "1", int(A[9]), A[10] == "1", A[11] == "1", A[12], A[13]
 PATHS = [p for p in A[14].split(os.pathsep) if p]
+LL_READ = [p for p in A[15].split(os.pathsep) if p]  # empty: Landlock switched off
+LL_DEVICES = [p for p in A[16].split(os.pathsep) if p]
 DEADLINE = time.monotonic() + TIMEOUT
 KILL = _signal.SIGKILL
 IS_ROOT = os.geteuid() == 0
@@ -478,6 +547,7 @@ def load_libc():
 
     class Lib:
         _handle = _ctypes.dlopen(None, 0x102)  # RTLD_NOW | RTLD_GLOBAL, like ctypes.CDLL(None)
+        get_errno = staticmethod(_ctypes.get_errno)
 
         def __getattr__(self, name):
             return Fn((name, self))
@@ -518,6 +588,27 @@ if USE_NS and libc is not None:
                     pass
 if procs == "pgroup" and libc is not None and libc.prctl(36, 1, 0, 0, 0) == 0:  # PR_SET_CHILD_SUBREAPER
     procs = "subreaper"
+
+
+def landlock_ruleset():
+    """The code's Landlock ruleset, built here (as the caller's user, before any privilege drop): (kernel, fd, abi,
+    why). The code process adds its own /proc/<pid> and enforces it; fd -1 and a reason when Landlock is not there."""
+    if not LL_READ:
+        return None, -1, 0, "switched off"
+    try:
+        kernel = Kernel(libc.syscall, libc.prctl, libc.get_errno) if libc is not None else None
+        abi = landlock_abi(kernel)
+        fd = create_ruleset(kernel, abi)
+        allow_paths(kernel, fd, LL_READ, READ, abi)
+        allow_paths(kernel, fd, LL_DEVICES, ACCESS_READ_FILE | ACCESS_WRITE_FILE | ACCESS_TRUNCATE, abi)
+        allow_paths(kernel, fd, [ROOT], ALL, abi)
+        allow_paths(kernel, fd, ["/proc"], ACCESS_READ_DIR, abi)  # list processes; their files stay closed
+        return kernel, fd, abi, ""
+    except OSError as e:
+        return None, -1, 0, str(e)
+
+
+LL_KERNEL, LL_FD, LL_ABI, LL_WHY = landlock_ruleset()
 
 
 def user_tasks(uid):
@@ -597,7 +688,7 @@ def install_guard():
                 raise PermissionError(f"sandbox: writing outside the sandbox folder is not allowed: {path!r}")
         elif event in PATH_EVENTS:
             for i, j in PATH_EVENTS[event]:
-                dir_fd = args[j] if 0 <= j < len(args) and isinstance(args[j], int) else None
+                dir_fd = args[j] if 0 <= j < len(args) and isinstance(args[j], int) and args[j] >= 0 else None
                 if i < len(args) and not inside(args[i], dir_fd):
                     raise PermissionError(f"sandbox: {event} outside the sandbox folder is not allowed: {args[i]!r}")
         elif BLOCK_NET and net == "guard" and event in NET_EVENTS:
@@ -617,6 +708,11 @@ def run_code():
         os.setpgid(0, 0)
     except OSError:
         pass
+    if LL_FD >= 0:
+        try:
+            allow_paths(LL_KERNEL, LL_FD, ["/proc/self"], ACCESS_READ_FILE | ACCESS_READ_DIR, LL_ABI)  # own pid only
+        except OSError:
+            pass
     if UID >= 0:
         drop_privileges()
         nproc = NPROC
@@ -636,6 +732,12 @@ def run_code():
     limit("RLIMIT_NPROC", nproc)
     if libc is not None:
         libc.prctl(1, KILL, 0, 0, 0)  # PR_SET_PDEATHSIG: die with the supervisor (or the namespace init)
+    if LL_FD >= 0:
+        try:
+            enforce(LL_KERNEL, LL_FD)
+        except OSError as e:  # the supervisor reported Landlock as holding: fail closed, do not run the code
+            os.write(2, f"sandbox: Landlock could not restrict file access ({e}); the code was not run\n".encode())
+            os._exit(126)
     install_guard()
     import builtins
 
@@ -789,6 +891,7 @@ if procs != "pidns":
     kill(child)
     if procs == "subreaper":
         kill_tree(os.getpid())
-report(f"why={why} net={net} procs={procs} fs={fs}\n")
+LL_WORD = str(LL_ABI) if LL_FD >= 0 else "0:" + LL_WHY.replace("%", "%25").replace(" ", "%20").replace("\n", "%0A")
+report(f"why={why} net={net} procs={procs} fs={fs} landlock={LL_WORD}\n")
 os._exit(0)
 '''
