@@ -83,5 +83,8 @@ pending.register(app)
 
 
 def main() -> None:
-    """Console-script entry point (`nsllm`)."""
+    """Console-script entry point (`nsllm` and `python -m nsllm_cli`)."""
+    from nsllm_cli.stopping import install_stop_handlers
+
+    install_stop_handlers()  # a stop must work even when started with SIGINT ignored (nohup, `&`, schedulers)
     app(args=hoist_debug(sys.argv[1:]), prog_name="nsllm")

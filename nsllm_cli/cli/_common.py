@@ -71,11 +71,12 @@ def guarded(fn: F) -> F:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort):
             raise
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             if STATE.debug:
                 raise
-            err_console().print("[yellow]interrupted[/]")
-            raise typer.Exit(130) from None
+            code = getattr(exc, "exit_code", 130)  # `stopping.Stopped` knows its signal: 130 SIGINT, 143 SIGTERM
+            err_console().print("[yellow]interrupted[/]" if code == 130 else f"[yellow]{exc}[/]")
+            raise typer.Exit(code) from None
         except NsllmError as exc:
             if STATE.debug:
                 raise

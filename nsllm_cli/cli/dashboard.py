@@ -30,6 +30,16 @@ def dashboard(
             "--interval", min=0.05, show_default=False, help="Seconds between reads of the run files (default 0.5)."
         ),
     ] = 0.5,
+    stop_grace: Annotated[
+        float,
+        typer.Option(
+            "--stop-grace",
+            min=0.0,
+            show_default=False,
+            help="Seconds a run stopped with x gets after SIGINT before SIGTERM, and again before SIGKILL "
+            "(default 10).",
+        ),
+    ] = 10.0,
     config: ConfigOpt = None,
 ) -> None:
     """Live dashboard of runs: loss curves, eval figures, side-by-side answers; start (n) and stop (x) runs."""
@@ -41,4 +51,4 @@ def dashboard(
     s = settings(config, runs_dir=runs_dir)
     from nsllm_cli.tui.dashboard import make_dashboard
 
-    make_dashboard(runs_dir=s.runs_dir, runs=runs or [], poll_interval=interval).run()
+    make_dashboard(runs_dir=s.runs_dir, runs=runs or [], poll_interval=interval, stop_grace=stop_grace).run()

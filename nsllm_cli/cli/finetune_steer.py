@@ -66,11 +66,11 @@ def steer(
     (DeepSpeed ZeRO-3: add `--use_deepspeed --deepspeed_config_file nsllm_cli/steer/zero3.json`).
     """
     import signal
-    import threading
 
     from nsllm_cli.errors import ConfigError, DataError
     from nsllm_cli.runs import RunDir
     from nsllm_cli.steer.train import STAGES, describe_presets, train_steerer
+    from nsllm_cli.stopping import deferred_stop
 
     if show_presets:
         typer.echo(json.dumps(describe_presets(), indent=2))
@@ -96,52 +96,40 @@ def steer(
                       "peft": peft, "lr": lr, "epochs": epochs, "max_steps": max_steps, "batch_size": batch_size,
                       "grad_accum": grad_accum, "max_length": max_length, "beta": beta},
     )  # fmt: skip
-    stop = threading.Event()
     err = err_console()
     progress = _Progress(stage)
-
-    def on_sigint(signum: int, frame: Any) -> None:
-        if stop.is_set():
-            raise KeyboardInterrupt
-        stop.set()
-        err.print("[yellow]stopping after this step (a checkpoint is saved; Ctrl-C again to abort)[/]")
-
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, on_sigint) if in_main else None
-    try:
-        with run.guard(), progress:
-            report = train_steerer(
-                stage,  # type: ignore[arg-type]
-                s.model,
-                dataset,
-                run.path,
-                preset=preset,
-                peft=peft,  # type: ignore[arg-type]
-                lr=lr,
-                epochs=epochs,
-                max_steps=max_steps,
-                batch_size=batch_size,
-                grad_accum=grad_accum,
-                max_length=max_length,
-                beta=beta,
-                seed=s.seed,
-                init_adapter=adapter,
-                resume=resume is not None,
-                metrics_path=run.metrics_path,
-                on_event=progress.on_event,
-                stop=stop,
-                model_cache=s.cache_dir,
-                device=s.device,
-            )
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+    message = "stopping after this step (a checkpoint is saved); signal again to abort"
+    with deferred_stop(message) as stop, run.guard(), progress:
+        report = train_steerer(
+            stage,  # type: ignore[arg-type]
+            s.model,
+            dataset,
+            run.path,
+            preset=preset,
+            peft=peft,  # type: ignore[arg-type]
+            lr=lr,
+            epochs=epochs,
+            max_steps=max_steps,
+            batch_size=batch_size,
+            grad_accum=grad_accum,
+            max_length=max_length,
+            beta=beta,
+            seed=s.seed,
+            init_adapter=adapter,
+            resume=resume is not None,
+            metrics_path=run.metrics_path,
+            on_event=progress.on_event,
+            stop=stop,
+            model_cache=s.cache_dir,
+            device=s.device,
+        )
     summary = report.to_dict()
     if report.stopped:
         run.write_results(summary)
-        run.set_status("stopped", error="stopped by Ctrl-C; continue with --resume " + str(run.path))
+        by = signal.Signals(stop.signum).name
+        run.set_status("stopped", error=f"stopped by {by}; continue with --resume {run.path}")
         err.print(f"[yellow]stopped at step {report.global_step}; continue with --resume {run.path}[/]")
-        raise typer.Exit(130)
+        raise typer.Exit(128 + int(stop.signum))
     run.finish(summary)
     if report.resumed_from:
         err.print(f"resumed from {report.resumed_from}")

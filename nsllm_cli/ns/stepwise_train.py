@@ -23,6 +23,7 @@ from nsllm_cli.ns.prompts import answer_text, render_prompt
 from nsllm_cli.ns.read_data import ReadItem
 from nsllm_cli.ns.stepwise import StepDecoded, StepwiseNS
 from nsllm_cli.ns.stepwise_store import save_stepwise
+from nsllm_cli.stopping import Stopped, deferred_stop
 
 CHECKPOINT_FORMAT = "nsllm-ns-steps-checkpoint"
 Event = Callable[[str, dict[str, Any]], None]
@@ -90,51 +91,54 @@ def finetune_stepwise(
     cache: dict[int, tuple[Any, ...]] = {}
     t0 = time.perf_counter()
     step = start
-    for step in range(start, steps):
-        if stop is not None and stop():
-            break
-        index = _step_index(len(items), step, batch_size, seed)
-        todo = [i for i in index if i not in cache]
-        if todo:
-            chosen = [items[i] for i in todo]
-            read = (
-                ns.truth([(str(it.problem_type), int(it.x or 0), int(it.y or 0)) for it in chosen])
-                if ns.oracle
-                else read_items(model, tok, ns, chosen)
+    with deferred_stop() as signalled:
+        for step in range(start, steps):
+            if stop is not None and stop():
+                break
+            index = _step_index(len(items), step, batch_size, seed)
+            todo = [i for i in index if i not in cache]
+            if todo:
+                chosen = [items[i] for i in todo]
+                read = (
+                    ns.truth([(str(it.problem_type), int(it.x or 0), int(it.y or 0)) for it in chosen])
+                    if ns.oracle
+                    else read_items(model, tok, ns, chosen)
+                )
+                for k, i in enumerate(todo):
+                    cache[i] = tuple(v[k] for v in (read.type_idx, read.score, read.x, read.y, read.result, read.gate))
+            parts = [cache[i] for i in index]
+            decided = StepDecoded(*(torch.stack([p[j] for p in parts]) for j in range(6)))
+            ok = torch.tensor(
+                [bool(decided.gate[k]) and int(decided.result[k]) == items[i].solution for k, i in enumerate(index)]
             )
-            for k, i in enumerate(todo):
-                cache[i] = tuple(v[k] for v in (read.type_idx, read.score, read.x, read.y, read.result, read.gate))
-        parts = [cache[i] for i in index]
-        decided = StepDecoded(*(torch.stack([p[j] for p in parts]) for j in range(6)))
-        ok = torch.tensor(
-            [bool(decided.gate[k]) and int(decided.result[k]) == items[i].solution for k, i in enumerate(index)]
-        )
-        pairs = [answer_ids(tok, items[i].messages, answer_text(int(items[i].solution or 0))) for i in index]
-        batch = build_batch(tok, pairs).to(device)
-        logits = teacher_forced(model, batch, ns, decided)
-        labels = batch.labels[:, batch.prompt_len - 1 : batch.input_ids.shape[1] - 1].clone()
-        if not bool(ok.any()):
-            continue
-        loss = answer_loss(logits[ok.to(logits.device)], labels[ok.to(labels.device)])
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        done = step + 1 - start
-        elapsed = time.perf_counter() - t0
-        record = {
-            "step": step + 1,
-            "total_steps": steps,
-            "loss": loss.item(),
-            "lr": lr,
-            "read_ok": float(ok.float().mean()),
-            "gate_rate": float(decided.gate.float().mean()),
-            "write_norm": ns.writer.decoder.weight.norm().item(),
-            "steps_per_s": done / elapsed,
-            "remaining_s": (steps - step - 1) * elapsed / done,
-        }
-        on_event("step", record)
-        if (step + 1) % checkpoint_every == 0 or step + 1 == steps:
-            _save_checkpoint(out / "checkpoint", ns, opt, step + 1)
+            pairs = [answer_ids(tok, items[i].messages, answer_text(int(items[i].solution or 0))) for i in index]
+            batch = build_batch(tok, pairs).to(device)
+            logits = teacher_forced(model, batch, ns, decided)
+            labels = batch.labels[:, batch.prompt_len - 1 : batch.input_ids.shape[1] - 1].clone()
+            if not bool(ok.any()):
+                continue
+            loss = answer_loss(logits[ok.to(logits.device)], labels[ok.to(labels.device)])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            done = step + 1 - start
+            elapsed = time.perf_counter() - t0
+            record = {
+                "step": step + 1,
+                "total_steps": steps,
+                "loss": loss.item(),
+                "lr": lr,
+                "read_ok": float(ok.float().mean()),
+                "gate_rate": float(decided.gate.float().mean()),
+                "write_norm": ns.writer.decoder.weight.norm().item(),
+                "steps_per_s": done / elapsed,
+                "remaining_s": (steps - step - 1) * elapsed / done,
+            }
+            on_event("step", record)
+            if (step + 1) % checkpoint_every == 0 or step + 1 == steps or signalled.is_set():
+                _save_checkpoint(out / "checkpoint", ns, opt, step + 1)
+            if signalled.is_set() and step + 1 < steps:
+                raise Stopped(signalled.signum)
     summary = {
         "steps": steps,
         "trainable_parameters": ns.trainable_parameters(),

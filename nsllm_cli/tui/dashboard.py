@@ -26,9 +26,10 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Static
 
 from nsllm_cli.tui.follow import RunFollower
-from nsllm_cli.tui.launch import LaunchError, finish_status, launch_run, parse_command_line, stop_run
+from nsllm_cli.tui.launch import LaunchError, finish_status, launch_run, parse_command_line
 from nsllm_cli.tui.runs import RunInfo, RunsIndex
 from nsllm_cli.tui.start_run import StartRunScreen
+from nsllm_cli.tui.stopper import Stopper
 from nsllm_cli.tui.widgets.answers_panel import AnswersPanel
 from nsllm_cli.tui.widgets.eval_panel import EvalPanel
 from nsllm_cli.tui.widgets.event_log import EventLog
@@ -52,13 +53,16 @@ class Dashboard(App[None]):
         Binding("q", "quit", "Quit", id="dashboard.quit"),
     ]
 
-    def __init__(self, runs_dir: Path, runs: Sequence[Path] = (), *, poll_interval: float = 0.5) -> None:
+    def __init__(
+        self, runs_dir: Path, runs: Sequence[Path] = (), *, poll_interval: float = 0.5, stop_grace: float = 10.0
+    ) -> None:
         """A dashboard over `runs_dir` (or only over `runs`, when given).
 
         Args:
             runs_dir: The folder of run folders; new runs started from the dashboard go there.
             runs: Run folders to show instead of everything in `runs_dir`.
             poll_interval: Seconds between reads of the run files.
+            stop_grace: Seconds a stopped run gets after SIGINT before SIGTERM, and after SIGTERM before SIGKILL.
         """
         super().__init__()
         self.runs_dir = runs_dir.absolute()
@@ -69,6 +73,8 @@ class Dashboard(App[None]):
         self.selected: Path | None = None
         self.procs: dict[Path, subprocess.Popen[bytes]] = {}
         """Runs started from this dashboard that have not been seen to exit yet."""
+        self.stopper = Stopper(grace=stop_grace)
+        """Runs being stopped, escalated from SIGINT to SIGTERM to SIGKILL."""
         self.status_text = ""
         """The status line, as text."""
         self.message = ""
@@ -107,6 +113,8 @@ class Dashboard(App[None]):
         if not self._widgets_ready():
             return  # the app is starting or shutting down
         try:
+            for event in self.stopper.tick():
+                self.log_event(event)
             self._reap_children()
             self._refresh_runs()
             self._follow_selected()
@@ -132,7 +140,9 @@ class Dashboard(App[None]):
             if code is None:
                 continue
             del self.procs[path]
-            state = finish_status(path, code)
+            killed = path in self.stopper.killed
+            error = "killed with SIGKILL: no clean stop after SIGINT and SIGTERM" if killed else None
+            state = finish_status(path, code, stopped=killed, error=error)
             note = f"; status was still running, marked {state}" if state else ""
             self.log_event(f"{path.name}: pid {process.pid} exited with code {code}{note}")
 
@@ -239,6 +249,8 @@ class Dashboard(App[None]):
             if tail.partial:
                 bits.append("partial last line pending")
             parts.append(", ".join(bits))
+        if self.stopper.pending:
+            parts.append(self.stopper.describe())
         if self.message:
             parts.append(f"⚠ {self.message}")
         text = " · ".join(parts)
@@ -318,16 +330,20 @@ class Dashboard(App[None]):
         return launched.path
 
     def action_stop_run(self) -> None:
-        """Send SIGINT to the selected run, if it is running and is ours or a live nsllm process."""
+        """Send SIGINT to the selected run, if it is running and is ours or a live nsllm process; SIGTERM and
+        SIGKILL follow after the grace period, or at once when stop is pressed again."""
         if self.selected is None:
             self.warn("no run selected")
             return
         try:
-            pid = stop_run(self.selected, self.procs)
+            pid, name = self.stopper.stop(self.selected, self.procs)
         except LaunchError as exc:
             self.warn(str(exc))
             return
-        self.log_event(f"sent SIGINT to {self.selected.name} (pid {pid})")
+        grace = self.stopper.grace
+        after = {"SIGINT": f"; SIGTERM follows in {grace:g} s", "SIGTERM": f"; SIGKILL follows in {grace:g} s"}
+        self.log_event(f"sent {name} to {self.selected.name} (pid {pid}){after.get(name, '')}")
+        self._update_status()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
@@ -338,7 +354,9 @@ class Dashboard(App[None]):
             "Start a run", "Launch nsllm <command> … as a subprocess with a new --run-dir (n)", self.action_start_run
         )
         yield SystemCommand(
-            "Stop the selected run", "Send SIGINT to the selected running run (x)", self.action_stop_run
+            "Stop the selected run",
+            "SIGINT to the selected run; SIGTERM, then SIGKILL after the grace period or on x again (x)",
+            self.action_stop_run,
         )
 
 
@@ -352,13 +370,16 @@ def _default_run(runs: Sequence[RunInfo], pinned: Sequence[Path]) -> str:
     return (running or list(runs))[-1].key
 
 
-def make_dashboard(*, runs_dir: Path | None = None, runs: Sequence[Path] = (), poll_interval: float = 0.5) -> Dashboard:
+def make_dashboard(
+    *, runs_dir: Path | None = None, runs: Sequence[Path] = (), poll_interval: float = 0.5, stop_grace: float = 10.0
+) -> Dashboard:
     """The dashboard app, for the CLI and the tests.
 
     Args:
         runs_dir: The folder of run folders (default: the `runs_dir` setting, NSLLM_RUNS_DIR or ./runs).
         runs: Show only these run folders.
         poll_interval: Seconds between reads of the run files.
+        stop_grace: Seconds between the signals of a stop (SIGINT, SIGTERM, SIGKILL).
 
     Example:
         >>> async with make_dashboard(runs_dir=tmp_path).run_test() as pilot:
@@ -368,4 +389,4 @@ def make_dashboard(*, runs_dir: Path | None = None, runs: Sequence[Path] = (), p
         from nsllm_cli.config import load_settings
 
         runs_dir = load_settings().runs_dir
-    return Dashboard(runs_dir, runs, poll_interval=poll_interval)
+    return Dashboard(runs_dir, runs, poll_interval=poll_interval, stop_grace=stop_grace)

@@ -2,7 +2,8 @@
 
 A started run gets a fresh folder in the runs dir, `--run-dir <folder>` on its command line, a `running`
 status.json written before it starts (the command then rewrites it with its own pid), and its console output
-in `<folder>/log.txt`. Stopping sends SIGINT, which the commands turn into a clean `stopped` status.
+in `<folder>/log.txt`. Stopping sends SIGINT, which the commands turn into a clean `stopped` status
+(`stopper.Stopper` escalates to SIGTERM and SIGKILL when that does not happen within a grace period).
 
 Example:
     >>> started = launch_run(parse_command_line("finetune --train-run runs/t --steps 50"), Path("runs"))
@@ -132,10 +133,11 @@ def _claim(runs_dir: Path, command: str) -> Path:
     raise OSError(f"no free run folder name in {runs_dir}")
 
 
-def finish_status(run: Path, returncode: int | None, *, error: str | None = None) -> str | None:
+def finish_status(run: Path, returncode: int | None, *, error: str | None = None, stopped: bool = False) -> str | None:
     """After a started process exited: if its status still says running, record how it ended.
 
     A command that ignores `--run-dir` or dies before writing its status would otherwise look running forever.
+    `stopped`: the dashboard killed it (SIGKILL after its grace period), so a -9 means stopped, not failed.
 
     Returns:
         The state written, or None when the command had already written its own final status.
@@ -145,7 +147,7 @@ def finish_status(run: Path, returncode: int | None, *, error: str | None = None
         return None
     if returncode == 0:
         state = "finished"
-    elif returncode in (130, -signal.SIGINT):
+    elif returncode in (130, 143, -signal.SIGINT, -signal.SIGTERM) or (stopped and returncode == -signal.SIGKILL):
         state = "stopped"
     else:
         state = "failed"

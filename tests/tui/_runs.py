@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -97,3 +98,20 @@ def read_status(run: Path) -> dict[str, Any]:
     """status.json of a run."""
     data: dict[str, Any] = json.loads((run / "status.json").read_text(encoding="utf-8"))
     return data
+
+
+SLEEPER = (
+    "import signal, time\n"
+    "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+    "print('ready', flush=True)\n"
+    "time.sleep(60)\n"
+)
+"""A stand-in run that, like every nsllm command, installs its own SIGINT handler: tests must not depend on the
+disposition they inherit (a shell's background job starts with SIGINT ignored)."""
+
+
+def start_sleeper(argv: list[str]) -> subprocess.Popen[bytes]:
+    """Start `argv` (a python running SLEEPER) and return once its SIGINT handler is in place."""
+    process = subprocess.Popen(argv, stdout=subprocess.PIPE)
+    assert process.stdout is not None and process.stdout.readline().strip() == b"ready"
+    return process

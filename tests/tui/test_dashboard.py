@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -21,7 +22,16 @@ from nsllm_cli.tui.widgets.eval_panel import EvalPanel
 from nsllm_cli.tui.widgets.event_log import EventLog
 from nsllm_cli.tui.widgets.loss_curve import LossCurve
 from nsllm_cli.tui.widgets.runs_table import RunsTable
-from tests.tui._runs import append_raw, bench_math_samples, losses, read_status, symbench_samples, write_run
+from tests.tui._runs import (
+    SLEEPER,
+    append_raw,
+    bench_math_samples,
+    losses,
+    read_status,
+    start_sleeper,
+    symbench_samples,
+    write_run,
+)
 
 pytestmark = pytest.mark.tui
 SIZE = (100, 30)
@@ -217,8 +227,8 @@ async def test_a_bad_command_line_is_a_message(runs_dir: Path) -> None:
 async def test_stop_sends_sigint_only_to_nsllm_processes(runs_dir: Path, tmp_path: Path) -> None:
     script = tmp_path / "bin" / "nsllm"
     script.parent.mkdir()
-    script.write_text("import time\ntime.sleep(60)\n", encoding="utf-8")
-    ours = subprocess.Popen([sys.executable, str(script)])
+    script.write_text(SLEEPER, encoding="utf-8")
+    ours = start_sleeper([sys.executable, str(script)])
     other = subprocess.Popen(["sleep", "30"])
     try:
         write_run(runs_dir, "finetune-1", state="running", pid=ours.pid, started="2026-01-01T00:00:00+00:00")
@@ -239,6 +249,40 @@ async def test_stop_sends_sigint_only_to_nsllm_processes(runs_dir: Path, tmp_pat
         for process in (ours, other):
             process.kill()
             process.wait()
+
+
+def _sigint_ignored() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # how `nsllm gather ... &` in a script or under nohup starts
+
+
+async def test_a_command_started_with_sigint_ignored_stops_cleanly_from_the_dashboard(
+    runs_dir: Path, tiny_dir: Path
+) -> None:
+    run = runs_dir / "gather-1"
+    argv = [sys.executable, "-m", "nsllm_cli", "gather", "--model", "tiny", "--recipe", "paper"]
+    argv += ["--n-train", "100000", "--n-val", "10", "--run-dir", str(run)]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, preexec_fn=_sigint_ignored)
+    try:
+        deadline = time.monotonic() + 120
+        while not (run / "status.json").exists() or read_status(run).get("pid") != process.pid:
+            assert process.poll() is None, process.communicate()[1]
+            assert time.monotonic() < deadline, "the gather never wrote its running status"
+            time.sleep(0.1)
+        app = make_dashboard(runs_dir=runs_dir, poll_interval=FAST, stop_grace=60)
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: app.selected == run.absolute())
+            await pilot.press("x")
+            assert "stopping gather-1: SIGINT sent 0 s ago, SIGTERM in 60 s" in app.status_text
+            await wait_for(pilot, lambda: app.runs[str(run.absolute())].state == "stopped", timeout=60)
+            assert process.wait(timeout=30) == 130  # its own handler: no SIGTERM was needed
+            await wait_for(pilot, lambda: not app.stopper.pending)
+            assert not [e for e in events(app) if "SIGTERM (pid" in e or "SIGKILL" in e]
+            assert any(
+                e.startswith(f"sent SIGINT to gather-1 (pid {process.pid}); SIGTERM follows") for e in events(app)
+            )
+    finally:
+        process.kill()
+        process.communicate()
 
 
 async def test_pinned_runs_only(runs_dir: Path, tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,9 +20,7 @@ from nsllm_cli.tui.launch import (
     parse_command_line,
     stop_run,
 )
-from tests.tui._runs import read_status, write_run
-
-SLEEPER = "import time\ntime.sleep(60)\n"
+from tests.tui._runs import SLEEPER, read_status, start_sleeper, write_run
 
 
 @pytest.fixture
@@ -32,11 +29,7 @@ def fake_nsllm(tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     script = tmp_path / "bin" / "nsllm"
     script.parent.mkdir()
     script.write_text(SLEEPER, encoding="utf-8")
-    process = subprocess.Popen([sys.executable, str(script)])
-    deadline = time.monotonic() + 30
-    while str(script).encode() not in Path(f"/proc/{process.pid}/cmdline").read_bytes():  # until exec has happened
-        assert time.monotonic() < deadline, "the fake nsllm process never started"
-        time.sleep(0.01)
+    process = start_sleeper([sys.executable, str(script)])
     yield process
     process.kill()
     process.wait()
@@ -121,7 +114,7 @@ def test_stop_refuses_other_processes_and_finished_runs(runs_dir: Path) -> None:
 
 
 def test_stop_prefers_our_own_child(runs_dir: Path, tmp_path: Path) -> None:
-    child = subprocess.Popen([sys.executable, "-c", SLEEPER])
+    child = start_sleeper([sys.executable, "-c", SLEEPER])
     try:
         run = write_run(runs_dir, "mine", state="running")  # pid not written yet
         assert stop_run(run, {run: child}) == child.pid
