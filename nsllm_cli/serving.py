@@ -4,10 +4,16 @@ Routes: ``GET /health``, ``GET /v1/models`` (and ``/v1/models/{id}``), ``POST /v
 (plain JSON or ``stream: true`` server-sent events in OpenAI's chunk format, ending with
 ``data: [DONE]``). Errors use OpenAI's ``{"error": {"message", "type", "param", "code"}}`` body.
 
-One model serves every request, so generations are serialized by a lock. They run in worker threads,
-never on the event loop; streamed text reaches the loop through a streamer that hands each piece to an
-``asyncio.Queue`` (no thread hop per token). With an NS intervention, it runs on the prefill of every
-generation at the last prompt token, exactly as ``nsllm bench`` applies it.
+One model serves every request, so generations run one at a time, in arrival order, behind a bounded
+queue (`admission.Gate`): past ``max_queue`` waiting requests a new one gets HTTP 503 with ``Retry-After``
+at once. Generations run in worker threads, never on the event loop; streamed text reaches the loop
+through a streamer that hands each piece to an ``asyncio.Queue`` (no thread hop per token). A client that
+disconnects, streamed or not, throws its generation's `admission.Cancel`, checked between tokens: the
+model is free again within a token or two, and a request still waiting leaves the queue. ``GET /stats``
+reports the queue and the last requests (tokens generated, and generated after a disconnect).
+
+With an NS intervention, it runs on the prefill of every generation at the last prompt token, exactly as
+``nsllm bench`` applies it.
 
 On CPU, start the process with ``OMP_WAIT_POLICY=PASSIVE`` (``nsllm serve`` sets it before torch loads):
 with OpenMP's default spinning, generating outside the main thread ran about 3x slower on 2 shared cores.
@@ -27,7 +33,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -39,14 +45,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 from transformers import StoppingCriteria, StoppingCriteriaList, TextStreamer
 
+from nsllm_cli.admission import Busy, Cancel, Gate, RequestRecord, Stats, Ticket
 from nsllm_cli.errors import NsllmError
 from nsllm_cli.providers.limits import context_length, is_blank
 
 __all__ = ["ApiError", "ChatRequest", "Engine", "base_url", "create_app", "listen"]
 
 DEFAULT_MAX_TOKENS = 512
+DEFAULT_MAX_QUEUE = 16
 
 
 class ApiError(Exception):
@@ -60,15 +69,18 @@ class ApiError(Exception):
         param: str | None = None,
         code: str | None = None,
         kind: str = "invalid_request_error",
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message, self.status, self.param, self.code, self.kind = message, status, param, code, kind
+        self.headers = dict(headers or {})
 
     def response(self) -> JSONResponse:
         """The JSON error response."""
         return JSONResponse(
             {"error": {"message": self.message, "type": self.kind, "param": self.param, "code": self.code}},
             status_code=self.status,
+            headers=self.headers,
         )
 
 
@@ -146,11 +158,12 @@ class Output:
 class _Halt(StoppingCriteria):
     """Ends a generation when the client went away or a stop string appeared in the new text."""
 
-    def __init__(self, cancel: threading.Event, tok: Any, prompt_len: int, stops: Sequence[str]) -> None:
+    def __init__(self, cancel: Cancel, tok: Any, prompt_len: int, stops: Sequence[str]) -> None:
         self.cancel, self.tok, self.prompt_len, self.stops = cancel, tok, prompt_len, list(stops)
         self.window = max((len(s) for s in self.stops), default=0) + 16  # tokens: at least one char each, mostly
 
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor, **kwargs: Any) -> torch.Tensor:
+        self.cancel.generated = int(input_ids.shape[1]) - self.prompt_len  # called once per new token
         done = self.cancel.is_set()
         if not done and self.stops:
             start = max(self.prompt_len, input_ids.shape[1] - self.window)
@@ -162,17 +175,18 @@ class _Halt(StoppingCriteria):
 class _QueueStreamer(TextStreamer):
     """transformers' text streamer handing each finished piece of text to an asyncio queue."""
 
-    def __init__(self, tok: Any, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[tuple[str, Any]]) -> None:
+    def __init__(
+        self, tok: Any, loop: asyncio.AbstractEventLoop, queue: asyncio.Queue[tuple[str, Any]], cancel: Cancel
+    ) -> None:
         super().__init__(tok, skip_prompt=True, skip_special_tokens=True)
-        self.loop, self.queue = loop, queue
-        self.cancel = threading.Event()
+        self.loop, self.queue, self.cancel = loop, queue, cancel
 
     def send(self, kind: str, value: Any) -> None:
         """Queue an event for the loop; a closed loop (server gone) cancels the generation instead."""
         try:
             self.loop.call_soon_threadsafe(self.queue.put_nowait, (kind, value))
         except RuntimeError:
-            self.cancel.set()
+            self.cancel.set("server stopped")
 
     def on_finalized_text(self, text: str, stream_end: bool = False) -> None:
         if text:
@@ -241,11 +255,14 @@ class Engine:
         temperature = self.default_temperature if req.temperature is None else req.temperature
         return Job(input_ids, limit, temperature, req.top_p, req.seed, req.stops)
 
-    def run(self, job: Job, *, streamer: Any | None = None, cancel: threading.Event | None = None) -> Output:
-        """Generate for `job`, waiting for any generation in progress (blocking: call it from a thread)."""
+    def run(self, job: Job, *, streamer: Any | None = None, cancel: Cancel | None = None) -> Output:
+        """Generate for `job`, waiting for any generation in progress (blocking: call it from a thread).
+
+        `cancel`, once set, ends the generation after the token in progress (the lock is released then).
+        """
         from nsllm_cli.ns.intervention import attach
 
-        cancel = cancel or threading.Event()
+        cancel = cancel or Cancel()
         sampling = job.temperature > 0
         config = copy.copy(self.generation_config)  # generate() deep-copies it again; shallow is enough here
         config.max_new_tokens = job.max_new_tokens
@@ -323,6 +340,7 @@ def create_app(
     model_id: str,
     ns: Any | None = None,
     default_max_tokens: int = DEFAULT_MAX_TOKENS,
+    max_queue: int = DEFAULT_MAX_QUEUE,
 ) -> FastAPI:
     """The FastAPI app serving `model` under the name `model_id`.
 
@@ -332,14 +350,17 @@ def create_app(
         model_id: The name clients pass as ``model``; other names get a 400.
         ns: An `NSIntervention` applied on the prefill of every generation, or None.
         default_max_tokens: Token budget when a request gives neither max_tokens nor max_completion_tokens.
+        max_queue: Requests that may wait while one generates; more are refused with 503 + Retry-After.
 
     Returns:
-        The app; ``app.state.engine`` is the `Engine`.
+        The app; ``app.state.engine`` is the `Engine`, ``app.state.gate`` the `Gate`, ``app.state.stats``
+        the `Stats`.
     """
     engine = Engine(model, tok, ns=ns, default_max_tokens=default_max_tokens)
+    gate, stats = Gate(max_queue), Stats()
     created = int(time.time())
     app = FastAPI(title="nsllm", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.engine = engine
+    app.state.engine, app.state.gate, app.state.stats = engine, gate, stats
     card = {"id": model_id, "object": "model", "created": created, "owned_by": "nsllm"}
 
     @app.exception_handler(ApiError)
@@ -373,6 +394,10 @@ def create_app(
     async def health() -> dict[str, str]:
         return {"status": "ok", "model": model_id}
 
+    @app.get("/stats")
+    async def stats_route() -> dict[str, Any]:
+        return stats.snapshot(gate)
+
     @app.get("/v1/models")
     async def models() -> dict[str, Any]:
         return {"object": "list", "data": [card]}
@@ -384,21 +409,35 @@ def create_app(
         return card
 
     @app.post("/v1/chat/completions", response_model=None)
-    async def chat(req: ChatRequest) -> JSONResponse | StreamingResponse:
+    async def chat(req: ChatRequest, request: Request) -> JSONResponse | StreamingResponse:
         if req.model != model_id:
             raise ApiError(
                 f"unknown model {req.model!r}: this server serves {model_id!r}", param="model", code="model_not_found"
             )
         job = engine.prepare(req)
-        head = {"id": f"chatcmpl-{secrets.token_hex(12)}", "created": int(time.time()), "model": model_id}
+        rid = f"chatcmpl-{secrets.token_hex(12)}"
+        head = {"id": rid, "created": int(time.time()), "model": model_id}
+        try:
+            ticket = gate.admit()
+        except Busy as exc:
+            stats.refused()
+            raise ApiError(
+                str(exc),
+                status=503,
+                code="server_busy",
+                kind="server_error",
+                headers={"Retry-After": str(exc.retry_after)},
+            ) from None
+        turn = _Turn(engine, gate, stats, job, ticket, id=rid, stream=bool(req.stream))
         if req.stream:
             usage = bool(req.stream_options and req.stream_options.include_usage)
-            return StreamingResponse(
-                _stream(engine, job, head, include_usage=usage),
+            return _TurnStream(
+                _stream(turn, head, include_usage=usage),
+                turn,
                 media_type="text/event-stream",
                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
             )
-        out = await anyio.to_thread.run_sync(engine.run, job)
+        out = await turn.answer(request)
         text, reason = engine.finish(job, out, str(tok.decode(out.token_ids, skip_special_tokens=True)))
         return JSONResponse(
             {
@@ -420,14 +459,108 @@ def create_app(
     return app
 
 
-async def _stream(engine: Engine, job: Job, head: dict[str, Any], *, include_usage: bool) -> AsyncIterator[str]:
+class _Turn:
+    """One admitted request's way through the queue and the model, and its record in `Stats`."""
+
+    def __init__(
+        self, engine: Engine, gate: Gate, stats: Stats, job: Job, ticket: Ticket, *, id: str, stream: bool
+    ) -> None:
+        self.engine, self.gate, self.stats, self.job, self.ticket = engine, gate, stats, job, ticket
+        self.id, self.stream = id, stream
+        self.cancel = Cancel()
+
+    def generate(self, streamer: Any | None = None) -> Output:
+        """Run the model (blocking, in a worker thread) and record what it did once it is free again."""
+        start, tokens, failed = time.monotonic(), 0, True
+        try:
+            out = self.engine.run(self.job, streamer=streamer, cancel=self.cancel)
+            tokens, failed = len(out.token_ids), False
+            return out
+        finally:
+            seconds = time.monotonic() - start
+            self.gate.took(seconds)
+            self.record("failed" if failed else None, tokens=tokens, generate_s=seconds)
+
+    def record(
+        self, outcome: Literal["failed", "disconnected"] | None, *, tokens: int = 0, generate_s: float = 0.0
+    ) -> None:
+        """Add this request's record; `outcome` None means finished, or disconnected if the client went away."""
+        gone = self.cancel.reason == "disconnected"
+        self.stats.add(
+            RequestRecord(
+                id=self.id,
+                stream=self.stream,
+                prompt_tokens=self.job.prompt_tokens,
+                max_tokens=self.job.max_new_tokens,
+                outcome=outcome or ("disconnected" if gone else "finished"),
+                tokens=tokens,
+                tokens_at_disconnect=self.cancel.generated_at_cancel if gone else None,
+                wait_s=round(self.ticket.waited, 4),
+                generate_s=round(generate_s, 4),
+            )
+        )
+
+    def left_while_waiting(self) -> None:
+        """The client went away before its turn: leave the queue, and record it."""
+        if self.ticket.state == "waiting":
+            self.cancel.set("disconnected")
+            self.ticket.close()
+            self.record("disconnected")
+
+    async def answer(self, request: Request) -> Output:
+        """Wait for the model and generate, watching the connection: a disconnect cancels either step.
+
+        Raises:
+            ApiError: (499) when the client went away before its turn; nobody reads it.
+        """
+        out: Output | None = None
+        try:
+            async with anyio.create_task_group() as tasks:
+
+                async def watch() -> None:
+                    while (await request.receive())["type"] != "http.disconnect":
+                        pass
+                    self.cancel.set("disconnected")
+                    if self.ticket.state == "waiting":
+                        tasks.cancel_scope.cancel()
+
+                tasks.start_soon(watch)
+                async with self.ticket:
+                    out = await anyio.to_thread.run_sync(self.generate)
+                tasks.cancel_scope.cancel()
+        finally:
+            self.left_while_waiting()
+        if out is None:
+            raise ApiError("the client closed the request", status=499, code="client_closed")
+        return out
+
+
+class _TurnStream(StreamingResponse):
+    """A streamed answer that gives the model back however the response ends, even before it began."""
+
+    def __init__(self, content: AsyncGenerator[str, None], turn: _Turn, **kwargs: Any) -> None:
+        super().__init__(content, **kwargs)
+        self.turn, self.content = turn, content
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.content.aclose()  # runs the generator's cleanup now, not at garbage collection
+            self.turn.cancel.set("disconnected")  # a no-op once the generation is over
+            self.turn.left_while_waiting()
+
+
+async def _stream(turn: _Turn, head: dict[str, Any], *, include_usage: bool) -> AsyncGenerator[str, None]:
     """SSE events of one streamed answer; the generation stops if the client goes away."""
+    engine, job = turn.engine, turn.job
     queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-    streamer = _QueueStreamer(engine.tok, asyncio.get_running_loop(), queue)
+    streamer = _QueueStreamer(engine.tok, asyncio.get_running_loop(), queue, turn.cancel)
 
     def work() -> None:
         try:
-            streamer.send("done", engine.run(job, streamer=streamer, cancel=streamer.cancel))
+            streamer.send("done", turn.generate(streamer))
         except BaseException as exc:  # noqa: BLE001 - reported to the client as an error event
             streamer.send("error", exc)
 
@@ -439,39 +572,43 @@ async def _stream(engine: Engine, job: Job, head: dict[str, Any], *, include_usa
             {**base, "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": reason}], **extra}
         )
 
-    threading.Thread(target=work, name="nsllm-generate", daemon=True).start()
+    yield chunk({"role": "assistant", "content": ""})  # at once, even while the request waits for the model
+    over = False
     try:
-        yield chunk({"role": "assistant", "content": ""})
-        text, sent, stopped = "", 0, False
-        while True:
-            kind, value = await queue.get()
-            if kind == "error":
-                yield _sse(
-                    {
-                        "error": {
-                            "message": f"generation failed: {value}",
-                            "type": "server_error",
-                            "param": None,
-                            "code": None,
+        async with turn.ticket:
+            threading.Thread(target=work, name="nsllm-generate", daemon=True).start()
+            text, sent, stopped = "", 0, False
+            while True:
+                kind, value = await queue.get()
+                if kind == "error":
+                    over = True
+                    yield _sse(
+                        {
+                            "error": {
+                                "message": f"generation failed: {value}",
+                                "type": "server_error",
+                                "param": None,
+                                "code": None,
+                            }
                         }
-                    }
-                )
-                return
-            if kind == "done":
-                out: Output = value
-                break
-            if stopped:
-                continue
-            text += value
-            end = _find_stop(text, job.stops)
-            if end is not None:
-                stopped = True
-                streamer.cancel.set()
-            else:
-                end = len(text) - _held_back(text, job.stops)
-            if end > sent:
-                yield chunk({"content": text[sent:end]})
-                sent = end
+                    )
+                    return
+                if kind == "done":
+                    out: Output = value
+                    over = True
+                    break
+                if stopped:
+                    continue
+                text += value
+                end = _find_stop(text, job.stops)
+                if end is not None:
+                    stopped = True
+                    turn.cancel.set("stop")
+                else:
+                    end = len(text) - _held_back(text, job.stops)
+                if end > sent:
+                    yield chunk({"content": text[sent:end]})
+                    sent = end
         if not stopped and len(text) > sent:
             yield chunk({"content": text[sent:]})
         _, reason = engine.finish(job, out, text)
@@ -480,7 +617,8 @@ async def _stream(engine: Engine, job: Job, head: dict[str, Any], *, include_usa
             yield _sse({**base, "choices": [], "usage": _usage(job.prompt_tokens, len(out.token_ids))})
         yield "data: [DONE]\n\n"
     finally:
-        streamer.cancel.set()
+        if not over:  # cancelled or closed mid-way: the client is gone
+            turn.cancel.set("disconnected")
 
 
 def listen(host: str, port: int) -> socket.socket:
