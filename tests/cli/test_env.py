@@ -1,0 +1,25 @@
+"""`nsllm env` reports what the code sandbox isolates on this machine, files included (issue 13)."""
+
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from nsllm_cli.cli.env import sandbox_info
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the sandbox needs POSIX")
+def test_env_names_the_file_barrier_of_the_sandbox() -> None:
+    info = sandbox_info()
+    assert set(info) == {"files", "network", "processes"}
+    files = info["files"]
+    assert files.startswith("landlock (ABI ") or files.startswith("reads not restricted (landlock unavailable: ")
+    if sys.platform.startswith("linux"):
+        from nsllm_cli.steer.landlock import Kernel, LandlockUnavailableError, landlock_abi
+
+        try:
+            abi = landlock_abi(Kernel.from_ctypes())
+        except LandlockUnavailableError:
+            return
+        assert files == f"landlock (ABI {abi})"
