@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +30,10 @@ from nsllm_cli.jsonl import append_jsonl, read_jsonl, write_json_atomic
 
 if TYPE_CHECKING:
     from nsllm_cli.config import Settings
+
+COMMAND_OPTIONS: ContextVar[dict[str, Any] | None] = ContextVar("nsllm_command_options", default=None)
+"""The running command's options, set by the CLI (`cli/_resume.py`); `RunDir.create` records them so that
+`--resume` can replay them."""
 
 
 def _now() -> str:
@@ -91,6 +96,7 @@ class RunDir:
             "argv": list(argv if argv is not None else sys.argv),
             "nsllm_version": __version__,
             "settings": settings.redacted(),
+            **({"options": options} if (options := COMMAND_OPTIONS.get()) is not None else {}),
             **({command: extra_config} if extra_config else {}),
         }
         (path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")

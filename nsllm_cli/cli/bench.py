@@ -23,13 +23,16 @@ from nsllm_cli.cli._common import (
     settings,
 )
 from nsllm_cli.cli._progress import EventProgress
+from nsllm_cli.cli._resume import resumable
 
 app = typer.Typer(help="Benchmark methods on integer math and SymBench.", no_args_is_help=True)
 
 
 @app.command("math")
 @guarded
+@resumable
 def math_bench(
+    ctx: typer.Context,
     methods: Annotated[
         str,
         typer.Option(

@@ -21,10 +21,13 @@ from nsllm_cli.cli._common import (
     settings,
 )
 from nsllm_cli.cli._progress import EventProgress
+from nsllm_cli.cli._resume import resumable
 
 
 @guarded
+@resumable
 def finetune(
+    ctx: typer.Context,
     train_run: Annotated[
         Path | None, typer.Option("--train-run", help="A `nsllm train` run folder (atoms + encoders); needed for ns.")
     ] = None,

@@ -20,13 +20,16 @@ from nsllm_cli.cli._common import (
     settings,
 )
 from nsllm_cli.cli._progress import EventProgress
+from nsllm_cli.cli._resume import resumable
 
 if TYPE_CHECKING:
     from nsllm_cli.ns.problems import Problem
 
 
 @guarded
+@resumable
 def gather(
+    ctx: typer.Context,
     data: Annotated[
         Path | None,
         typer.Option(
@@ -68,7 +71,10 @@ def gather(
     shots: Annotated[int, typer.Option(min=0, max=8, help="Same-type examples in each prompt.")] = 2,
     batch_size: Annotated[int, typer.Option(min=1, help="Questions per forward pass.")] = 16,
     shard_size: Annotated[int, typer.Option(min=1, help="Questions per safetensors shard (the resume unit).")] = 512,
-    resume: Annotated[Path | None, typer.Option(help="Continue a killed gather in this run folder.")] = None,
+    resume: Annotated[
+        Path | None,
+        typer.Option(help="Continue a killed gather in this run folder, with the options it was started with."),
+    ] = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
     dtype: DtypeOpt = None,
@@ -79,8 +85,9 @@ def gather(
     """Record a model's hidden states on math prompts: every question token at the reader's layers (steps recipe,
     the default) or the last prompt token of 2-shot prompts (--recipe paper)."""
     from nsllm_cli.errors import NsllmError
-    from nsllm_cli.models.resolve import load_model, resolve_model
+    from nsllm_cli.models.resolve import load_model, model_depth, resolve_model
     from nsllm_cli.ns.gather import gather as run_gather
+    from nsllm_cli.ns.gather import resolve_layers
     from nsllm_cli.runs import RunDir
 
     if recipe not in ("steps", "paper"):
@@ -108,9 +115,11 @@ def gather(
         data, n_train=n_train, n_val=n_val, n_test=n_test, limit=limit, seed=s.seed, complexity=complexity
     )
     layer_spec: str | list[int] = layers if layers == "all" else _parse_layers(layers)
+    resolved = resolve_model(s.model, cache=s.cache_dir)
+    resolve_layers(layer_spec, model_depth(resolved))  # a layer out of range fails before the weights load
     err = err_console()
     with err.status(f"loading {s.model} ..."):
-        lm, tok = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device, dtype=s.dtype)
+        lm, tok = load_model(resolved, device=s.device, dtype=s.dtype)
     target = resume or run_dir
     run = RunDir.create(
         target.parent if target else s.runs_dir,
@@ -190,7 +199,7 @@ def _gather_steps(
     """`gather --recipe steps`: reader training data (train / val / held-out wordings, with negatives)."""
     from nsllm_cli.errors import DataError
     from nsllm_cli.hooks import num_layers
-    from nsllm_cli.models.resolve import load_model, resolve_model
+    from nsllm_cli.models.resolve import load_model, model_depth, resolve_model
     from nsllm_cli.ns.read_data import reader_items
     from nsllm_cli.ns.span_gather import gather_spans
     from nsllm_cli.runs import RunDir
@@ -199,16 +208,22 @@ def _gather_steps(
         raise DataError("the steps recipe needs training questions (--n-train > 0)")
     negatives = round(0.4 * n_train) if n_neg is None else n_neg
     val_neg = round(0.4 * n_val)
-    err = err_console()
-    with err.status(f"loading {s.model} ..."):
-        lm, tok = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device, dtype=s.dtype)
-    depth = num_layers(lm)
+    resolved = resolve_model(s.model, cache=s.cache_dir)
+    depth = model_depth(resolved)  # from the model's config: a bad --layers fails before the weights load
     read_layers = auto_read_layers(depth) if layers in ("auto", "all") else _parse_layers(layers)
-    read_layers = sorted({layer % depth if layer < 0 else layer for layer in read_layers})
-    if max(read_layers) >= depth - 1:
+    if any(not 0 <= (layer + depth if layer < 0 else layer) <= depth - 2 for layer in read_layers):
         from nsllm_cli.errors import LayerError
 
-        raise LayerError(f"read layers must be block inputs below the last block (0..{depth - 2}), got {read_layers}")
+        raise LayerError(
+            f"--layers {layers}: read layers must be block inputs below the last block "
+            f"(0..{depth - 2}, or -{depth}..-2 from the end; the model has {depth} blocks)"
+        )
+    read_layers = sorted({layer % depth if layer < 0 else layer for layer in read_layers})
+    err = err_console()
+    with err.status(f"loading {s.model} ..."):
+        lm, tok = load_model(resolved, device=s.device, dtype=s.dtype)
+    if num_layers(lm) != depth:
+        raise DataError(f"{s.model}: its config says {depth} blocks, the loaded model has {num_layers(lm)}")
     items = {
         "train": reader_items(n_pos=n_train, n_neg=negatives, seed=s.seed, split="train", complexity=complexity),
         "val": reader_items(n_pos=n_val, n_neg=val_neg, seed=s.seed + 1, split="train", complexity=complexity),

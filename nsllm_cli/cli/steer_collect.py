@@ -10,6 +10,7 @@ import typer
 
 from nsllm_cli.cli._common import ConfigOpt, RunDirOpt, SeedOpt, err_console, guarded, out_console, settings
 from nsllm_cli.cli._progress import TallyProgress
+from nsllm_cli.cli._resume import resumable
 
 _SPEC = (
     "e.g. gpt-4o, claude-3-5-sonnet-20241022, local:embedded, ns:<finetune run folder> (the neurosymbolic model), "
@@ -18,7 +19,9 @@ _SPEC = (
 
 
 @guarded
+@resumable
 def collect(
+    ctx: typer.Context,
     task_llm: Annotated[str | None, typer.Option("--task-llm", help=f"Model that answers: {_SPEC}.")] = None,
     steer_llm: Annotated[
         str | None, typer.Option("--steer-llm", help="API steerer that guides (temperature 1).")

@@ -103,6 +103,20 @@ def load_tokenizer(resolved: ResolvedModel) -> PreTrainedTokenizerBase:
     return tok
 
 
+def model_depth(resolved: ResolvedModel) -> int:
+    """The model's number of blocks, read from its config without loading the weights."""
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(resolved.source, local_files_only=resolved.is_local)
+    except OSError as exc:
+        raise ModelNotFoundError(_load_failure(resolved, exc)) from exc
+    depth = getattr(config.get_text_config(), "num_hidden_layers", None)
+    if not isinstance(depth, int):
+        raise ModelNotFoundError(f"{resolved.spec}: its config names no num_hidden_layers")
+    return depth
+
+
 def load_model(
     resolved: ResolvedModel, *, device: str = "auto", dtype: str = "auto"
 ) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
