@@ -1,7 +1,9 @@
 """Settings shared by every command: pydantic-settings with the `NSLLM_` prefix.
 
-Precedence, highest first: command-line flag > environment (`NSLLM_*`) > `.env` > YAML `--config`
-> default. Every field has an attribute docstring; `--help` texts reuse the same words.
+Precedence, highest first: command-line flag > the YAML file given with `--config` > environment (`NSLLM_*`)
+> `.env` > default. A file named on the command line is explicit, so it beats the ambient environment: a run's
+own `config.yaml` given back with `--config` replays its settings whatever the shell exports. Every field has
+an attribute docstring; `--help` texts reuse the same words.
 
 Example:
     >>> s = load_settings(None, model="tiny")
@@ -26,6 +28,7 @@ from nsllm_cli.paths import default_home
 _YAML_DATA: ContextVar[dict[str, Any] | None] = ContextVar("nsllm_yaml_data", default=None)
 
 Dtype = Literal["auto", "float32", "bfloat16", "float16"]
+_MASK = "**********"
 
 
 class Settings(BaseSettings):
@@ -93,15 +96,15 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Flags (init kwargs) > env > .env > YAML > defaults."""
-        return (init_settings, env_settings, dotenv_settings, _YamlSource(settings_cls))
+        """Flags (init kwargs) > --config YAML > env > .env > defaults."""
+        return (init_settings, _YamlSource(settings_cls), env_settings, dotenv_settings)
 
     def redacted(self) -> dict[str, Any]:
         """The settings as plain JSON-able data with every secret masked."""
         data = self.model_dump(mode="json")
         for name, value in self.__dict__.items():
             if isinstance(value, SecretStr):
-                data[name] = "**********"
+                data[name] = _MASK
         data["home"] = str(self.home_dir)
         data["cache"] = str(self.cache_dir)
         return data
@@ -117,8 +120,17 @@ class _YamlSource(PydanticBaseSettingsSource):
         return dict(_YAML_DATA.get() or {})
 
 
+RUN_LOCATIONS = ("home", "cache", "runs_dir")
+"""Settings of a run's config.yaml that say where things are on the machine that ran it, not what it computed;
+`--config RUN/config.yaml` leaves them to this machine."""
+
+
 def read_yaml_config(path: Path) -> dict[str, Any]:
-    """Read a YAML config file: a mapping of known setting names, or a one-line ConfigError."""
+    """Read a YAML config file: a mapping of known setting names, or a one-line ConfigError.
+
+    A run folder's `config.yaml` (with `command:` and `settings:`) counts as its `settings:` mapping, less the
+    machine's folders (`RUN_LOCATIONS`) and masked secrets.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -134,6 +146,12 @@ def read_yaml_config(path: Path) -> dict[str, Any]:
         return {}
     if not isinstance(data, dict):
         raise ConfigError(f"invalid config file {path}: expected a mapping of settings, got {type(data).__name__}")
+    if "command" in data and isinstance(data.get("settings"), dict):  # a run folder's config.yaml
+        data = {
+            k: v
+            for k, v in data["settings"].items()
+            if k not in RUN_LOCATIONS and v != _MASK and k in Settings.model_fields
+        }
     unknown = sorted(str(k) for k in data if k not in Settings.model_fields)
     if unknown:
         known = ", ".join(Settings.model_fields)
@@ -142,7 +160,7 @@ def read_yaml_config(path: Path) -> dict[str, Any]:
 
 
 def load_settings(config: Path | None = None, **flags: Any) -> Settings:
-    """Resolve settings from flags (None means 'not given'), env, .env, the YAML file and defaults.
+    """Resolve settings from flags (None means 'not given'), the YAML file, env, .env and defaults.
 
     Raises:
         ConfigError: a file that cannot be read or a value of the wrong type, in one line.
@@ -164,5 +182,5 @@ def _describe(exc: ValidationError, config: Path | None) -> str:
     for err in exc.errors():
         name = ".".join(str(p) for p in err["loc"]) or "settings"
         parts.append(f"{name}={err.get('input')!r}: {err['msg']}")
-    sources = "flags, NSLLM_* environment, .env" + (f", {config}" if config else "")
+    sources = "flags" + (f", {config}" if config else "") + ", NSLLM_* environment, .env"
     return f"invalid setting ({sources}): " + "; ".join(parts)

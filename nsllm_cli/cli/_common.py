@@ -38,7 +38,12 @@ DtypeOpt = Annotated[
     str | None, typer.Option(help="auto (default: float32 on CPU, bfloat16 on GPU), float32, bfloat16, float16.")
 ]
 ConfigOpt = Annotated[
-    Path | None, typer.Option("--config", "-c", help="YAML file of settings (below flags, env and .env).")
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="YAML file of settings, or a run's config.yaml to replay; below flags, above env and .env.",
+    ),
 ]
 SeedOpt = Annotated[int | None, typer.Option(help="Seed for every random choice (default 0). Env: NSLLM_SEED.")]
 RunDirOpt = Annotated[
