@@ -51,9 +51,21 @@ def serve(
     max_tokens: Annotated[
         int, typer.Option(min=1, help="Token budget of an answer when the request sets none (default 512).")
     ] = 512,
+    max_queue: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Requests that may wait for the model while it answers another (default 16). One more gets HTTP "
+            "503 with a Retry-After header at once; 0 answers one request at a time and refuses the rest.",
+        ),
+    ] = 16,
     config: ConfigOpt = None,
 ) -> None:
-    """Serve a local model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/models, /health)."""
+    """Serve a local model over an OpenAI-compatible HTTP API (/v1/chat/completions, /v1/models, /health, /stats).
+
+    One request generates at a time; the others wait in a queue of --max-queue, in arrival order. A client
+    that disconnects stops its generation within a token.
+    """
     from nsllm_cli.errors import ConfigError
     from nsllm_cli.providers.ns_run import check_given_spec, read_ns_run
 
@@ -86,7 +98,7 @@ def serve(
             ns = load_ns_run(ns_run, lm, tok, given=spec) if ns_run is not None else None
         default_id = Path(spec).name if resolved.kind == "local" else spec
         name = model_id or default_id + ("+ns" if ns is not None else "")
-        app = create_app(lm, tok, model_id=name, ns=ns, default_max_tokens=max_tokens)
+        app = create_app(lm, tok, model_id=name, ns=ns, default_max_tokens=max_tokens, max_queue=max_queue)
         url = base_url(sock)
         if not _is_loopback(host):
             err.print(

@@ -188,3 +188,13 @@ def test_ns_run_with_changed_atoms_is_one_line(tmp_path: Path, model_cache: Path
     VSA.generate(types=PROBLEM_TYPES, dim=256, seed=1).save(run / "artifacts" / "ns" / "vsa_atoms")
     line = _one_line(CliRunner().invoke(app, ["serve", "--port", "0", "--model", f"ns:{run}"]))
     assert "made with another vsa_atoms" in line and captured == []
+
+
+def test_max_queue_sets_the_servers_queue(tiny_dir: Path, captured: list[Any]) -> None:
+    assert "--max-queue" in CliRunner().invoke(app, ["serve", "--help"]).stdout
+    result = CliRunner().invoke(app, ["serve", "--model", "tiny", "--port", "0", "--max-queue", "3"])
+    assert result.exit_code == 0, result.output
+    assert captured[0].state.gate.max_queue == 3
+    result = CliRunner().invoke(app, ["serve", "--model", "tiny", "--port", "0"])
+    assert captured[1].state.gate.max_queue == 16
+    assert CliRunner().invoke(app, ["serve", "--port", "0", "--max-queue", "-1"]).exit_code == 2
