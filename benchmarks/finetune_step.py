@@ -13,7 +13,9 @@ All three steps train the same decoder with the intervention at the same layer a
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from pathlib import Path
 
 import torch
 
@@ -35,7 +37,11 @@ def main() -> None:
     parser.add_argument("--layer", type=int, default=4)
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "finetune_step.json")
+    parser.add_argument("--tiny", action="store_true", help="the tiny model, 1 step of 2 questions (smoke run)")
     args = parser.parse_args()
+    if args.tiny:
+        args.model, args.layer, args.steps, args.batch_size = "tiny", 1, 1, 2
     s = load_settings(None, model=args.model, device=args.device)
     model, tok = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device)
     freeze(model)
@@ -95,6 +101,9 @@ def main() -> None:
         f" | head only {head_s * 1000:.0f} ms/step ({naive_s / head_s:.2f}x)"
         f" | nsllm (+ prefix KV cache) {ours_s * 1000:.0f} ms/step | {naive_s / ours_s:.2f}x"
     )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    result = {"model": args.model, "layer": args.layer, "naive_s": naive_s, "head_s": head_s, "ours_s": ours_s}
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

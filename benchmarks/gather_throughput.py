@@ -11,7 +11,9 @@ batches with left padding, computes no logits, and, when the requested layers ar
 from __future__ import annotations
 
 import argparse
+import json
 import time
+from pathlib import Path
 
 import torch
 
@@ -29,7 +31,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=64)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--upto", type=int, default=6, help="highest layer of the second nsllm row")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "gather_throughput.json")
+    parser.add_argument("--tiny", action="store_true", help="the tiny model, 8 questions (smoke run)")
     args = parser.parse_args()
+    if args.tiny:
+        args.model, args.n, args.batch_size, args.upto = "tiny", 8, 4, 1
     s = load_settings(None, model=args.model, device=args.device)
     model, tok = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device)
     layers = list(range(model.config.num_hidden_layers + 1))
@@ -64,6 +70,9 @@ def main() -> None:
         f" | nsllm all {len(layers)} layers (bs {args.batch_size}) {ours_all:.1f} q/s ({ours_all / naive_qps:.2f}x)"
         f" | nsllm layers 0-{args.upto} {ours_upto:.1f} q/s ({ours_upto / naive_qps:.2f}x)"
     )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    result = {"model": args.model, "n": args.n, "naive_qps": naive_qps, "all_qps": ours_all, "upto_qps": ours_upto}
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -70,14 +70,19 @@ def main() -> None:
     parser.add_argument("--per-type-paraphrase", type=int, default=25)
     parser.add_argument("--settings", default=",".join(f"{p}/{w}" for p, w in SETTINGS))
     parser.add_argument("--extra-finetune", default="", help="extra finetune flags, e.g. '--oracle'")
+    parser.add_argument("--tiny", action="store_true", help="the tiny model, a few questions, one setting (smoke run)")
     args = parser.parse_args()
+    small: list[str] = []  # extra gather flags of a smoke run
+    if args.tiny:
+        args.model, args.n_train, args.reader_epochs, args.ft_train, args.steps = "tiny", 16, 1, 8, 2
+        args.per_type, args.per_type_paraphrase, args.settings, small = 1, 1, "two-shot/paper", ["--n-val", "4"]
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     timing_file = out / "timings.json"
     timings: dict[str, float] = json.loads(timing_file.read_text()) if timing_file.is_file() else {}
     model = ["--model", args.model]
     if args.recipe == "steps":
-        nsllm(["gather", *model, "--n-train", str(args.n_train)], out / "gather", timings, "gather")
+        nsllm(["gather", *model, "--n-train", str(args.n_train), *small], out / "gather", timings, "gather")
         nsllm(["train", "--gather", str(out / "gather"), "--reader-epochs", str(args.reader_epochs)], out / "train",
               timings, "train")  # fmt: skip
     else:

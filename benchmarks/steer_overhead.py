@@ -16,8 +16,10 @@ with scripted models that answer instantly, so what is measured is the loop itse
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
+from pathlib import Path
 
 from nsllm_cli.steer.checker import symbolic_check
 from nsllm_cli.steer.loop import steer
@@ -107,7 +109,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sandbox-runs", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "steer_overhead.json")
+    parser.add_argument("--tiny", action="store_true", help="3 runs of 1 round, 1 sandbox run (smoke run)")
     args = parser.parse_args()
+    if args.tiny:
+        args.runs, args.rounds, args.sandbox_runs = 3, 1, 1
 
     med, worst = per_round_ms(args.runs, args.rounds, _noop)
     status = "OK" if med <= 20 else "OVER"
@@ -128,6 +134,9 @@ def main() -> None:
         f"pieces: Symbolic Checker {checker:.3f} ms/program | 2000-token cap on a 64 kB output: early exit "
         f"{early:.2f} ms vs naive full count {full:.2f} ms ({full / early:.0f}x)"
     )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    result = {"round_ms": med, "round_sandbox_ms": med_s, "checker_ms": checker, "cap_early_ms": early}
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -81,7 +81,11 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=50)
     parser.add_argument("--delay", type=float, default=1.0)
     parser.add_argument("--concurrency", default="1,8")
+    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results" / "symbench_concurrency.json")
+    parser.add_argument("--tiny", action="store_true", help="4 samples, 0.05 s per call, concurrency 1,2 (smoke run)")
     args = parser.parse_args()
+    if args.tiny:
+        args.samples, args.delay, args.concurrency = 4, 0.05, "1,2"
     _Slow.delay_s = args.delay
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
     server.daemon_threads = True
@@ -102,9 +106,10 @@ def main() -> None:
     for r in rows:
         print(f"{r['concurrency']:>11} {r['answering_s']:>12.1f} {r['answering_speedup']:>7.2f}x "
               f"{r['command_s']:>10.1f} {r['command_speedup']:>7.2f}x")  # fmt: skip
-    out = REPO / "benchmarks" / "results" / "symbench_concurrency.json"
+    out: Path = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"samples": args.samples, "delay_s": args.delay, "runs": rows}, indent=2) + "\n")
-    print(f"\nwritten: {out.relative_to(REPO)}")
+    print(f"\nwritten: {out}")
     server.shutdown()
 
 
