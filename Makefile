@@ -47,6 +47,7 @@ bench: install
 	$(PY) benchmarks/steer_overhead.py
 	$(PY) benchmarks/symbench_concurrency.py
 	$(PY) benchmarks/serve_throughput.py
+	$(PY) benchmarks/serve_robustness.py
 
 clean:
 	rm -rf $(VENV) runs/demo .pytest_cache .mypy_cache .ruff_cache
