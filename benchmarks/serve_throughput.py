@@ -75,10 +75,10 @@ def _pump(stream: IO[str], lines: queue.Queue[str], log: IO[str]) -> None:
         lines.put(line)
 
 
-def start_nsllm(workdir: Path, timeout: float) -> Server:
-    """`nsllm serve --model embedded --port 0`, ready once it prints its `listening on` line."""
+def start_nsllm(workdir: Path, timeout: float, extra: tuple[str, ...] = ()) -> Server:
+    """`nsllm serve --model embedded --port 0 [extra]`, ready once it prints its `listening on` line."""
     log = workdir / "nsllm.log"
-    cmd = [sys.executable, "-m", "nsllm_cli", "serve", "--model", "embedded", "--port", "0"]
+    cmd = [sys.executable, "-m", "nsllm_cli", "serve", "--model", "embedded", "--port", "0", *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None
@@ -95,7 +95,9 @@ def start_nsllm(workdir: Path, timeout: float) -> Server:
     raise RuntimeError(f"nsllm serve did not start; see {log}:\n{log.read_text()[-2000:]}")
 
 
-def start_transformers(folder: Path, workdir: Path, timeout: float, *, passive: bool) -> Server:
+def start_transformers(
+    folder: Path, workdir: Path, timeout: float, *, passive: bool, device: str = "cpu", dtype: str = "float32"
+) -> Server:
     """`transformers serve <folder>` as stack.md section 6 runs it; ready once /health answers.
 
     `passive` gives it the OpenMP wait policy that `nsllm serve` sets for itself (OMP_WAIT_POLICY=PASSIVE).
@@ -109,8 +111,8 @@ def start_transformers(folder: Path, workdir: Path, timeout: float, *, passive: 
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "HF_HOME": str(home)}
     if passive:
         env["OMP_WAIT_POLICY"] = "PASSIVE"
-    cmd = [exe, "serve", str(folder), "--host", "127.0.0.1", "--port", str(port), "--device", "cpu"]
-    cmd += ["--dtype", "float32"]
+    cmd = [exe, "serve", str(folder), "--host", "127.0.0.1", "--port", str(port), "--device", device]
+    cmd += ["--dtype", dtype]
     log = workdir / "transformers.log"
     proc = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT, text=True, env=env)
     url = f"http://127.0.0.1:{port}"
@@ -182,6 +184,8 @@ def main() -> None:
     parser.add_argument("--max-tokens", type=int, default=64, help="max_tokens of every request (default 64)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds to wait for a server to start")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--device", default="cpu", help="both servers' device: cpu (default), cuda, cuda:N")
+    parser.add_argument("--dtype", default="float32", help="both servers' dtype: float32 (default), bfloat16")
     parser.add_argument(
         "--omp-passive-for-transformers",
         action="store_true",
@@ -197,15 +201,20 @@ def main() -> None:
 
     folder = Path(resolve_model("embedded", cache=load_settings(None).cache_dir).source).resolve()
     tok = AutoTokenizer.from_pretrained(str(folder))
-    print(f"model: {folder} (cpu, float32) · {args.requests} requests x {args.max_tokens} tokens, greedy")
+    print(
+        f"model: {folder} ({args.device}, {args.dtype}) · {args.requests} requests x {args.max_tokens} tokens, greedy"
+    )
     print(f"transformers serve OpenMP wait policy: {'PASSIVE' if args.omp_passive_for_transformers else 'default'}")
     workdir = Path(tempfile.mkdtemp(prefix="serve-bench-"))
     servers: list[Server] = []
     skipped: dict[str, str] = {}
     try:
-        servers.append(start_nsllm(workdir, args.timeout))
+        servers.append(start_nsllm(workdir, args.timeout, ("--device", args.device, "--dtype", args.dtype)))
+        passive = args.omp_passive_for_transformers
         try:
-            servers.append(start_transformers(folder, workdir, args.timeout, passive=args.omp_passive_for_transformers))
+            servers.append(
+                start_transformers(folder, workdir, args.timeout, passive=passive, device=args.device, dtype=args.dtype)
+            )
         except RuntimeError as exc:
             skipped["transformers serve"] = str(exc)
             print(f"transformers serve is not runnable here, reporting nsllm serve alone: {exc}")
