@@ -514,6 +514,7 @@ class _Turn:
             ApiError: (499) when the client went away before its turn; nobody reads it.
         """
         out: Output | None = None
+        failure: Exception | None = None
         try:
             async with anyio.create_task_group() as tasks:
 
@@ -525,11 +526,16 @@ class _Turn:
                         tasks.cancel_scope.cancel()
 
                 tasks.start_soon(watch)
-                async with self.ticket:
-                    out = await anyio.to_thread.run_sync(self.generate)
+                try:
+                    async with self.ticket:
+                        out = await anyio.to_thread.run_sync(self.generate)
+                except Exception as exc:  # noqa: BLE001 - raised below as itself, not in a task group's ExceptionGroup
+                    failure = exc
                 tasks.cancel_scope.cancel()
         finally:
             self.left_while_waiting()
+        if failure is not None:
+            raise failure
         if out is None:
             raise ApiError("the client closed the request", status=499, code="client_closed")
         return out

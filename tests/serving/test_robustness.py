@@ -219,3 +219,20 @@ def test_fifty_at_once_with_a_large_enough_queue_are_all_answered(tiny_model: tu
             _assert_answered(reply, stream=i % 2 == 1, max_tokens=8)
         assert _stats(url)["requests"]["finished"] == 50
         _idle(url, app)
+
+
+def test_a_failed_generation_is_a_500_and_frees_the_model(
+    served: tuple[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, app = served
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(app.state.engine, "run", broken)
+    reply = http("POST", url + "/chat/completions", {"model": "tiny", "messages": ASK, "max_tokens": 2})
+    assert reply.status == 500 and reply.json()["error"]["message"] == "RuntimeError: out of memory"
+    assert _stats(url)["recent"][-1]["outcome"] == "failed"
+    monkeypatch.undo()
+    _idle(url, app)
+    assert http("POST", url + "/chat/completions", {"model": "tiny", "messages": ASK, "max_tokens": 2}).status == 200
