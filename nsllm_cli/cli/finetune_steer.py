@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 
 from nsllm_cli.cli._common import ConfigOpt, DeviceOpt, ModelOpt, RunDirOpt, SeedOpt, err_console, guarded, settings
+from nsllm_cli.cli._resume import resumable
 
 
 def _dataset(data: Path, stage: str) -> Path:
@@ -27,7 +28,9 @@ def _dataset(data: Path, stage: str) -> Path:
 
 
 @guarded
+@resumable
 def steer(
+    ctx: typer.Context,
     stage: Annotated[
         str, typer.Option(help="sft (multi-round, loss on every guidance) or dpo (preference pairs).")
     ] = "sft",

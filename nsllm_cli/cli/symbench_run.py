@@ -11,6 +11,7 @@ import typer
 
 from nsllm_cli.cli._common import ConfigOpt, RunDirOpt, SeedOpt, err_console, guarded, out_console, settings
 from nsllm_cli.cli._progress import TallyProgress
+from nsllm_cli.cli._resume import resumable
 
 if TYPE_CHECKING:
     from nsllm_cli.symbench.base import Task
@@ -45,7 +46,9 @@ def select_tasks(spec: str | None) -> list[Task]:
 
 
 @guarded
+@resumable
 def symbench(
+    ctx: typer.Context,
     task_llm: Annotated[str | None, typer.Option("--task-llm", help=f"Model that answers: {_SPEC}.")] = None,
     methods: Annotated[
         str,

@@ -281,7 +281,10 @@ def test_resume_refuses_a_different_selection(server: FakeServer, tmp_path: Path
     run = tmp_path / "run"
     assert bench(server, "--tasks", "pooling", "--run-dir", str(run)).exit_code == 0
     other = bench(server, "--tasks", "pooling", "--seed", "7", "--resume", str(run))
-    assert other.exit_code != 0 and "differ from the run being resumed" in other.output
+    assert other.exit_code != 0 and "--seed 7 contradicts the run being resumed" in other.output
+    assert "started with --seed 0" in other.output
+    again = bench(server, "--resume", str(run))  # its own options replayed: same tasks, same seed
+    assert again.exit_code == 0, again.output
 
 
 def test_an_unreadable_sample_is_named_and_left_out(server: FakeServer, tmp_path: Path, symbench_dir: Path) -> None:
