@@ -85,7 +85,9 @@ class Ctx:
                 raise PartFailed(f"{name}: timed out after {timeout:.0f} s (part limit)", tail_of(log)) from None
         self.steps[name] = round(time.monotonic() - start, 1)
         if proc.returncode != 0:
-            raise PartFailed(f"{name}: exit {proc.returncode}: {' '.join(cmd[:6])} ...", tail_of(log))
+            tail = tail_of(log)
+            last = next((line.strip() for line in reversed(tail.splitlines()) if line.strip()), "no output")
+            raise PartFailed(f"{name}: exit {proc.returncode}: {last}", tail)
         return log.read_text(errors="replace")
 
 
@@ -235,7 +237,7 @@ def steer_args(ctx: Ctx, peft: str, run: Path) -> list[str]:
     steps = "3" if ctx.setup.small else "20"
     return ["finetune", "steer", "--stage", "sft", "--data", str(data), "--peft", peft, "--model", ctx.setup.model,
             "--device", ctx.setup.device, "--max-steps", steps, "--batch-size", "4", "--grad-accum", "1",
-            "--lr", "1e-3", "--run-dir", str(run)]  # fmt: skip
+            "--lr", "1e-3", "--logging-steps", "1", "--run-dir", str(run)]  # fmt: skip
 
 
 def part_qlora(ctx: Ctx) -> dict[str, Any]:
@@ -283,6 +285,10 @@ def sparkline(values: list[float]) -> str:
         return ""
     lo, hi = min(values), max(values)
     return "".join(SPARKS[int((v - lo) / (hi - lo) * (len(SPARKS) - 1)) if hi > lo else 0] for v in values)
+
+
+def _round(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None
 
 
 def _ratio(a: float | None, b: float | None) -> str:
@@ -347,7 +353,8 @@ def detail(key: str, data: dict[str, Any]) -> list[str]:
     if key == "serve":
         lines = ["| server | mode | requests | tokens | tok/s | ttft s |", "|---|---|---|---|---|---|"]
         lines += [
-            f"| {r['server']} | {r['mode']} | {r['requests']} | {r['tokens']} | {r['tokens_per_s']} | {r['ttft_s']} |"
+            f"| {r['server']} | {r['mode']} | {r['requests']} | {r['tokens']} | {r['tokens_per_s']} "
+            f"| {_round(r['ttft_s'])} |"
             for r in data.get("rows", [])
         ]
         return lines + ([f"transformers serve: {data['transformers_serve']}"] if "transformers_serve" in data else [])

@@ -55,6 +55,9 @@ def steer(
         int | None, typer.Option(help="Tokens per sequence (longer ones are cut, and counted).")
     ] = None,
     beta: Annotated[float | None, typer.Option(help="DPO: KL strength (default 0.1).")] = None,
+    logging_steps: Annotated[
+        int | None, typer.Option(help="Optimiser steps between logged losses in metrics.jsonl (default 20).")
+    ] = None,
     show_presets: Annotated[bool, typer.Option("--show-presets", help="Print the presets as JSON and exit.")] = False,
     resume: Annotated[Path | None, typer.Option(help="Continue a stopped run from its last checkpoint.")] = None,
     model: ModelOpt = None,
@@ -97,7 +100,8 @@ def steer(
         name=target.name if target else None,
         extra_config={"stage": stage, "data": str(dataset), "init": str(init) if init else None, "preset": preset,
                       "peft": peft, "lr": lr, "epochs": epochs, "max_steps": max_steps, "batch_size": batch_size,
-                      "grad_accum": grad_accum, "max_length": max_length, "beta": beta},
+                      "grad_accum": grad_accum, "max_length": max_length, "beta": beta,
+                      "logging_steps": logging_steps},
     )  # fmt: skip
     err = err_console()
     progress = _Progress(stage)
@@ -117,6 +121,7 @@ def steer(
             grad_accum=grad_accum,
             max_length=max_length,
             beta=beta,
+            overrides={"logging_steps": logging_steps},
             seed=s.seed,
             init_adapter=adapter,
             resume=resume is not None,
