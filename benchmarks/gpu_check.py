@@ -248,8 +248,9 @@ def part_qlora(ctx: Ctx) -> dict[str, Any]:
 
 def part_accelerate(ctx: Ctx) -> dict[str, Any]:
     run = ctx.work / "steer-accelerate-lora"
-    launch = [PY, "-m", "accelerate.commands.launch", "--num_processes", "1", "--num_machines", "1"]
-    launch += ["--mixed_precision", "no", "--dynamo_backend", "no"] + (["--cpu"] if ctx.setup.device == "cpu" else [])
+    # the README's form; `python -m accelerate.commands.launch` is the `accelerate launch` of this interpreter
+    launch = [PY, "-m", "accelerate.commands.launch", "--num_processes", "1"]
+    launch += ["--cpu"] if ctx.setup.device == "cpu" else []
     ctx.run("accelerate-lora", [*launch, "-m", "nsllm_cli", *steer_args(ctx, "lora", run)])
     return {"losses": losses(run), "command": "accelerate launch --num_processes 1 -m nsllm_cli finetune steer"}
 
