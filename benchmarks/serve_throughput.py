@@ -1,6 +1,6 @@
 """Serving throughput, side by side: `nsllm serve` vs `transformers serve` on the same model.
 
-Run: .venv/bin/python benchmarks/serve_throughput.py [--requests 3] [--max-tokens 64] [--json out.json]
+Run: .venv/bin/python benchmarks/serve_throughput.py [--requests 3] [--max-tokens 64] [--json out.json] [--tiny]
 
 Both servers load the embedded SmolLM2-135M-Instruct (the converted safetensors folder in the nsllm
 cache) on CPU in float32 and stay up together; the requests alternate between them (same prompts,
@@ -75,10 +75,10 @@ def _pump(stream: IO[str], lines: queue.Queue[str], log: IO[str]) -> None:
         lines.put(line)
 
 
-def start_nsllm(workdir: Path, timeout: float, extra: tuple[str, ...] = ()) -> Server:
-    """`nsllm serve --model embedded --port 0 [extra]`, ready once it prints its `listening on` line."""
+def start_nsllm(workdir: Path, timeout: float, extra: tuple[str, ...] = (), *, model: str = "embedded") -> Server:
+    """`nsllm serve --model <model> --port 0 [extra]`, ready once it prints its `listening on` line."""
     log = workdir / "nsllm.log"
-    cmd = [sys.executable, "-m", "nsllm_cli", "serve", "--model", "embedded", "--port", "0", *extra]
+    cmd = [sys.executable, "-m", "nsllm_cli", "serve", "--model", model, "--port", "0", *extra]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     lines: queue.Queue[str] = queue.Queue()
     assert proc.stdout is not None
@@ -90,7 +90,7 @@ def start_nsllm(workdir: Path, timeout: float, extra: tuple[str, ...] = ()) -> S
         except queue.Empty:
             continue
         if line.startswith("listening on "):
-            return Server("nsllm serve", line.split()[-1], "embedded", proc, log)
+            return Server("nsllm serve", line.split()[-1], model, proc, log)
     proc.kill()
     raise RuntimeError(f"nsllm serve did not start; see {log}:\n{log.read_text()[-2000:]}")
 
@@ -186,12 +186,18 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the results here")
     parser.add_argument("--device", default="cpu", help="both servers' device: cpu (default), cuda, cuda:N")
     parser.add_argument("--dtype", default="float32", help="both servers' dtype: float32 (default), bfloat16")
+    parser.add_argument("--model", default="embedded", help="nsllm model name for both servers (default embedded)")
+    parser.add_argument(
+        "--tiny", action="store_true", help="smoke run in seconds: the tiny random-init model, 1 request x 4 tokens"
+    )
     parser.add_argument(
         "--omp-passive-for-transformers",
         action="store_true",
         help="run transformers serve with OMP_WAIT_POLICY=PASSIVE too (nsllm serve sets it for itself)",
     )
     args = parser.parse_args()
+    if args.tiny:
+        args.model, args.requests, args.max_tokens, args.timeout = "tiny", 1, 4, min(args.timeout, 120)
 
     from openai import OpenAI
     from transformers import AutoTokenizer
@@ -199,7 +205,7 @@ def main() -> None:
     from nsllm_cli.config import load_settings
     from nsllm_cli.models.resolve import resolve_model
 
-    folder = Path(resolve_model("embedded", cache=load_settings(None).cache_dir).source).resolve()
+    folder = Path(resolve_model(args.model, cache=load_settings(None).cache_dir).source).resolve()
     tok = AutoTokenizer.from_pretrained(str(folder))
     print(
         f"model: {folder} ({args.device}, {args.dtype}) · {args.requests} requests x {args.max_tokens} tokens, greedy"
@@ -209,7 +215,8 @@ def main() -> None:
     servers: list[Server] = []
     skipped: dict[str, str] = {}
     try:
-        servers.append(start_nsllm(workdir, args.timeout, ("--device", args.device, "--dtype", args.dtype)))
+        extra = ("--device", args.device, "--dtype", args.dtype)
+        servers.append(start_nsllm(workdir, args.timeout, extra, model=args.model))
         passive = args.omp_passive_for_transformers
         try:
             servers.append(
@@ -263,6 +270,7 @@ def main() -> None:
             ours, theirs = tallies[(names[0], mode)].tokens_per_s, tallies[(names[1], mode)].tokens_per_s
             print(f"{mode}: nsllm serve / transformers serve = {ours / theirs:.2f}x" if theirs else "")
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(
             json.dumps(
                 {"model": str(folder), "max_tokens": args.max_tokens, "rows": rows, "skipped": skipped}, indent=2
