@@ -8,7 +8,7 @@ symbolic step. `init_from` reuses a trained encoder/decoder pair instead of a fr
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from torch import nn
 
 from nsllm_cli.artifacts import load_artifact, save_artifact
 from nsllm_cli.errors import DataError
+from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.batches import answer_loss
 from nsllm_cli.ns.finetune import StepBatches, forward_answers, freeze
 from nsllm_cli.ns.loop import run_steps
@@ -24,11 +25,6 @@ from nsllm_cli.ns.lora import _load_optimizer, _save_optimizer
 from nsllm_cli.ns.problems import Problem
 
 ADAPTER_FORMAT = "nsllm-adapter"
-Event = Callable[[str, dict[str, Any]], None]
-
-
-def _ignore(kind: str, payload: dict[str, Any]) -> None:
-    return None
 
 
 class BottleneckAdapter(nn.Module):
@@ -86,7 +82,7 @@ def finetune_adapter(
     shots: int = 2,
     complexity: int = 2,
     checkpoint_every: int = 50,
-    on_event: Event = _ignore,
+    on_event: Event = ignore,
     meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train both projections (Adam); resumes from `out/checkpoint`. Returns a summary."""

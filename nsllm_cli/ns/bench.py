@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
 
+from nsllm_cli.events import Event, ignore
 from nsllm_cli.jsonl import append_jsonl, read_jsonl
 from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
 from nsllm_cli.ns.finetune import forward_answers
@@ -35,11 +36,6 @@ from nsllm_cli.ns.prompts import (
 METHODS = ("base", "cot", "ns", "ns-shuffled", "lora", "adapter")
 """`ns-shuffled` is the counterfactual check of the step-wise NS model: the same hook, but each question is written
 another question's result; an output that follows the injection then equals that result, not the gold."""
-Event = Callable[[str, dict[str, Any]], None]
-
-
-def _ignore(kind: str, payload: dict[str, Any]) -> None:
-    return None
 
 
 def generate_batch(
@@ -171,7 +167,7 @@ def run_bench(
     cot_max_new_tokens: int = 256,
     prompt: str = "two-shot",
     wording: str = "paper",
-    on_event: Event = _ignore,
+    on_event: Event = ignore,
 ) -> list[dict[str, Any]]:
     """Evaluate every method on every problem, appending to `out/samples.jsonl`; returns all records."""
     path = out / "samples.jsonl"

@@ -9,7 +9,7 @@ real LambdaLR (the original's never fired). Checkpoints are safetensors: decoder
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import torch
 
 from nsllm_cli.artifacts import load_artifact, save_artifact
 from nsllm_cli.errors import DataError
+from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.batches import TFBatch, answer_ids, answer_loss, build_batch
 from nsllm_cli.ns.encdec import lr_factor
 from nsllm_cli.ns.intervention import NSIntervention, attach, is_unseen
@@ -27,11 +28,6 @@ FT_SCHEDULE: dict[int, float] = {100: 0.5, 500: 0.5, 1000: 0.4, 2000: 0.1, 4000:
 CHECKPOINT_FORMAT = "nsllm-ns-checkpoint"
 NS_FORMAT = "nsllm-ns"
 LOSSES = ("teacher-forced", "legacy")
-Event = Callable[[str, dict[str, Any]], None]
-
-
-def _ignore(kind: str, payload: dict[str, Any]) -> None:
-    return None
 
 
 def step_items(problems: Sequence[Problem], step: int, batch_size: int, seed: int) -> list[Problem]:
@@ -101,7 +97,7 @@ def finetune_ns(
     complexity: int = 2,
     checkpoint_every: int = 50,
     loss: str = "teacher-forced",
-    on_event: Event = _ignore,
+    on_event: Event = ignore,
     meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train `ns.decoder`; resumes from `out/checkpoint` when present. Returns a summary.

@@ -14,11 +14,12 @@ from __future__ import annotations
 import hashlib
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nsllm_cli.errors import ArtifactError
+from nsllm_cli.events import Event, ignore
 from nsllm_cli.jsonl import append_jsonl, read_jsonl, write_json_atomic
 from nsllm_cli.ns import activations as act
 from nsllm_cli.ns.problems import Problem
@@ -27,12 +28,6 @@ from nsllm_cli.ns.prompts import ns_messages, render_prompt
 if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedModel, PreTrainedTokenizerBase
-
-Event = Callable[[str, dict[str, Any]], None]
-
-
-def _ignore(kind: str, payload: dict[str, Any]) -> None:
-    return None
 
 
 class _StopForward(Exception):
@@ -153,7 +148,7 @@ def gather(
     shots: int = 2,
     batch_size: int = 16,
     shard_size: int = 1024,
-    on_event: Event = _ignore,
+    on_event: Event = ignore,
 ) -> dict[str, Any]:
     """Record hidden states for `items` (split, problem) into `out`, resuming if `out` holds a partial run.
 

@@ -7,7 +7,7 @@ resumes where it stopped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,7 @@ import torch
 
 from nsllm_cli.artifacts import load_artifact, save_artifact
 from nsllm_cli.errors import DataError
+from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.batches import answer_loss
 from nsllm_cli.ns.finetune import StepBatches, forward_answers, freeze
 from nsllm_cli.ns.loop import run_steps
@@ -22,11 +23,6 @@ from nsllm_cli.ns.problems import Problem
 
 TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
 OPTIMIZER_FORMAT = "nsllm-lora-optimizer"
-Event = Callable[[str, dict[str, Any]], None]
-
-
-def _ignore(kind: str, payload: dict[str, Any]) -> None:
-    return None
 
 
 def wrap_lora(model: Any, *, r: int = 8, alpha: int = 16, dropout: float = 0.05, adapter: Path | None = None) -> Any:
@@ -58,7 +54,7 @@ def finetune_lora(
     shots: int = 2,
     complexity: int = 2,
     checkpoint_every: int = 50,
-    on_event: Event = _ignore,
+    on_event: Event = ignore,
     meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train a LoRA adapter; resumes from `out/checkpoint` when present. Returns a summary."""

@@ -17,20 +17,20 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import torch
 
+from nsllm_cli.events import Event
 from nsllm_cli.ns.problems import COMMUTATIVE, TRAIN_TYPES, Problem, generate_test_per_type, make_problem
 from nsllm_cli.ns.prompts import answer_text, few_shot_examples, render_prompt
 from nsllm_cli.ns.reader import ReaderData
 from nsllm_cli.ns.spans import query_start, token_labels, user_header_ids
 
 FORMATS = ("two-shot", "chat", "multi")
-Event = Callable[[str, dict[str, Any]], None]
 
 
 @dataclass

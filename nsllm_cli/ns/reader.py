@@ -20,16 +20,14 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import torch
 from torch import nn
 
+from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.spans import NO_ROLE, NOT_DIGIT, ROLES, number_groups
-
-Event = Callable[[str, dict[str, Any]], None]
 
 
 @dataclass
@@ -211,10 +209,6 @@ class ReaderData:
         return feats, mask, digits, roles, self.types[list(index)].long()
 
 
-def _ignore(kind: str, payload: dict[str, Any]) -> None:
-    return None
-
-
 def train_reader(
     reader: SpanReader,
     data: ReaderData,
@@ -223,7 +217,7 @@ def train_reader(
     batch_size: int = 64,
     lr: float = 2e-3,
     seed: int = 0,
-    on_event: Event = _ignore,
+    on_event: Event = ignore,
 ) -> list[dict[str, float]]:
     """Adam with a cosine decay over `epochs`; returns one record per epoch (losses)."""
     reader.set_standardisation(data.feats)

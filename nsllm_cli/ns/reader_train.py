@@ -9,24 +9,18 @@ rate on negatives.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from nsllm_cli.errors import ArtifactError
+from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
 from nsllm_cli.ns.reader import SpanReader, evaluate_reader, train_reader
 from nsllm_cli.ns.span_gather import load_split, read_span_manifest
 from nsllm_cli.ns.stepwise_store import save_reader
 from nsllm_cli.ns.vsa import VSA
-
-Event = Callable[[str, dict[str, Any]], None]
-
-
-def _ignore(kind: str, payload: dict[str, Any]) -> None:
-    return None
 
 
 def train_steps_reader(
@@ -41,7 +35,7 @@ def train_steps_reader(
     vsa_dim: int = 2048,
     atoms_seed: int = 0,
     seed: int = 0,
-    on_event: Event = _ignore,
+    on_event: Event = ignore,
 ) -> dict[str, Any]:
     """Fit a `SpanReader` on `source`'s train split; save it with fresh atoms in `out/reader`. Returns results."""
     manifest = read_span_manifest(source)

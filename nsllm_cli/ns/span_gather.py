@@ -15,7 +15,7 @@ Splits: ``train`` (train wording families), ``val`` (the same families, new numb
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ import torch
 
 from nsllm_cli import __version__
 from nsllm_cli.errors import ArtifactError
+from nsllm_cli.events import Event, ignore
 from nsllm_cli.jsonl import append_jsonl, read_jsonl, write_json_atomic
 from nsllm_cli.ns.activations import INDEX_CONVENTION, model_fingerprint
 from nsllm_cli.ns.read_data import ReadItem, gather_reader_data
@@ -31,11 +32,6 @@ from nsllm_cli.ns.reader import ReaderData
 FORMAT = "nsllm-span-activations"
 SPLITS = ("train", "val", "heldout")
 POSITION_RULE = "every token of the last user turn and the generation prompt, prefill, left padding"
-Event = Callable[[str, dict[str, Any]], None]
-
-
-def _ignore(kind: str, payload: dict[str, Any]) -> None:
-    return None
 
 
 def _shard(split: str, k: int) -> str:
@@ -53,7 +49,7 @@ def gather_spans(
     config: dict[str, Any],
     batch_size: int = 16,
     shard_size: int = 512,
-    on_event: Event = _ignore,
+    on_event: Event = ignore,
 ) -> dict[str, Any]:
     """Record every split's items into `out`; resumes after the last whole shard. Returns the manifest."""
     from safetensors.torch import save_file

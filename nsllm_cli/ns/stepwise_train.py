@@ -17,6 +17,7 @@ import torch
 
 from nsllm_cli.artifacts import load_artifact, save_artifact
 from nsllm_cli.errors import DataError
+from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.batches import TFBatch, answer_ids, answer_loss, build_batch
 from nsllm_cli.ns.finetune import forward_answers
 from nsllm_cli.ns.prompts import answer_text, render_prompt
@@ -26,11 +27,6 @@ from nsllm_cli.ns.stepwise_store import save_stepwise
 from nsllm_cli.stopping import Stopped, deferred_stop
 
 CHECKPOINT_FORMAT = "nsllm-ns-steps-checkpoint"
-Event = Callable[[str, dict[str, Any]], None]
-
-
-def _ignore(kind: str, payload: dict[str, Any]) -> None:
-    return None
 
 
 def read_items(model: Any, tok: Any, ns: StepwiseNS, items: Sequence[ReadItem]) -> StepDecoded:
@@ -71,7 +67,7 @@ def finetune_stepwise(
     lr: float = 1e-2,
     seed: int = 0,
     checkpoint_every: int = 50,
-    on_event: Event = _ignore,
+    on_event: Event = ignore,
     meta: dict[str, Any] | None = None,
     stop: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:

@@ -10,12 +10,12 @@ Outputs, under the run folder's `artifacts/`:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nsllm_cli.artifacts import save_artifact, sha256_file
 from nsllm_cli.errors import ArtifactError, DataError
+from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns import activations as act
 from nsllm_cli.ns.encdec import Solver, evaluate, fit_layers, ridge
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
@@ -27,11 +27,6 @@ if TYPE_CHECKING:
 
 ENCDEC_FORMAT = "nsllm-encdec"
 SPLIT_ALIASES = {"training": "train", "validation": "val", "testing": "test"}
-Event = Callable[[str, dict[str, Any]], None]
-
-
-def _ignore(kind: str, payload: dict[str, Any]) -> None:
-    return None
 
 
 def _labels(rows: list[dict[str, Any]]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -70,7 +65,7 @@ def train(
     dec_alpha: float = 1e-3,
     multi_window: int = 2,
     seed: int = 0,
-    on_event: Event = _ignore,
+    on_event: Event = ignore,
 ) -> dict[str, Any]:
     """Fit and evaluate every requested layer of a gather run; returns the results dict.
 

@@ -29,10 +29,11 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import ConfigError, NsllmError
+from nsllm_cli.events import Event, ignore
 from nsllm_cli.jsonl import append_jsonl, read_jsonl
 from nsllm_cli.pool import as_finished
 from nsllm_cli.providers.base import GenParams, Provider
-from nsllm_cli.steer.loop import TASK_PARAMS, EventCallback, prefix_of
+from nsllm_cli.steer.loop import TASK_PARAMS, prefix_of
 from nsllm_cli.steer.loop import steer as steer_loop
 from nsllm_cli.steer.records import Executor, SteerResult
 from nsllm_cli.steer.sandbox import CodeExecutionNotAllowedError, run_code
@@ -174,7 +175,7 @@ class _Setup:
         *,
         prefix: SteerResult | None = None,
         steer_params: GenParams | None = None,
-        on_event: EventCallback | None = None,
+        on_event: Event | None = None,
     ) -> SteerResult:
         """One steering run (API steerer); a failure re-raises after `on_event("error", ...)`."""
         return steer_loop(
@@ -250,7 +251,7 @@ def trajectory_record(inst: Instance, result: SteerResult, verdict: dict[str, An
 class _Capture:
     """Forwards loop events (as "loop") and keeps the partial transcript of a failed run."""
 
-    def __init__(self, inst: Instance, on_event: EventCallback) -> None:
+    def __init__(self, inst: Instance, on_event: Event) -> None:
         self.inst, self.on_event = inst, on_event
         self.transcript: dict[str, Any] | None = None
 
@@ -260,7 +261,7 @@ class _Capture:
         self.on_event("loop", {"task": self.inst.task, "id": self.inst.id, "event": kind, "payload": payload})
 
 
-def _one(setup: _Setup, bench: Task, inst: Instance, on_event: EventCallback) -> dict[str, Any]:
+def _one(setup: _Setup, bench: Task, inst: Instance, on_event: Event) -> dict[str, Any]:
     """Run and score one instance; a provider failure becomes an error record (retried on resume)."""
     capture = _Capture(inst, on_event)
     try:
@@ -322,7 +323,7 @@ def _drive(
     kind: str,
     keep_failed: bool,
     concurrency: int,
-    on_event: EventCallback,
+    on_event: Event,
     should_stop: Callable[[], bool] | None,
 ) -> CollectReport:
     """Resume, run `work` per instance (maybe on threads), append each record, and count."""
@@ -362,10 +363,6 @@ def _summary(rec: dict[str, Any]) -> dict[str, Any]:
     return {k: rec[k] for k in keys if k in rec}
 
 
-def _ignore(kind: str, payload: dict[str, Any]) -> None:
-    """Default event sink."""
-
-
 def collect(
     instances: Sequence[Instance],
     *,
@@ -383,7 +380,7 @@ def collect(
     extractor: Provider | None = None,
     keep_failed: bool = False,
     concurrency: int = 1,
-    on_event: EventCallback | None = None,
+    on_event: Event | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> CollectReport:
     """Run the steering loop (API steerer) on every instance and append one trajectory record each to `out_path`.
@@ -410,7 +407,7 @@ def collect(
         ConfigError: an instance belongs to an unseen or unknown task.
         CodeExecutionNotAllowed: code would have to run but `allow_code` is False.
     """
-    emit = on_event or _ignore
+    emit = on_event or ignore
     setup = _Setup(task, steer, checker_llm, max_rounds, allow_code, executor, self_check_enabled,
                    task_params, steer_params, paraphrase, extractor)  # fmt: skip
     return _drive(
@@ -431,9 +428,7 @@ def collect(
 class _Tree:
     """Grows one tree: `branch` sibling guidances per round for the first `depth` rounds, each run to the end."""
 
-    def __init__(
-        self, setup: _Setup, bench: Task, inst: Instance, branch: int, depth: int, emit: EventCallback
-    ) -> None:
+    def __init__(self, setup: _Setup, bench: Task, inst: Instance, branch: int, depth: int, emit: Event) -> None:
         self.setup, self.bench, self.inst = setup, bench, inst
         self.branch, self.depth, self.emit = branch, depth, emit
         self.question = bench.prompt(inst)
@@ -524,7 +519,7 @@ def collect_tree(
     steer_params: GenParams | None = COLLECT_STEER_PARAMS,
     paraphrase: bool = False,
     extractor: Provider | None = None,
-    on_event: EventCallback | None = None,
+    on_event: Event | None = None,
 ) -> dict[str, Any]:
     """A DPO tree for one instance (codesteer.md §10, general scheme), appended to `out_path` when given.
 
@@ -560,7 +555,7 @@ def collect_tree(
     bench = _benches([instance])[instance.task]
     setup = _Setup(task, steer, checker_llm, max_rounds, allow_code, executor, self_check_enabled,
                    task_params, steer_params, paraphrase, extractor)  # fmt: skip
-    tree = _Tree(setup, bench, instance, branch, depth, on_event or _ignore).grow()
+    tree = _Tree(setup, bench, instance, branch, depth, on_event or ignore).grow()
     if out_path is not None:
         append_jsonl(out_path, tree)
     return tree
@@ -582,7 +577,7 @@ def collect_trees(
     branch: int = 2,
     depth: int = 2,
     concurrency: int = 1,
-    on_event: EventCallback | None = None,
+    on_event: Event | None = None,
     should_stop: Callable[[], bool] | None = None,
     **options: Any,
 ) -> CollectReport:
@@ -600,7 +595,7 @@ def collect_trees(
         raise TypeError(f"collect_trees() got unknown options: {', '.join(unknown)}")
     if branch < 1 or depth < 1:
         raise ValueError(f"branch and depth must be at least 1 (got {branch}, {depth})")
-    emit = on_event or _ignore
+    emit = on_event or ignore
 
     def work(bench: Task, inst: Instance) -> dict[str, Any]:
         return collect_tree(inst, task=task, steer=steer, branch=branch, depth=depth, on_event=emit, **options)

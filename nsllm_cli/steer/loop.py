@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
+from nsllm_cli.events import Event, ignore
 from nsllm_cli.providers.base import GenParams, Message, Provider
 from nsllm_cli.steer.checker import Metric, symbolic_check
 from nsllm_cli.steer.extract import first_code_block, last_answer
@@ -50,7 +51,6 @@ from nsllm_cli.steer.sandbox import ALLOW_FLAG, CodeExecutionNotAllowedError, Ex
 from nsllm_cli.steer.self_check import SelfCheckResult, self_check
 
 SteerMode = Literal["api", "local"]
-EventCallback = Callable[[str, dict[str, Any]], None]
 
 TASK_PARAMS = GenParams(temperature=0.0, max_tokens=2000)
 """The paper's TaskLLM decoding: temperature 0, at most 2000 new tokens."""
@@ -70,10 +70,6 @@ def _not_allowed(where: str) -> CodeExecutionNotAllowedError:
     return CodeExecutionNotAllowedError(
         f"{where}, but running model-written code is off: pass {ALLOW_FLAG} (it runs in a sandbox)"
     )
-
-
-def _ignore(kind: str, payload: dict[str, Any]) -> None:
-    """Default event sink."""
 
 
 def _exec_text(result: ExecResult) -> tuple[str, str]:
@@ -104,7 +100,7 @@ class _Run:
         steer_params: GenParams | None,
         checker_params: GenParams | None,
         token_limit: int,
-        on_event: EventCallback,
+        on_event: Event,
     ) -> None:
         self.q = question
         self.task, self.steer, self.checker = task, steer, checker
@@ -228,7 +224,7 @@ def steer(
     steer_params: GenParams | None = None,
     checker_params: GenParams | None = None,
     token_limit: int = 2000,
-    on_event: EventCallback | None = None,
+    on_event: Event | None = None,
     should_stop: Callable[[], bool] | None = None,
     prefix: SteerResult | None = None,
 ) -> SteerResult:
@@ -274,7 +270,7 @@ def steer(
     """
     if prefix is not None:
         _check_prefix(prefix, question, max_rounds)
-    emit = on_event or _ignore
+    emit = on_event or ignore
     run = _Run(
         question,
         task=task,

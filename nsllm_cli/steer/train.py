@@ -63,7 +63,6 @@ import shutil
 import threading
 import time
 import warnings
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +71,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from nsllm_cli import __version__
 from nsllm_cli.artifacts import sha256_file
 from nsllm_cli.errors import ConfigError, DataError, ModelNotFoundError, NsllmError
+from nsllm_cli.events import Event, ignore
 from nsllm_cli.jsonl import append_jsonl, write_json_atomic
 
 if TYPE_CHECKING:
@@ -83,8 +83,6 @@ log = logging.getLogger(__name__)
 
 Stage = Literal["sft", "dpo"]
 PeftMode = Literal["lora", "qlora", "full"]
-Event = Callable[[str, dict[str, Any]], None]
-"""`on_event(kind, payload)`: kinds data, start, log, checkpoint, trained, finish (see `train_steerer`)."""
 
 FORMAT = "nsllm-steerer"
 FORMAT_VERSION = 1
@@ -478,7 +476,7 @@ def train_steerer(
         DataError: a missing or empty dataset, or one with no usable record (before any model is loaded).
         NsllmError: qlora without a CUDA GPU, or checkpoints in out_dir without resume=True.
     """
-    emit: Event = on_event or _ignore
+    emit: Event = on_event or ignore
     started = time.monotonic()
     given = {
         "peft": peft,
@@ -589,10 +587,6 @@ def train_steerer(
                 report.manifest_path = _write_manifest(report, resolved, data, adapter_in, seed, model)
             emit("finish", report.to_dict())
     return report
-
-
-def _ignore(kind: str, payload: dict[str, Any]) -> None:
-    return None
 
 
 def _float(value: Any) -> float | None:

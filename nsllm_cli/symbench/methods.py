@@ -17,9 +17,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from nsllm_cli.events import Event
 from nsllm_cli.providers.base import GenParams, Provider
 from nsllm_cli.steer.extract import first_code_block, last_answer, strip_code
-from nsllm_cli.steer.loop import CodeExecutionNotAllowed, EventCallback
+from nsllm_cli.steer.loop import CodeExecutionNotAllowed
 from nsllm_cli.steer.loop import steer as steer_loop
 from nsllm_cli.steer.prompts import CODE, CODE_GUIDE, TEXT, TEXT_GUIDE, task_first_turn
 from nsllm_cli.steer.records import CallRecord, Executor, RoundRecord, SteerResult, call_model, exec_dict
@@ -57,7 +58,7 @@ class MethodSetup:
     steer_mode: str = "api"
 
 
-def answer(method: str, question: str, setup: MethodSetup, on_event: EventCallback | None = None) -> SteerResult:
+def answer(method: str, question: str, setup: MethodSetup, on_event: Event | None = None) -> SteerResult:
     """Answer one question with one method."""
     if method in ("only-question", "all-text", "all-code"):
         return _single(method, question, setup)

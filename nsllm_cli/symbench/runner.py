@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from nsllm_cli.errors import NsllmError
+from nsllm_cli.events import Event
 from nsllm_cli.jsonl import append_jsonl, read_jsonl
 from nsllm_cli.pool import as_finished
 from nsllm_cli.providers.base import Provider
@@ -29,7 +30,6 @@ from nsllm_cli.symbench.methods import MethodSetup, answer
 from nsllm_cli.symbench.splits import instance_hash
 
 SAMPLES = "samples.jsonl"
-EventSink = Callable[[str, dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def run_jobs(
     *,
     concurrency: int = 1,
     extractor: Provider | None = None,
-    on_event: EventSink | None = None,
+    on_event: Event | None = None,
 ) -> list[dict[str, Any]]:
     """Run every job not already finished in `run_path/samples.jsonl`; return the new records in finishing order.
 
