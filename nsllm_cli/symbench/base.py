@@ -55,6 +55,18 @@ class Instance:
     error: str | None = None
     """Why a stored sample could not be read (naming the file); such an instance is never verified."""
 
+    @classmethod
+    def generated(
+        cls, task: str, seed: int, index: int, question: str, data: dict[str, Any], complexity: int | None
+    ) -> Instance:
+        """The `index`-th instance `generate` made from `seed`: id `gen_<seed>_<index>`, source `generated:seed=<seed>`.
+
+        Example:
+            >>> Instance.generated("pooling", 7, 2, "Q?", {}, 3).id
+            'gen_7_2'
+        """
+        return cls(task, f"gen_{seed}_{index}", question, data, complexity, f"generated:seed={seed}")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "task": self.task,

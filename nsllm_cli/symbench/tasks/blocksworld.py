@@ -155,7 +155,7 @@ class Blocksworld(Task):
                     break
             data = {"initial": initial, "goal": goal, "complexity": complexity}
             question = question_text(initial, goal)
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     @staticmethod

@@ -166,7 +166,7 @@ class BoxLift(Task):
             steps = len(greedy_plan(boxes, lifters))
             data = {"boxes": boxes, "lifters": lifters, "max_steps": steps, "complexity": complexity}
             question = question_text(boxes, lifters, steps)
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

@@ -192,7 +192,7 @@ class BoxNet(Task):
                     state[rng.choice(names)].append(f"target_{colour}")
             data = {"rows": rows, "cols": cols, "state": state, "complexity": complexity}
             question = question_text(rows, cols, state)
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

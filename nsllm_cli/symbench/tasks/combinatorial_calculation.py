@@ -121,7 +121,7 @@ class CombinatorialCalculation(Task):
                 "4-(6*9)."
             )
             data = {"numbers": numbers, "target": target, "solution": tokens, "complexity": complexity}
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

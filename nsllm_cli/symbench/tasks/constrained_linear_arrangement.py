@@ -129,7 +129,7 @@ class ConstrainedLinearArrangement(Task):
             )
             data = {"game_type": game, "player_moves": moves, "solution": theirs, "results": results,
                     "complexity": complexity}  # fmt: skip
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

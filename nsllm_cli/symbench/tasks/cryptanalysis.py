@@ -121,8 +121,7 @@ class Cryptanalysis(Task):
                 f"kind in the code):\n{lines}\n"
                 'Answer with the code as a list, digits first, in the format <<<["X", "Y", "Z", "W"]>>>.'
             )
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, {"answer": answer}, complexity,
-                                f"generated:seed={seed}"))  # fmt: skip
+            out.append(Instance.generated(self.name, seed, i, question, {"answer": answer}, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

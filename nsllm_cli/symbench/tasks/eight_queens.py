@@ -115,7 +115,7 @@ class EightQueens(Task):
                 "solution": [list(p) for p in solution],
                 "complexity": complexity,
             }
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

@@ -87,7 +87,7 @@ class Game2048(Task):
             )
             data = {"grid": grid, "moves": moves, "start_pos": list(start),
                     "solution": _render(simulate(grid, start, moves)), "complexity": complexity}  # fmt: skip
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

@@ -104,7 +104,7 @@ class LetterLogicDiagram(Task):
                 "...\n>>>"
             )
             data = {"grid": grid, "solution": solution, "complexity": complexity}
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

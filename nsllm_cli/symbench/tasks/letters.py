@@ -94,8 +94,7 @@ class Letters(Task):
             word = "".join(chars)
             data = {"word": word, "letter": letter, "frequency": freq, "index": i, "min_length": lo,
                     "max_length": hi, "positions": positions(word, letter), "complexity": complexity}  # fmt: skip
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question_for(word, letter), data, complexity,
-                                f"generated:seed={seed}"))  # fmt: skip
+            out.append(Instance.generated(self.name, seed, i, question_for(word, letter), data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

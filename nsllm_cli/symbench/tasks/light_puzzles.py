@@ -70,7 +70,7 @@ class LightPuzzles(Task):
                 f"Give the final grid row by row as {size * size} comma-separated bits, e.g. "
                 f"<<<{','.join(['0'] * size * size)}>>> for all lights off."
             )
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

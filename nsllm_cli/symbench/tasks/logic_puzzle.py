@@ -105,7 +105,7 @@ class LogicPuzzle(Task):
             )
             data = {"grid": grid, "solution": [list(x) for x in cells], "complexity": complexity,
                     "constraints": {"type": kind}, "start": list(start)}  # fmt: skip
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

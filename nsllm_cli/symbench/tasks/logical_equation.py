@@ -119,7 +119,7 @@ class LogicalEquation(Task):
             )
             data = {"solution": [values[x] for x in letters], "letters": letters, "numbers": numbers,
                     "constraints": constraints, "complexity": complexity}  # fmt: skip
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

@@ -104,7 +104,7 @@ class Mahjong(Task):
             )
             data = {"initial_cards": initial, "rounds": rounds, "solution": simulate(initial, rounds, chi),
                     "complexity": complexity}  # fmt: skip
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

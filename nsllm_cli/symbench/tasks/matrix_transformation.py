@@ -67,7 +67,7 @@ class MatrixTransformation(Task):
             )
             flat = ",".join(c for row in solution for c in row)
             data = {"matrix": matrix, "solution": solution, "formatted_solution": flat, "complexity": complexity}
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

@@ -166,7 +166,7 @@ class NewOperator(Task):
             )
             data = {"solution": float(value), "complexity": complexity, "operator_definitions": definitions,
                     "expression": expression}  # fmt: skip
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def prompt(self, instance: Instance) -> str:

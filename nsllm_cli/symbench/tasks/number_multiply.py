@@ -86,8 +86,7 @@ class NumberMultiply(Task):
             prompt = f"What is the result of {'*'.join(str(v) for v in values)}?"
             data = {"input_prompt": prompt, "input_value_list": values, "target_answer": math.prod(values),
                     "digits": list(digits), "complexity": complexity}  # fmt: skip
-            out.append(Instance(self.name, f"gen_{seed}_{i}", f"{prompt}\n{FORMAT}", data, complexity,
-                                f"generated:seed={seed}"))  # fmt: skip
+            out.append(Instance.generated(self.name, seed, i, f"{prompt}\n{FORMAT}", data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

@@ -152,7 +152,7 @@ class PathPlan(Task):
             }
             data["solution"] = [list(p) for p in gold_path(data)]
             question = question_text(data)
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

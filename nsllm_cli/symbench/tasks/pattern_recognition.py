@@ -94,7 +94,7 @@ class PatternRecognition(Task):
                 "from 0, in the format <<<[row, column]>>>."
             )
             data = {"row": corner[0], "column": corner[1], "complexity": complexity}
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

@@ -107,7 +107,7 @@ class PermutationsAndCombinations(Task):
                 "from position 1 to position " + str(count) + ', in the format <<<["A", "B", "C", ...]>>>.'
             )
             data = {"items": items, "constraints_text": text, "correct_solution": order, "complexity": complexity}
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

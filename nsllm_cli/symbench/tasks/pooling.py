@@ -66,7 +66,7 @@ class Pooling(Task):
             )
             data = {"matrix": matrix, "window_size": window, "pooling_type": kind,
                     "solution": pool(matrix, window, kind), "complexity": complexity}  # fmt: skip
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

@@ -121,7 +121,7 @@ class Reversi(Task):
             )
             data = {"board_size": size, "moves": moves, "solution": ",".join(_cells(board)),
                     "complexity": complexity}  # fmt: skip
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

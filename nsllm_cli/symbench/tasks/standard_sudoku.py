@@ -154,7 +154,7 @@ class StandardSudoku(Task):
                 "Answer with the full grid, one row per line, digits separated by commas, inside <<< and >>>."
             )
             data = {"puzzle": puzzle, "solution": solution, "complexity": complexity}
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

@@ -71,7 +71,7 @@ class StatisticalCounting(Task):
                 "What is the total score? Answer in the format <<<number>>>, e.g. <<<5>>>."
             )
             data = {"sequence": sequence, "rules": rules, "solution": score(sequence, rules), "complexity": complexity}
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

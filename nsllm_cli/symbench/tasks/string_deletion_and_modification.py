@@ -149,7 +149,7 @@ class StringDeletionAndModification(Task):
             )
             data = {"initial_string": initial, "selected_rules": rules, "intermediate_states": states,
                     "final_string": states[-1], "complexity": complexity}  # fmt: skip
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

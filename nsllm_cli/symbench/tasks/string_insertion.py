@@ -78,7 +78,7 @@ class StringInsertion(Task):
                 "Answer with the resulting string, e.g. <<<ABCDE>>>."
             )
             data = {"original_string": original, "modified_string": apply_t(original), "complexity": complexity}
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

@@ -91,7 +91,7 @@ class StringSplitting(Task):
                 'Answer with six counts in the order A, B, C, X, Y, Z, e.g. <<<["1", "0", "1", "1", "1", "1"]>>>.'
             )
             data = {"expected_answer": [str(final[k]) for k in KEYS], "final_counts": final, "complexity": complexity}
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

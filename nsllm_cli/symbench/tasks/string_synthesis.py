@@ -84,7 +84,7 @@ class StringSynthesis(Task):
             )
             data = {"A_count": a, "B_count": b, "C_count": c, "final_counts": final, "complexity": complexity,
                     "solution_string": "<<<" + " ".join(map(str, final)) + ">>>"}  # fmt: skip
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:

@@ -132,7 +132,7 @@ class SynthesisDecomposition(Task):
                 },
                 "complexity": complexity,
             }
-            out.append(Instance(self.name, f"gen_{seed}_{i}", question, data, complexity, f"generated:seed={seed}"))
+            out.append(Instance.generated(self.name, seed, i, question, data, complexity))
         return out
 
     def parse(self, text: str) -> Any | None:
