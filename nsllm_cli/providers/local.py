@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from nsllm_cli.providers.base import Completion, GenParams, Message, Usage
 from nsllm_cli.providers.cache import ResponseCache
 from nsllm_cli.providers.common import ProviderBase, StreamSink
 from nsllm_cli.providers.limits import context_length, is_blank
+from nsllm_cli.stop_strings import cut_at_stop, cut_stream
 
 DEFAULT_MAX_NEW_TOKENS = 512
 """Used when GenParams.max_tokens is None."""
@@ -266,34 +267,6 @@ class LocalProvider(ProviderBase):
         finally:
             cancel.set()
             await worker
-
-
-def cut_at_stop(text: str, stops: Iterable[str]) -> tuple[str, bool]:
-    """Text up to (not including) the first stop string, as the OpenAI API returns it."""
-    hits = [i for i in (text.find(s) for s in stops if s) if i >= 0]
-    return (text[: min(hits)], True) if hits else (text, False)
-
-
-def cut_stream(pieces: Iterable[str], stops: tuple[str, ...]) -> Iterator[str]:
-    """Stream text up to the first stop string, holding back just enough to catch a stop split across pieces."""
-    stops = tuple(s for s in stops if s)
-    if not stops:
-        yield from (p for p in pieces if p)
-        return
-    hold = max(len(s) for s in stops) - 1
-    buf = ""
-    for piece in pieces:
-        buf += piece
-        text, stopped = cut_at_stop(buf, stops)
-        if stopped:
-            if text:
-                yield text
-            return
-        if len(buf) > hold:
-            yield buf[: len(buf) - hold]
-            buf = buf[len(buf) - hold :]
-    if buf:
-        yield buf
 
 
 def _normalise(spec: str) -> str:

@@ -9,7 +9,8 @@ from typing import cast
 import pytest
 
 from nsllm_cli.providers import GenParams, Usage, get_provider
-from nsllm_cli.providers.local import LocalProvider, cut_at_stop, cut_stream
+from nsllm_cli.providers.local import LocalProvider
+from nsllm_cli.stop_strings import cut_at_stop, cut_stream
 
 USER = [{"role": "user", "content": "What is 2+2?"}]
 SHORT = GenParams(max_tokens=6)
