@@ -104,8 +104,8 @@ class Meter:
 def gather_rows(model: Any, tok: Any, meter: Meter, *, n: int, batch_size: int, upto: int) -> list[dict[str, Any]]:
     """Questions per second of the naive loop and of nsllm's batched prefill (all layers, then 0..upto)."""
     from nsllm_cli.ns.gather import prefill_hidden
-    from nsllm_cli.ns.problems import generate_splits
     from nsllm_cli.ns.prompts import ns_messages, render_prompt
+    from nsllm_cli.ns.splits import generate_splits
 
     problems = generate_splits(n_train=n, n_val=0, n_test=0, seed=0)["train"]
     prompts = [render_prompt(tok, ns_messages(p, seed=0)) for p in problems]
@@ -144,8 +144,9 @@ def step_rows(model: Any, tok: Any, meter: Meter, *, steps: int, batch_size: int
     from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
     from nsllm_cli.ns.finetune import forward_answers, freeze
     from nsllm_cli.ns.intervention import NSIntervention
-    from nsllm_cli.ns.problems import PROBLEM_TYPES, generate_splits
+    from nsllm_cli.ns.problems import PROBLEM_TYPES
     from nsllm_cli.ns.prompts import answer_text, ns_messages
+    from nsllm_cli.ns.splits import generate_splits
     from nsllm_cli.ns.vsa import VSA
 
     freeze(model)

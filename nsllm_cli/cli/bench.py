@@ -180,8 +180,8 @@ app.command("validate")(symbench_cmd.validate)
 
 def _test_problems(data: Path | None, *, per_type: int, seed: int, complexity: int, runs: list[Path]) -> list[Any]:
     """Test questions: a CSV, a split folder's test file, or generated per type, disjoint from every trained run."""
-    from nsllm_cli.ns.data import load_splits
-    from nsllm_cli.ns.problems import generate_test_per_type
+    from nsllm_cli.ns.dataset import load_splits
+    from nsllm_cli.ns.splits import generate_test_per_type
 
     if data is not None:
         splits = load_splits(
@@ -197,7 +197,7 @@ def _training_keys(ns_run: Path) -> frozenset[tuple[str, int, int]]:
     their reader and writer saw), else regenerated from its recorded config."""
     import yaml
 
-    from nsllm_cli.ns.data import load_splits
+    from nsllm_cli.ns.dataset import load_splits
 
     listed = ns_run / "artifacts" / "training_keys.json"
     if listed.is_file():

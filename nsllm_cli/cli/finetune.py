@@ -107,7 +107,7 @@ def finetune(
     from nsllm_cli.errors import ArtifactError, DataError, NsllmError
     from nsllm_cli.models.resolve import load_model, resolve_model
     from nsllm_cli.ns.activations import model_fingerprint
-    from nsllm_cli.ns.data import load_splits
+    from nsllm_cli.ns.dataset import load_splits
     from nsllm_cli.ns.finetune import check_training_types, finetune_ns
     from nsllm_cli.ns.intervention import NSIntervention
     from nsllm_cli.reporting import Reporter

@@ -174,7 +174,7 @@ def _load_items(
     data: Path | None, *, n_train: int, n_val: int, n_test: int, limit: int | None, seed: int, complexity: int
 ) -> list[tuple[str, Problem]]:
     from nsllm_cli.errors import DataError
-    from nsllm_cli.ns.data import load_splits
+    from nsllm_cli.ns.dataset import load_splits
 
     splits = load_splits(data, n_train=n_train, n_val=n_val, n_test=n_test, seed=seed, complexity=complexity)
     items = [(name, p) for name, problems in splits.items() for p in problems[:limit]]

@@ -25,10 +25,11 @@ import numpy as np
 import torch
 
 from nsllm_cli.events import Event
-from nsllm_cli.ns.problems import COMMUTATIVE, TRAIN_TYPES, Problem, generate_test_per_type, make_problem
+from nsllm_cli.ns.problems import COMMUTATIVE, TRAIN_TYPES, Problem, make_problem
 from nsllm_cli.ns.prompts import answer_text, few_shot_examples, render_prompt
 from nsllm_cli.ns.reader import ReaderData
 from nsllm_cli.ns.spans import query_start, token_labels, user_header_ids
+from nsllm_cli.ns.splits import generate_test_per_type
 
 FORMATS = ("two-shot", "chat", "multi")
 

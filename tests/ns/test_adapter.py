@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from nsllm_cli.cli import app
 from nsllm_cli.ns.adapter import BottleneckAdapter, finetune_adapter, load_adapter
-from nsllm_cli.ns.problems import generate_splits
+from nsllm_cli.ns.splits import generate_splits
 
 runner = CliRunner()
 

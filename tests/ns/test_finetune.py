@@ -15,8 +15,9 @@ from nsllm_cli.hooks import intervene
 from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
 from nsllm_cli.ns.finetune import check_training_types, finetune_ns, forward_answers, load_ns, step_items
 from nsllm_cli.ns.intervention import NSIntervention
-from nsllm_cli.ns.problems import PROBLEM_TYPES, generate_splits, make_problem, solve
+from nsllm_cli.ns.problems import PROBLEM_TYPES, make_problem, solve
 from nsllm_cli.ns.prompts import answer_text, ns_messages
+from nsllm_cli.ns.splits import generate_splits
 from nsllm_cli.ns.vsa import VSA
 
 runner = CliRunner()

@@ -14,8 +14,9 @@ from nsllm_cli.cli import app
 from nsllm_cli.errors import ArtifactError, LayerError
 from nsllm_cli.ns.activations import load_layer, read_manifest
 from nsllm_cli.ns.gather import gather, prefill_hidden, resolve_layers
-from nsllm_cli.ns.problems import Problem, generate_splits
+from nsllm_cli.ns.problems import Problem
 from nsllm_cli.ns.prompts import ns_messages, render_prompt
+from nsllm_cli.ns.splits import generate_splits
 
 runner = CliRunner()
 

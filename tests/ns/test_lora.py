@@ -13,8 +13,8 @@ from typer.testing import CliRunner
 from nsllm_cli.cli import app
 from nsllm_cli.ns.batches import answer_ids, build_batch
 from nsllm_cli.ns.lora import finetune_lora, load_lora
-from nsllm_cli.ns.problems import generate_splits
 from nsllm_cli.ns.prompts import answer_text, ns_messages
+from nsllm_cli.ns.splits import generate_splits
 
 runner = CliRunner()
 

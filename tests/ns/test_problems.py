@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from nsllm_cli.errors import ConfigError, DataError
+from nsllm_cli.ns.dataset import dataset_filename, find_split_files, read_csv, write_csv
 from nsllm_cli.ns.problems import (
     OPS,
     PROBLEM_TYPES,
@@ -15,16 +16,11 @@ from nsllm_cli.ns.problems import (
     TRAIN_TYPES,
     UNSEEN_TYPES,
     Problem,
-    dataset_filename,
-    find_split_files,
-    generate_splits,
-    generate_test_per_type,
     make_problem,
     question_text,
-    read_csv,
     solve,
-    write_csv,
 )
+from nsllm_cli.ns.splits import generate_splits, generate_test_per_type
 from tests.conftest import SHARED
 
 MATH = SHARED / "symbolic-math"
