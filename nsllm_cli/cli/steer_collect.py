@@ -54,13 +54,13 @@ def collect(
 ) -> None:
     """Collect steering trajectories on generated training instances (disjoint from test sets) and build datasets."""
     from nsllm_cli.cli.steer import make_provider
-    from nsllm_cli.cli.symbench_run import select_tasks
     from nsllm_cli.errors import ConfigError, DataError
     from nsllm_cli.runs import RunDir
     from nsllm_cli.steer.collect import collect as collect_trajectories
     from nsllm_cli.steer.collect import collect_trees, training_pool
     from nsllm_cli.steer.datasets import dpo_pairs, read_trajectories, read_trees, sft_records, write_dataset
     from nsllm_cli.steer.sandbox import code_allowed
+    from nsllm_cli.symbench.registry import select_tasks
 
     if not task_llm or not steer_llm:
         raise ConfigError(f"{'--task-llm' if not task_llm else '--steer-llm'} is required ({_SPEC})")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated
 
@@ -22,12 +21,6 @@ def _selected(tasks: str | None) -> list[object]:
     if not tasks:
         return list(all_tasks().values())
     return [get_task(name.strip()) for name in tasks.split(",") if name.strip()]
-
-
-def data_folder(given: Path | None) -> Path | None:
-    """The SymBench data folder: the one given, else NSLLM_SYMBENCH_DIR, else None (generated instances)."""
-    env = os.environ.get("NSLLM_SYMBENCH_DIR")
-    return given or (Path(env) if env else None)
 
 
 @guarded
@@ -74,6 +67,7 @@ def validate(
     nsllm; wins over 3); 1 bad input (no such folder, unknown task).
     """
     from nsllm_cli.errors import ConfigError
+    from nsllm_cli.symbench.registry import data_folder
     from nsllm_cli.symbench.validate import TaskReport, validate_all
 
     folder = data_folder(data_dir)

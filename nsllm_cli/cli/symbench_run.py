@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -13,36 +13,12 @@ from nsllm_cli.cli._common import ConfigOpt, RunDirOpt, SeedOpt, err_console, gu
 from nsllm_cli.cli._progress import TallyProgress
 from nsllm_cli.cli._resume import resumable
 
-if TYPE_CHECKING:
-    from nsllm_cli.symbench.base import Task
-
 PAPER_MAX_TOKENS = 2000
 LOCAL_MAX_TOKENS = 512
 _SPEC = (
     "e.g. gpt-4o, claude-3-5-sonnet-20241022, local:embedded, ns:<finetune run folder> (the neurosymbolic model), "
     "or a model name with --base-url"
 )
-
-
-def select_tasks(spec: str | None) -> list[Task]:
-    """Tasks by name, by code (S15, U2), or the groups all / seen / unseen; an unknown name is a one-line error."""
-    from nsllm_cli.symbench.registry import all_tasks, get_task
-
-    known = all_tasks()
-    by_code = {t.code.lower(): t for t in known.values()}
-    chosen: list[Task] = []
-    for raw in (spec or "all").split(","):
-        name = raw.strip().lower()
-        if not name:
-            continue
-        if name in ("all", "seen", "unseen"):
-            chosen += [t for t in known.values() if name == "all" or t.seen == (name == "seen")]
-        elif name in by_code:
-            chosen.append(by_code[name])
-        else:
-            chosen.append(get_task(name))
-    unique = list({t.name: t for t in chosen}.values())
-    return sorted(unique, key=lambda t: (t.code[:1] != "S", int(t.code[1:] or 0)))
 
 
 @guarded
@@ -114,17 +90,17 @@ def symbench(
 ) -> None:
     """Run SymBench: per-task success, seen/unseen/total means and the paper's normalised score."""
     from nsllm_cli.cli.steer import make_provider
-    from nsllm_cli.cli.symbench import data_folder
     from nsllm_cli.errors import ConfigError, DataError
     from nsllm_cli.jsonl import read_jsonl, write_json_atomic
     from nsllm_cli.providers.base import GenParams
     from nsllm_cli.runs import RunDir
     from nsllm_cli.steer.sandbox import code_allowed, run_code
     from nsllm_cli.symbench.gold import gold_summary
-    from nsllm_cli.symbench.methods import METHODS, NEEDS_STEERER, RUNS_CODE, MethodSetup
-    from nsllm_cli.symbench.results import aggregate, plot_success
-    from nsllm_cli.symbench.runner import SAMPLES, Job, run_jobs
+    from nsllm_cli.symbench.registry import data_folder, select_tasks
     from nsllm_cli.symbench.splits import test_set
+    from nsllm_cli.symbench_run.methods import METHODS, NEEDS_STEERER, RUNS_CODE, MethodSetup
+    from nsllm_cli.symbench_run.results import aggregate, plot_success
+    from nsllm_cli.symbench_run.runner import SAMPLES, Job, check_manifest, run_jobs
 
     if not task_llm:
         raise ConfigError(f"--task-llm is required ({_SPEC})")
@@ -186,7 +162,7 @@ def symbench(
         "concurrency": concurrency,
     }
     if resume is not None:
-        _check_manifest(resume / "manifest.json", manifest)
+        check_manifest(resume / "manifest.json", manifest)
     api_key = s.api_key.get_secret_value() if s.api_key else None
     task_model = make_provider(task_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
     steerer = (
@@ -246,23 +222,6 @@ def symbench(
         raise DataError(f"no sample could be scored (see the errors in {run.path / SAMPLES})")
 
 
-def _check_manifest(path: Path, manifest: dict[str, Any]) -> None:
-    """A resumed run must select the same instances as before, or its old records would mean something else."""
-    import json
-
-    from nsllm_cli.errors import ConfigError
-
-    if not path.is_file():
-        return
-    old = json.loads(path.read_text(encoding="utf-8"))
-    changed = [name for name in manifest if name in old and old[name]["hashes"] != manifest[name]["hashes"]]
-    if changed:
-        raise ConfigError(
-            f"the test instances of {', '.join(changed)} differ from the run being resumed (other --seed, --limit or "
-            "data?): use the same options, or start a new run"
-        )
-
-
 def _progress_events(progress: TallyProgress) -> Callable[[str, dict[str, Any]], None]:
     """The runner's events as progress: `skip` on a resume, then one `sample` per finished sample."""
 
@@ -317,7 +276,7 @@ def render(summary: dict[str, Any], out: Any) -> None:
     def trio(values: list[float | None]) -> str:
         return " / ".join("-" if v is None else f"{v:.1f}" for v in values)
 
-    from nsllm_cli.symbench.results import run_method_name
+    from nsllm_cli.symbench_run.results import run_method_name
 
     norm = summary["ave_norm"]
     groups = ("seen", "unseen", "total")

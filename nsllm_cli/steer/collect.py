@@ -33,14 +33,14 @@ from nsllm_cli.events import Event, ignore
 from nsllm_cli.jsonl import append_jsonl, read_jsonl
 from nsllm_cli.pool import as_finished
 from nsllm_cli.providers.base import GenParams, Provider
+from nsllm_cli.steer.final_answer import extract
 from nsllm_cli.steer.loop import TASK_PARAMS, prefix_of
 from nsllm_cli.steer.loop import steer as steer_loop
 from nsllm_cli.steer.records import Executor, SteerResult
 from nsllm_cli.steer.sandbox import CodeExecutionNotAllowedError, run_code
 from nsllm_cli.symbench.base import Instance, NeedsExternalData, Task
-from nsllm_cli.symbench.extractor import extract
 from nsllm_cli.symbench.registry import get_task
-from nsllm_cli.symbench.runner import verdicts
+from nsllm_cli.symbench.scoring import verdicts
 from nsllm_cli.symbench.splits import COMPLEXITIES, instance_hash, split_seed, test_set
 
 log = logging.getLogger(__name__)
@@ -396,7 +396,7 @@ def collect(
         out_path: the trajectory JSONL, appended to.
         max_rounds, allow_code, executor, self_check_enabled, task_params, paraphrase: as for `steer()`.
         steer_params: the steerer's decoding (temperature 1.0, as in the paper's data synthesis).
-        extractor: optional LLM fallback of the answer extractor (symbench.extractor).
+        extractor: optional LLM fallback of the answer extractor (steer.final_answer).
         keep_failed: count failed trajectories as kept too.
         concurrency: instances in flight at once (threads; records are then written in finishing order).
         on_event: `on_event(kind, payload)`: "skip", "start", "loop" (a steering-loop event, with task and id),

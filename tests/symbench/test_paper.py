@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from nsllm_cli.symbench.paper import ave_norm, compare, paper_table, skipped_zero_tasks
 from nsllm_cli.symbench.registry import all_tasks
+from nsllm_cli.symbench_run.paper import ave_norm, compare, paper_table, skipped_zero_tasks
 
 
 def test_all_39_published_averages_are_reproduced() -> None:

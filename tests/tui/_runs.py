@@ -70,7 +70,7 @@ def bench_math_samples() -> list[dict[str, Any]]:
 
 
 def symbench_samples() -> list[dict[str, Any]]:
-    """Records shaped like `nsllm_cli.symbench.runner.run_job`: 2 instances x only-question and codesteer."""
+    """Records shaped like `nsllm_cli.symbench_run.runner.run_job`: 2 instances x only-question and codesteer."""
     out = []
     for method in ("only-question", "codesteer"):
         for i in range(2):

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from nsllm_cli.symbench.paper import compare, paper_table, skipped_zero_tasks
+from nsllm_cli.symbench_run.paper import compare, paper_table, skipped_zero_tasks
 
 
 def run_method_name(method: str, task_llm: str) -> str:

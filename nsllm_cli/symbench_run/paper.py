@@ -49,7 +49,7 @@ class PaperTable:
 @cache
 def paper_table() -> PaperTable:
     """Table 1 as shipped in `paper_table1.csv` (read once)."""
-    text = resources.files("nsllm_cli.symbench").joinpath("paper_table1.csv").read_text(encoding="utf-8")
+    text = resources.files("nsllm_cli.symbench_run").joinpath("paper_table1.csv").read_text(encoding="utf-8")
     rows = list(csv.reader(line for line in io.StringIO(text) if not line.startswith("#")))
     header, body = rows[0], rows[1:]
     methods = header[3:]

@@ -4,6 +4,9 @@ The original passed every answer through a per-task GPT-4o extractor (symbench.m
 only when it finds neither a text nor a code answer and an extractor model is configured is the model asked to
 restate the final answer as `<<<...>>>`, which the same parser then reads. Every record says which way its
 answers came (`parser`, `stdout`, `llm`, or none), so results can count how many answers the model rescued.
+
+It reads a :class:`SteerResult` with a SymBench task's parser, so it sits in the steering layer, above the task
+layer (`nsllm_cli.symbench`): the bench runner and the steering-data collector both use it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ from nsllm_cli.providers.base import GenParams, Provider
 from nsllm_cli.steer.extract import strip_code
 from nsllm_cli.steer.records import CallRecord, SteerResult, call_model
 from nsllm_cli.symbench.base import Instance, Task
-from nsllm_cli.symbench.methods import scored_text
 
 EXTRACT_PROMPT = """\
 Below are a question and a solver's response. Find the solver's FINAL answer in the response and restate it \
@@ -56,6 +58,19 @@ class Extraction:
     @property
     def rescued_by_llm(self) -> bool:
         return "llm" in (self.text_via, self.code_via)
+
+
+def scored_text(result: SteerResult) -> str:
+    """The text a task parser reads: the final answer outside its code, then its program's output.
+
+    A task parser takes the last `<<<...>>>`, so a program that prints one wins over a placeholder in
+    the prose, and a `print("<<<...>>>")` inside the code itself is never read.
+    """
+    parts = [strip_code(result.final_response or "")]
+    stdout = (result.final_execution or {}).get("stdout") or ""
+    if stdout.strip():
+        parts.append(stdout)
+    return "\n".join(parts)
 
 
 def extract(task: Task, instance: Instance, result: SteerResult, extractor: Provider | None = None) -> Extraction:

@@ -11,23 +11,25 @@ an unreadable answer become a record with an `error`, reported at the end and re
 
 from __future__ import annotations
 
+import json
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from nsllm_cli.errors import NsllmError
+from nsllm_cli.errors import ConfigError, NsllmError
 from nsllm_cli.events import Event
 from nsllm_cli.jsonl import append_jsonl, read_jsonl
 from nsllm_cli.pool import as_finished
 from nsllm_cli.providers.base import Provider
+from nsllm_cli.steer.final_answer import extract
 from nsllm_cli.steer.sandbox import CodeExecutionNotAllowedError
-from nsllm_cli.symbench.base import Instance, Task, Verdict
-from nsllm_cli.symbench.extractor import Extraction, extract
-from nsllm_cli.symbench.methods import MethodSetup, answer
+from nsllm_cli.symbench.base import Instance, Task
+from nsllm_cli.symbench.scoring import verdicts
 from nsllm_cli.symbench.splits import instance_hash
+from nsllm_cli.symbench_run.methods import MethodSetup, answer
 
 SAMPLES = "samples.jsonl"
 
@@ -59,24 +61,25 @@ def finished_records(path: Path) -> dict[tuple[str, str, str], dict[str, Any]]:
     return out
 
 
-def _verdict(check: Callable[[Instance, Any], Verdict], inst: Instance, parsed: Any) -> dict[str, Any] | None:
-    if parsed is None:
-        return None
-    v = check(inst, parsed)
-    return {"correct": bool(v.correct), "score": float(v.score), "reason": v.reason}
+def check_manifest(path: Path, manifest: Mapping[str, Any]) -> None:
+    """A resumed run must select the same instances as before, or its old records would mean something else.
 
+    Args:
+        path: the `manifest.json` of the run being resumed (nothing is checked when it is missing).
+        manifest: task name -> the new selection's manifest (with its instance `hashes`).
 
-NO_ANSWER = {"correct": False, "score": 0.0, "reason": "no answer found"}
-
-
-def verdicts(check: Callable[[Instance, Any], Verdict], inst: Instance, found: Extraction) -> dict[str, Any]:
-    """The text and code verdicts, the paper's OR ("either passes") and the strict one (code if it ran, else text)."""
-    text = _verdict(check, inst, found.text_answer)
-    code = _verdict(check, inst, found.code_answer)
-    given = [v for v in (text, code) if v is not None]
-    either = max(given, key=lambda v: (v["correct"], v["score"])) if given else NO_ANSWER
-    strict = (code if found.code_ran else text) or NO_ANSWER
-    return {"or": either, "strict": strict, "text": text, "code": code}
+    Raises:
+        ConfigError: a task's instances differ from the ones the run was started with.
+    """
+    if not path.is_file():
+        return
+    old = json.loads(path.read_text(encoding="utf-8"))
+    changed = [name for name in manifest if name in old and old[name]["hashes"] != manifest[name]["hashes"]]
+    if changed:
+        raise ConfigError(
+            f"the test instances of {', '.join(changed)} differ from the run being resumed (other --seed, --limit or "
+            "data?): use the same options, or start a new run"
+        )
 
 
 def run_job(job: Job, setup: MethodSetup, extractor: Provider | None = None) -> dict[str, Any]:

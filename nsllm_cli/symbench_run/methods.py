@@ -1,8 +1,8 @@
 """The ways a SymBench question is answered (codesteer.md §12): the paper's baselines and CodeSteer itself.
 
 Every method returns a :class:`SteerResult`, so a sample record has the same shape whatever produced it
-(single-answer baselines have one round), and :func:`scored_text` is the one place that decides which text
-the task's parser reads.
+(single-answer baselines have one round), and :func:`nsllm_cli.steer.final_answer.scored_text` is the one
+place that decides which text the task's parser reads.
 
 - only-question: the question alone.
 - all-text: the canonical text guide, then the question.
@@ -19,7 +19,7 @@ from typing import Any
 
 from nsllm_cli.events import Event
 from nsllm_cli.providers.base import GenParams, Provider
-from nsllm_cli.steer.extract import first_code_block, last_answer, strip_code
+from nsllm_cli.steer.extract import first_code_block, last_answer
 from nsllm_cli.steer.loop import CodeExecutionNotAllowed
 from nsllm_cli.steer.loop import steer as steer_loop
 from nsllm_cli.steer.prompts import CODE, CODE_GUIDE, TEXT, TEXT_GUIDE, task_first_turn
@@ -109,16 +109,3 @@ def _single(method: str, question: str, setup: MethodSetup) -> SteerResult:
     result.seconds = round(time.perf_counter() - start, 6)
     result.task_messages = [{"role": "user", "content": user}, {"role": "assistant", "content": rec.answer}]
     return result
-
-
-def scored_text(result: SteerResult) -> str:
-    """The text a task parser reads: the final answer outside its code, then its program's output.
-
-    A task parser takes the last `<<<...>>>`, so a program that prints one wins over a placeholder in
-    the prose, and a `print("<<<...>>>")` inside the code itself is never read.
-    """
-    parts = [strip_code(result.final_response or "")]
-    stdout = (result.final_execution or {}).get("stdout") or ""
-    if stdout.strip():
-        parts.append(stdout)
-    return "\n".join(parts)
