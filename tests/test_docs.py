@@ -17,6 +17,8 @@ PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 MAX_IMAGE_BYTES = 200 * 1024
 LINK = re.compile(r"(!?)\[[^\]]*\]\(([^)\s]+)\)")
 """Markdown links and images: `[text](target)` and `![alt](target)`."""
+OUTPUTS = ("benchmarks/results/",)
+"""Folders that commands write into (git-ignored): a path under them names an output, not a file of the repository."""
 FENCE = re.compile(r"^```.*?^```", re.S | re.M)
 
 
@@ -83,6 +85,16 @@ def test_no_page_names_a_spec_file_outside_the_repository() -> None:
         text = page.read_text(encoding="utf-8")
         assert "../shared" not in text, page.name
         assert not re.search(r"\b(neurosymbolic|codesteer|stack)\.md §", text), page.name
+
+
+def test_every_repository_path_named_in_code_exists() -> None:
+    """A path such as `nsllm_cli/steer/zero3.json` or `benchmarks/gpu_check.py` names a file that is there."""
+    for page in PAGES:
+        for path in re.findall(
+            r"(?<![\w/.])((?:nsllm_cli|benchmarks|assets|tests|docs)/[\w/.-]*[\w/])", page.read_text()
+        ):
+            if not path.startswith(OUTPUTS):
+                assert (REPO / path).exists(), f"{page.name}: {path} is not in the repository"
 
 
 def test_the_check_catches_a_broken_link(tmp_path: Path) -> None:
