@@ -180,7 +180,7 @@ def chat_svg(out: Path) -> None:
     asyncio.run(_chat_svg(out))
 
 
-STEER_ROWS = 46
+STEER_ROWS = 50
 """Rows of the steer screenshot: every round fits, from the question to the final answer."""
 STEER_QUESTION = "Find x with x % 7 == 3 and x % 11 == 5, 0 < x < 77."
 STEER_CODE = (
@@ -194,6 +194,7 @@ async def _steer_svg(out: Path) -> None:
 
     from nsllm_cli.providers.scripted import ScriptedProvider
     from nsllm_cli.tui.chat import SteerSetup, make_chat
+    from nsllm_cli.tui.widgets.steer_rounds import SteerRounds
 
     task = ScriptedProvider(["27 leaves 3 when divided by 7 and 5 by 11, so <<<27>>>.", STEER_CODE], name="gpt-4o")
     steerer = ScriptedProvider(["<<<Text>>>", "<<<Code>>>", "<<<Return Answer>>>"], name="runs/steer-dpo")
@@ -203,6 +204,8 @@ async def _steer_svg(out: Path) -> None:
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause(0.3)
+        app.query_one(SteerRounds).scroll_home(animate=False)  # from the question down, wherever it had scrolled
+        await pilot.pause(0.2)
         out.write_text(app.export_screenshot(title="nsllm chat (CodeSteer)"), encoding="utf-8")
 
 
