@@ -1,4 +1,4 @@
-"""Teacher-forced batches, the NS intervention, and resumable decoder fine-tuning on the tiny model."""
+"""Teacher-forced batches and resumable decoder fine-tuning on the tiny model (the hook: test_intervention.py)."""
 
 from __future__ import annotations
 
@@ -11,23 +11,17 @@ from typer.testing import CliRunner
 
 from nsllm_cli.cli import app
 from nsllm_cli.errors import DataError
-from nsllm_cli.hooks import intervene
 from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
-from nsllm_cli.ns.finetune import check_training_types, finetune_ns, forward_answers, load_ns, step_items
+from nsllm_cli.ns.finetune import check_training_types, finetune_ns
 from nsllm_cli.ns.intervention import NSIntervention
-from nsllm_cli.ns.problems import PROBLEM_TYPES, make_problem, solve
+from nsllm_cli.ns.problems import PROBLEM_TYPES, make_problem
 from nsllm_cli.ns.prompts import answer_text, ns_messages
 from nsllm_cli.ns.splits import generate_splits
+from nsllm_cli.ns.steps import forward_answers, step_items
+from nsllm_cli.ns.store import load_ns
 from nsllm_cli.ns.vsa import VSA
 
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def tiny(tiny_dir: Path) -> tuple[Any, Any]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    return AutoModelForCausalLM.from_pretrained(str(tiny_dir)).eval(), AutoTokenizer.from_pretrained(str(tiny_dir))
 
 
 def _ns(layer: int = 1, **kw: Any) -> NSIntervention:
@@ -50,25 +44,6 @@ def test_answer_ids_and_batch_alignment(tiny: tuple[Any, Any]) -> None:
         fast_logits, fast_labels = forward_answers(model, batch, None)
         full = model(**batch.model_inputs()).logits
     assert torch.allclose(answer_loss(fast_logits, fast_labels), answer_loss(full, batch.labels), atol=1e-5)
-
-
-def test_intervention_is_per_item_and_gated(tiny: tuple[Any, Any]) -> None:
-    model, tok = tiny
-    probs = [make_problem("gcd", 866, 46), make_problem("bitwise_xor", 500, 3)]
-    pairs = [answer_ids(tok, ns_messages(p, seed=0), answer_text(p.solution)) for p in probs]
-    batch = build_batch(tok, pairs)
-    ns = _ns(oracle=True)
-    ns.truth = (torch.tensor([866, 500]), torch.tensor([46, 3]), torch.tensor([p.type_index for p in probs]))
-    with torch.no_grad():
-        ref, _ = forward_answers(model, batch, None)
-        changed, _ = forward_answers(model, batch, ns)
-    assert ns.last is not None
-    assert ns.last.result.tolist() == [solve("gcd", 866, 46), solve("bitwise_xor", 500, 3)]
-    assert not torch.allclose(ref, changed)
-    closed = _ns(gate=1e9)  # no type score passes: the model must be untouched
-    with torch.no_grad():
-        same, _ = forward_answers(model, batch, closed)
-    assert torch.allclose(ref, same, atol=1e-5)  # (a KV-cached prefix may differ in the last bits)
 
 
 def test_unseen_types_are_refused() -> None:
@@ -148,15 +123,6 @@ def test_finetune_cli_refusals(tiny_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 1 and "not a finished train run" in result.stderr
 
 
-def test_intervene_with_ns_in_generate(tiny: tuple[Any, Any]) -> None:
-    model, tok = tiny
-    ns = _ns(oracle=False, gate=-1e9)
-    enc = tok(["What is 4 AND 2?"], return_tensors="pt")
-    with intervene(model, ns.layer, ns.hook_fn, prefill_only=True) as handle:
-        model.generate(**enc, max_new_tokens=3, do_sample=False, pad_token_id=tok.pad_token_id)
-    assert handle.applied == 1 and ns.last is not None and ns.last.gate.all()
-
-
 @pytest.mark.parametrize("inject", ["last", "every"])
 def test_prefix_cache_gives_the_same_loss_and_gradient(tiny: tuple[Any, Any], inject: str) -> None:
     model, tok = tiny
@@ -178,31 +144,8 @@ def test_prefix_cache_gives_the_same_loss_and_gradient(tiny: tuple[Any, Any], in
     assert full_grad.abs().max() > 0 and torch.allclose(full_grad, fast_grad, atol=1e-6, rtol=1e-4)
 
 
-def test_inject_every_reaches_the_answer_positions_and_decode_steps(tiny: tuple[Any, Any]) -> None:
-    model, tok = tiny
-    probs = [make_problem("gcd", 866, 46), make_problem("bitwise_xor", 500, 3)]
-    batch = build_batch(tok, [answer_ids(tok, ns_messages(p, seed=0), answer_text(p.solution)) for p in probs])
-    with torch.no_grad():
-        last, _ = forward_answers(model, batch, _ns(gate=-1e9, inject="last"))
-        every, _ = forward_answers(model, batch, _ns(gate=-1e9, inject="every"))
-        closed, _ = forward_answers(model, batch, _ns(gate=1e9, inject="every"))
-        base, _ = forward_answers(model, batch, None)
-    # the first answer logit comes from the last prompt token, the same in both modes; later ones differ
-    assert torch.allclose(last[:, 0], every[:, 0], atol=1e-5)
-    assert not torch.allclose(last[:, 1:], every[:, 1:], atol=1e-3)
-    assert torch.allclose(closed, base, atol=1e-5)  # a closed gate leaves every position alone
-    ns = _ns(gate=-1e9, inject="every")
-    assert not ns.prefill_only
-    enc = tok(["What is 4 AND 2?"], return_tensors="pt")
-    with intervene(model, ns.layer, ns.hook_fn, prefill_only=ns.prefill_only) as handle:
-        model.generate(**enc, max_new_tokens=4, min_new_tokens=4, do_sample=False, pad_token_id=tok.pad_token_id)
-    assert handle.calls == 4 and handle.applied == 4  # the prefill and three decode steps
-    with pytest.raises(ValueError, match="inject"):
-        _ns(inject="sometimes")
-
-
 def test_save_and_load_keep_inject_and_oracle(tmp_path: Path) -> None:
-    from nsllm_cli.ns.finetune import save_ns
+    from nsllm_cli.ns.store import save_ns
 
     save_ns(tmp_path / "ns", _ns(inject="every", oracle=True), meta={})
     loaded, _ = load_ns(tmp_path / "ns")
@@ -224,33 +167,3 @@ def test_legacy_loss_matches_the_first_token_ce_and_runs_free(tiny: tuple[Any, A
     assert torch.isfinite(many)
     many.backward()
     assert ns.decoder.weight.grad is not None and ns.decoder.weight.grad.abs().max() > 0
-
-
-def test_multi_layer_encoder_reads_every_layer_at_the_position(tiny: tuple[Any, Any]) -> None:
-    from nsllm_cli.hooks import record
-    from nsllm_cli.ns.intervention import attach
-
-    model, tok = tiny
-    vsa = VSA.generate(types=PROBLEM_TYPES, dim=256, seed=0)
-    gen = torch.Generator().manual_seed(0)
-    enc, dec = torch.randn(256, 128, generator=gen), torch.randn(64, 256, generator=gen) * 0.1
-    ns = NSIntervention(vsa, enc, dec, layer=1, gate=-1e9, read_layers=[0, 1])
-    probs = [make_problem("gcd", 866, 46), make_problem("bitwise_xor", 500, 3)]
-    batch = build_batch(tok, [answer_ids(tok, ns_messages(p, seed=0), answer_text(p.solution)) for p in probs])
-    p_len = batch.prompt_len
-    with torch.no_grad():
-        with record(model, [0, 1], position=p_len - 1) as rec:
-            model(**batch.model_inputs())
-        expect = ns.decode(torch.cat([rec[0], rec[1]], dim=-1))
-        for prefix_cache in (False, True):
-            forward_answers(model, batch, ns, prefix_cache=prefix_cache)
-            assert ns.last is not None
-            assert torch.equal(ns.last.x, expect.x) and torch.equal(ns.last.y, expect.y)
-            assert torch.allclose(ns.last.score, expect.score, atol=1e-4)
-        with pytest.raises(RuntimeError, match="attach"), intervene(model, 1, ns.hook_fn):
-            model(**batch.model_inputs())
-        with attach(model, ns):
-            model(**batch.model_inputs())
-    assert not ns._read  # the reads are dropped when the context closes
-    with pytest.raises(ValueError, match="read_layers"):
-        NSIntervention(vsa, enc, dec, layer=0, read_layers=[0, 1])
