@@ -71,7 +71,7 @@ def test_run_dir_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_runs_started_together_get_distinct_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import nsllm_cli.runs as runs
+    import nsllm_cli.runs.folder as runs
 
     drawn = iter(["gather-x-aaaa", "gather-x-aaaa", "gather-x-bbbb"])  # a clash, as in the same second
     monkeypatch.setattr(runs, "new_run_name", lambda command: next(drawn))

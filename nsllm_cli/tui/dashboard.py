@@ -25,11 +25,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Header, Static
 
-from nsllm_cli.tui.follow import RunFollower
-from nsllm_cli.tui.launch import LaunchError, finish_status, launch_run, parse_command_line
-from nsllm_cli.tui.runs import RunInfo, RunsIndex
+from nsllm_cli.runs.follow import RunFollower
+from nsllm_cli.runs.index import RunInfo, RunsIndex
+from nsllm_cli.runs.launch import LaunchError, finish_status, launch_run, parse_command_line
+from nsllm_cli.runs.stopper import Stopper
 from nsllm_cli.tui.start_run import StartRunScreen
-from nsllm_cli.tui.stopper import Stopper
 from nsllm_cli.tui.widgets.answers_panel import AnswersPanel
 from nsllm_cli.tui.widgets.eval_panel import EvalPanel
 from nsllm_cli.tui.widgets.event_log import EventLog

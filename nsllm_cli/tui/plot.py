@@ -1,5 +1,17 @@
 """Line plots in braille characters (2 x 4 dots per terminal cell) and EMA smoothing; no Textual here.
 
+It stays in `tui/` because it renders: it turns the loss curve's points into the characters that
+`widgets/loss_curve.py` styles with the theme's component classes (no run-folder reading here).
+
+Why not Textualize's `textual-plotext` widget (checked against textual 8.2.8 in a scratch install, not added):
+- Its newest release (1.0.1, 2024-11) requires ``plotext>=5.2.8,<6``, pinning plotext one major version
+  behind (6.1.0); its metadata asks only ``textual>=0.86.2``, so support for textual 8 is untested upstream
+  (a smoke test rendered).
+- plotext's log scale fails on a loss of 0 (``yscale("log")`` then ``build()`` raises ``ValueError: math
+  domain error``), so `scale` (log10 with gaps for values <= 0, NaN and infinities) would still be needed.
+- The curve colours each cell by the last series drawn there from the Textual theme's component classes
+  (raw, EMA, eval, axis); plotext's themes would replace that and change what the dashboard shows.
+
 Example:
     >>> canvas = BrailleCanvas(20, 5)
     >>> canvas.polyline([(0, 19), (39, 0)], series=0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nsllm_cli.tui.answers import AnswerGroups, answer_cell, question_key, record_kind
+from nsllm_cli.runs.answers import AnswerGroups, answer_cell, question_key, record_kind
 from tests.tui._runs import bench_math_samples, symbench_samples
 
 

@@ -20,12 +20,12 @@ from tests.tui._runs import losses, write_run
 runner = CliRunner()
 TMUX = shutil.which("tmux")
 PURE = (
-    "nsllm_cli.tui.runs",
-    "nsllm_cli.tui.tail",
-    "nsllm_cli.tui.answers",
-    "nsllm_cli.tui.launch",
+    "nsllm_cli.runs.index",
+    "nsllm_cli.runs.tail",
+    "nsllm_cli.runs.answers",
+    "nsllm_cli.runs.launch",
     "nsllm_cli.tui.plot",
-    "nsllm_cli.tui.follow",
+    "nsllm_cli.runs.follow",
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nsllm_cli.jsonl import append_jsonl, write_json_atomic
-from nsllm_cli.tui.follow import RunFollower
+from nsllm_cli.runs.follow import RunFollower
 from tests.tui._runs import bench_math_samples, losses, write_run
 
 

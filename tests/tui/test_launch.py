@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nsllm_cli.tui.launch import (
+from nsllm_cli.runs.launch import (
     LaunchError,
     command_name,
     finish_status,

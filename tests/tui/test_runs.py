@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from nsllm_cli.tui.runs import RunsIndex, find_run_dirs, last_record, read_command, read_run, summarize_results
+from nsllm_cli.runs.index import RunsIndex, find_run_dirs, last_record, read_command, read_run, summarize_results
 from tests.tui._runs import append_raw, losses, write_run
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from nsllm_cli.tui.launch import finish_status
-from nsllm_cli.tui.stopper import Stopper
+from nsllm_cli.runs.launch import finish_status
+from nsllm_cli.runs.stopper import Stopper
 from tests.tui._runs import read_status, write_run
 
 STUBBORN = (

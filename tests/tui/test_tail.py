@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nsllm_cli.jsonl import append_jsonl
-from nsllm_cli.tui.tail import JsonlTail
+from nsllm_cli.runs.tail import JsonlTail
 from tests.tui._runs import append_raw
 
 

@@ -8,7 +8,7 @@ from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
-from nsllm_cli.tui.answers import AnswerGroups, AnswerRow, Cell
+from nsllm_cli.runs.answers import AnswerGroups, AnswerRow, Cell
 
 FIXED = (("label", "#"), ("question", "Question"), ("gold", "Gold"))
 

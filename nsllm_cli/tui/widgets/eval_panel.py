@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from nsllm_cli.tui.runs import RunInfo, format_value, summarize_results
+from nsllm_cli.runs.index import RunInfo, format_value, summarize_results
 
 STANDARD = {"step", "total_steps", "epoch", "phase", "loss", "eval_loss", "lr", "tokens_per_s", "elapsed_s"}
 STANDARD |= {"remaining_s", "time", "steps_per_s"}

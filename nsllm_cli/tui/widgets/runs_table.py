@@ -8,8 +8,8 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import DataTable
 
+from nsllm_cli.runs.index import RunInfo
 from nsllm_cli.tui.plot import fmt
-from nsllm_cli.tui.runs import RunInfo
 
 COLUMNS: tuple[tuple[str, str], ...] = (
     ("run", "Run"),

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nsllm_cli.tui.launch import LaunchError, finish_status, is_nsllm_process, stop_run
+from nsllm_cli.runs.launch import LaunchError, finish_status, is_nsllm_process, stop_run
 
 LADDER = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)
 """The signals sent, in order."""

@@ -24,8 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from nsllm_cli.jsonl import write_json_atomic
-from nsllm_cli.runs import new_run_name
-from nsllm_cli.tui.runs import read_status
+from nsllm_cli.runs.folder import new_run_name
+from nsllm_cli.runs.index import read_status
 
 _PREFIXES = (["nsllm"], ["python", "-m", "nsllm_cli"], ["python3", "-m", "nsllm_cli"])
 

@@ -4,7 +4,7 @@ Two record shapes are known, and anything else with an `id` is shown generically
 
 - bench math (`nsllm_cli.ns.bench`): `id, method, problem_type, question, gold, output, correct`;
   grouped by `id` across methods (base, ns, lora, cot, ...);
-- SymBench (`nsllm_cli.symbench.runner.run_job`): `task, id, method, instance.question, text_answer,
+- SymBench (`nsllm_cli.symbench_run.runner.run_job`): `task, id, method, instance.question, text_answer,
   code_answer, code_ran, response, verdict {correct, score}, error`; grouped by `(task, id)` across methods
   (only-question, all-code, codesteer, ...).
 

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from nsllm_cli.tui.answers import AnswerGroups
-from nsllm_cli.tui.runs import read_json
-from nsllm_cli.tui.tail import JsonlTail, TailUpdate
+from nsllm_cli.runs.answers import AnswerGroups
+from nsllm_cli.runs.index import read_json
+from nsllm_cli.runs.tail import JsonlTail, TailUpdate
 
 
 @dataclass
