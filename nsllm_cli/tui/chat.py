@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,6 +32,7 @@ from textual.widgets import Footer, Header, Input
 from textual.worker import get_current_worker
 
 from nsllm_cli.providers.base import GenParams, Message, Provider
+from nsllm_cli.tui.transcript import Exchange, Transcript, export_path
 from nsllm_cli.tui.widgets.chat_column import ChatColumn
 from nsllm_cli.tui.widgets.chat_message import ChatMessage
 from nsllm_cli.tui.widgets.steer_rounds import SteerRounds
@@ -60,16 +61,6 @@ class Lane:
     label: str
     provider: Provider
     column: ChatColumn
-
-
-@dataclass
-class Exchange:
-    """One prompt and what each column answered (Markdown), for the export."""
-
-    prompt: str
-    answers: dict[str, str] = field(default_factory=dict)
-    notes: dict[str, str] = field(default_factory=dict)
-    """Per column: "stopped" or an error message."""
 
 
 class ChatApp(App[None]):
@@ -116,7 +107,8 @@ class ChatApp(App[None]):
             self.lanes = []
             title = f"{STEER_LABEL} · task {steer.task.name} · steerer {steer.steer.name}"
             self.steer_view = SteerRounds(title, hint=HINT, id="steer")
-        self.exchanges: list[Exchange] = []
+        titles = [STEER_LABEL] if steer is not None else [lane.label for lane in self.lanes]
+        self.transcript = Transcript(titles, description=description, errors_in_answers=steer is not None)
         """The conversation so far, for export and copy."""
         self.pending = 0
         """Answers (or steer runs) still in progress."""
@@ -138,6 +130,11 @@ class ChatApp(App[None]):
         self.query_one("#prompt", Input).focus()
         if self.initial_prompt:
             self.call_after_refresh(self.ask, self.initial_prompt)
+
+    @property
+    def exchanges(self) -> list[Exchange]:
+        """The conversation so far (the transcript's exchanges)."""
+        return self.transcript.exchanges
 
     @property
     def busy(self) -> bool:
@@ -174,8 +171,7 @@ class ChatApp(App[None]):
 
     async def ask(self, prompt: str) -> None:
         """Send `prompt` to every column (or to the CodeSteer loop); answers stream in from workers."""
-        exchange = Exchange(prompt)
-        self.exchanges.append(exchange)
+        exchange = self.transcript.ask(prompt)
         if self.steer_view is not None:
             await self.steer_view.begin(prompt)
             self.pending += 1
@@ -314,7 +310,7 @@ class ChatApp(App[None]):
         self.workers.cancel_group(self, "answers")
         self.conversation += 1
         self.pending = 0
-        self.exchanges = []
+        self.transcript.clear()
         for lane in self.lanes:
             await lane.column.clear_conversation()
         if self.steer_view is not None:
@@ -323,14 +319,9 @@ class ChatApp(App[None]):
 
     def last_answer(self) -> str:
         """The last exchange's answer(s) as text: one column plain, several labelled."""
-        if not self.exchanges:
-            return ""
-        last = self.exchanges[-1]
-        if self.steer_view is not None:
-            return self.steer_view.finals[-1] if len(self.steer_view.finals) >= len(self.exchanges) else ""
-        if len(self.lanes) == 1:
-            return last.answers.get(self.lanes[0].label, "")
-        return "\n\n".join(f"{lane.label}:\n{last.answers.get(lane.label, '')}" for lane in self.lanes)
+        if not self.exchanges or self.steer_view is None:
+            return self.transcript.last_answer()
+        return self.steer_view.finals[-1] if len(self.steer_view.finals) >= len(self.exchanges) else ""
 
     def action_copy_last(self) -> None:
         """Copy the last answer to the clipboard (OSC 52: works in most terminals)."""
@@ -347,22 +338,7 @@ class ChatApp(App[None]):
 
     def to_markdown(self) -> str:
         """The conversation as a Markdown document: each prompt, then every column's answer under its title."""
-        titles = [STEER_LABEL] if self.steer_view is not None else [lane.label for lane in self.lanes]
-        head = [f"# nsllm chat · {time.strftime('%Y-%m-%d %H:%M')}", ""]
-        if self.description:
-            head += [self.description, ""]
-        parts = ["\n".join(head)]
-        for i, ex in enumerate(self.exchanges, 1):
-            block = [f"## {i}. You", "", ex.prompt.strip(), ""]
-            for title in titles:
-                block += [f"### {title}", "", ex.answers.get(title, "").strip() or "*(no answer)*", ""]
-                note = ex.notes.get(title)
-                if note == "stopped":
-                    block += ["*(stopped)*", ""]
-                elif note and title != STEER_LABEL:
-                    block += [f"> **error:** {note}", ""]
-            parts.append("\n".join(block))
-        return "\n".join(parts).rstrip() + "\n"
+        return self.transcript.to_markdown()
 
     def export_markdown(self, path: Path | None = None) -> Path | None:
         """Write `to_markdown()` to `path` (a file, or a folder for chat-<time>.md); notifies where it went.
@@ -373,10 +349,7 @@ class ChatApp(App[None]):
         if not self.exchanges:
             self.notify("nothing to export yet", severity="warning")
             return None
-        name = f"chat-{time.strftime('%Y%m%d-%H%M%S')}.md"
-        target = path if path is not None else (self.export_dir or Path.cwd())
-        if target.is_dir() or (path is not None and not target.suffix):
-            target = target / name
+        target = export_path(path, export_dir=self.export_dir)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(self.to_markdown(), encoding="utf-8")
