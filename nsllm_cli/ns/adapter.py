@@ -16,13 +16,10 @@ import torch
 from torch import nn
 
 from nsllm_cli.artifacts import load_artifact, save_artifact
-from nsllm_cli.errors import DataError
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.batches import answer_loss
-from nsllm_cli.ns.finetune import StepBatches, forward_answers, freeze
-from nsllm_cli.ns.loop import run_steps
-from nsllm_cli.ns.lora import _load_optimizer, _save_optimizer
 from nsllm_cli.ns.problems import Problem
+from nsllm_cli.ns.steps import forward_answers, load_optimizer, ready, save_optimizer, train_steps
 
 ADAPTER_FORMAT = "nsllm-adapter"
 
@@ -86,11 +83,7 @@ def finetune_adapter(
     meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train both projections (Adam); resumes from `out/checkpoint`. Returns a summary."""
-    if not problems:
-        raise DataError("no training questions")
-    freeze(model)
-    device = next(model.parameters()).device
-    adapter.to(device)
+    device = ready(model, problems, module=adapter)
     named = list(adapter.named_parameters())
     opt = torch.optim.Adam([p for _, p in named], lr=lr)
     ckpt = out / "checkpoint"
@@ -98,21 +91,26 @@ def finetune_adapter(
     if (ckpt / "manifest.json").is_file():
         tensors, manifest = load_artifact(ckpt, fmt=ADAPTER_FORMAT)
         adapter.load_state_dict({k: v.to(device) for k, v in tensors.items()})
-        start_step = _load_optimizer(ckpt, opt, named)
-    on_event("start", {"steps": steps, "start_step": start_step, "trainable": adapter.trainable_parameters()})
+        start_step = load_optimizer(ckpt, opt, named)
 
     def save(step: int) -> None:
         save_adapter(ckpt, adapter, meta={})
-        _save_optimizer(ckpt, opt, named, step)
+        save_optimizer(ckpt, opt, named, step)
 
-    seconds = run_steps(
-        batches=StepBatches(tok, problems, batch_size=batch_size, seed=seed, shots=shots, complexity=complexity),
+    seconds = train_steps(
+        tok,
+        problems,
         device=device,
-        steps=steps,
-        start_step=start_step,
-        loss_fn=lambda items, batch: answer_loss(*forward_answers(model, batch, adapter)),
         opt=opt,
+        start_step=start_step,
+        trainable=adapter.trainable_parameters(),
+        loss_fn=lambda items, batch: answer_loss(*forward_answers(model, batch, adapter)),
         save=save,
+        steps=steps,
+        batch_size=batch_size,
+        seed=seed,
+        shots=shots,
+        complexity=complexity,
         checkpoint_every=checkpoint_every,
         on_event=on_event,
     )

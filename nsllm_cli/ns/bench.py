@@ -20,7 +20,6 @@ import torch
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.jsonl import append_jsonl, read_jsonl
 from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
-from nsllm_cli.ns.finetune import forward_answers
 from nsllm_cli.ns.intervention import NSIntervention, attach
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES, Problem
 from nsllm_cli.ns.prompts import (
@@ -32,6 +31,7 @@ from nsllm_cli.ns.prompts import (
     parse_strict,
     render_prompt,
 )
+from nsllm_cli.ns.steps import forward_answers
 
 METHODS = ("base", "cot", "ns", "ns-shuffled", "lora", "adapter")
 """`ns-shuffled` is the counterfactual check of the step-wise NS model: the same hook, but each question is written

@@ -13,16 +13,12 @@ from typing import Any
 
 import torch
 
-from nsllm_cli.artifacts import load_artifact, save_artifact
-from nsllm_cli.errors import DataError
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.batches import answer_loss
-from nsllm_cli.ns.finetune import StepBatches, forward_answers, freeze
-from nsllm_cli.ns.loop import run_steps
 from nsllm_cli.ns.problems import Problem
+from nsllm_cli.ns.steps import forward_answers, freeze, load_optimizer, ready, save_optimizer, train_steps
 
 TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
-OPTIMIZER_FORMAT = "nsllm-lora-optimizer"
 
 
 def wrap_lora(model: Any, *, r: int = 8, alpha: int = 16, dropout: float = 0.05, adapter: Path | None = None) -> Any:
@@ -58,31 +54,34 @@ def finetune_lora(
     meta: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Train a LoRA adapter; resumes from `out/checkpoint` when present. Returns a summary."""
-    if not problems:
-        raise DataError("no training questions")
+    ready(model, problems)
     torch.manual_seed(seed)  # LoRA's A matrices are initialised randomly
     ckpt = out / "checkpoint"
     peft_model = wrap_lora(model, r=r, alpha=alpha, dropout=dropout, adapter=ckpt if ckpt.is_dir() else None)
     peft_model.train()  # dropout on the adapter only; the frozen base has no dropout of its own
     named = [(n, p) for n, p in peft_model.named_parameters() if p.requires_grad]
     opt = torch.optim.AdamW([p for _, p in named], lr=lr)
-    start_step = _load_optimizer(ckpt, opt, named)
+    start_step = load_optimizer(ckpt, opt, named)
     trainable = sum(p.numel() for _, p in named)
-    on_event("start", {"steps": steps, "start_step": start_step, "trainable": trainable})
-    device = next(peft_model.parameters()).device
 
     def save(step: int) -> None:
         peft_model.save_pretrained(str(ckpt))
-        _save_optimizer(ckpt, opt, named, step)
+        save_optimizer(ckpt, opt, named, step)
 
-    seconds = run_steps(
-        batches=StepBatches(tok, problems, batch_size=batch_size, seed=seed, shots=shots, complexity=complexity),
-        device=device,
-        steps=steps,
-        start_step=start_step,
-        loss_fn=lambda items, batch: answer_loss(*forward_answers(peft_model, batch, None)),
+    seconds = train_steps(
+        tok,
+        problems,
+        device=next(peft_model.parameters()).device,
         opt=opt,
+        start_step=start_step,
+        trainable=trainable,
+        loss_fn=lambda items, batch: answer_loss(*forward_answers(peft_model, batch, None)),
         save=save,
+        steps=steps,
+        batch_size=batch_size,
+        seed=seed,
+        shots=shots,
+        complexity=complexity,
         checkpoint_every=checkpoint_every,
         on_event=on_event,
     )
@@ -107,30 +106,3 @@ def load_lora(model: Any, adapter: Path) -> Any:
 
     freeze(model)
     return PeftModel.from_pretrained(model, str(adapter)).eval()
-
-
-def _save_optimizer(
-    folder: Path, opt: torch.optim.Optimizer, named: list[tuple[str, torch.nn.Parameter]], step: int
-) -> None:
-    tensors: dict[str, torch.Tensor] = {}
-    for name, p in named:
-        state = opt.state.get(p)
-        if state:
-            tensors[f"{name}.exp_avg"] = state["exp_avg"]
-            tensors[f"{name}.exp_avg_sq"] = state["exp_avg_sq"]
-    save_artifact(folder / "optimizer", tensors, fmt=OPTIMIZER_FORMAT, meta={"step": step})
-
-
-def _load_optimizer(folder: Path, opt: torch.optim.Optimizer, named: list[tuple[str, torch.nn.Parameter]]) -> int:
-    if not (folder / "optimizer" / "manifest.json").is_file():
-        return 0
-    tensors, manifest = load_artifact(folder / "optimizer", fmt=OPTIMIZER_FORMAT)
-    step = int(manifest["meta"]["step"])
-    for name, p in named:
-        if f"{name}.exp_avg" in tensors:
-            opt.state[p] = {
-                "step": torch.tensor(float(step)),
-                "exp_avg": tensors[f"{name}.exp_avg"].to(p.device),
-                "exp_avg_sq": tensors[f"{name}.exp_avg_sq"].to(p.device),
-            }
-    return step

@@ -15,13 +15,11 @@ from typing import Any
 
 import torch
 
-from nsllm_cli.artifacts import load_artifact, save_artifact
-from nsllm_cli.errors import DataError
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.batches import TFBatch, answer_ids, answer_loss, build_batch
-from nsllm_cli.ns.finetune import forward_answers
 from nsllm_cli.ns.prompts import answer_text, render_prompt
 from nsllm_cli.ns.read_data import ReadItem
+from nsllm_cli.ns.steps import forward_answers, load_weight_checkpoint, ready, save_weight_checkpoint, step_indices
 from nsllm_cli.ns.stepwise import StepDecoded, StepwiseNS
 from nsllm_cli.ns.stepwise_store import save_stepwise
 from nsllm_cli.stopping import Stopped, deferred_stop
@@ -46,7 +44,7 @@ def read_items(model: Any, tok: Any, ns: StepwiseNS, items: Sequence[ReadItem]) 
 
 def teacher_forced(model: Any, batch: TFBatch, ns: StepwiseNS, decided: StepDecoded) -> torch.Tensor:
     """Logits at the answer positions with the writes of `decided`; with the read given, the prompt prefix runs
-    once without autograd (`finetune.forward_answers`)."""
+    once without autograd (`steps.forward_answers`)."""
     ns.forced = decided
     try:
         logits, _ = forward_answers(model, batch, ns)
@@ -74,13 +72,7 @@ def finetune_stepwise(
     """Train `ns.writer`; resumes from `out/checkpoint`. Returns a summary (also saved with the model)."""
     import time
 
-    if not items:
-        raise DataError("no training questions")
-    for p in model.parameters():
-        p.requires_grad_(False)
-    model.eval()
-    device = next(model.parameters()).device
-    ns.to(device)
+    device = ready(model, items, module=ns)
     opt = torch.optim.Adam(ns.writer.parameters(), lr=lr)
     start = _load_checkpoint(out / "checkpoint", ns, opt)
     on_event("start", {"steps": steps, "start_step": start, "trainable": ns.trainable_parameters()})
@@ -91,7 +83,7 @@ def finetune_stepwise(
         for step in range(start, steps):
             if stop is not None and stop():
                 break
-            index = _step_index(len(items), step, batch_size, seed)
+            index = step_indices(len(items), step, batch_size, seed)
             todo = [i for i in index if i not in cache]
             if todo:
                 chosen = [items[i] for i in todo]
@@ -149,37 +141,11 @@ def finetune_stepwise(
     return summary
 
 
-def _step_index(n: int, step: int, batch_size: int, seed: int) -> list[int]:
-    """Item indices of optimiser step `step`: epochs of seeded permutations, a pure function of the step."""
-    out = []
-    for k in range(step * batch_size, (step + 1) * batch_size):
-        epoch, i = divmod(k, n)
-        perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed * 1_000_003 + epoch))
-        out.append(int(perm[i]))
-    return out
-
-
 def _save_checkpoint(folder: Path, ns: StepwiseNS, opt: torch.optim.Optimizer, step: int) -> None:
     weight = ns.writer.decoder.weight
-    state = opt.state[weight]
-    tensors = {"writer": weight.detach()}
-    if state:
-        tensors |= {"exp_avg": state["exp_avg"], "exp_avg_sq": state["exp_avg_sq"]}
-    save_artifact(folder, tensors, fmt=CHECKPOINT_FORMAT, meta={"step": step}, depends_on={"vsa_atoms": ns.vsa.sha256})
+    save_weight_checkpoint(folder, weight, opt, step, name="writer", fmt=CHECKPOINT_FORMAT, atoms_sha=ns.vsa.sha256)
 
 
 def _load_checkpoint(folder: Path, ns: StepwiseNS, opt: torch.optim.Optimizer) -> int:
-    if not (folder / "manifest.json").exists():
-        return 0
-    tensors, manifest = load_artifact(folder, fmt=CHECKPOINT_FORMAT, expect_depends_on={"vsa_atoms": ns.vsa.sha256})
-    step = int(manifest["meta"]["step"])
     weight = ns.writer.decoder.weight
-    with torch.no_grad():
-        weight.copy_(tensors["writer"])
-    if "exp_avg" in tensors:
-        opt.state[weight] = {
-            "step": torch.tensor(float(step)),
-            "exp_avg": tensors["exp_avg"].to(weight.device),
-            "exp_avg_sq": tensors["exp_avg_sq"].to(weight.device),
-        }
-    return step
+    return load_weight_checkpoint(folder, weight, opt, name="writer", fmt=CHECKPOINT_FORMAT, atoms_sha=ns.vsa.sha256)

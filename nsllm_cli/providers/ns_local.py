@@ -190,7 +190,7 @@ def ns_pair(
 
 def _load_checked(info: NSRun, model: Any, tokenizer: Any, given: str | None) -> Any:
     """The run's intervention, once the loaded model and tokenizer are known to be the ones it was trained on."""
-    from nsllm_cli.ns.finetune import load_ns
+    from nsllm_cli.ns.store import load_ns
 
     label = given or Path(str(getattr(model.config, "_name_or_path", "") or "the loaded model")).name
     check_same_model(info, model, tokenizer, label)

@@ -158,8 +158,8 @@ def test_generation_writes_one_step_code_per_new_token(tiny: tuple[Any, Any], vs
 
 def test_save_and_load_round_trip_and_refuse_other_atoms(tiny: tuple[Any, Any], vsa: VSA, tmp_path: Path) -> None:
     from nsllm_cli.errors import ArtifactError
-    from nsllm_cli.ns.finetune import load_ns
     from nsllm_cli.ns.stepwise_store import save_stepwise
+    from nsllm_cli.ns.store import load_ns
 
     model, tok = tiny
     ns = _ns(model, tok, vsa, open_gate=False)

@@ -94,7 +94,7 @@ def captured(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 def test_ns_run_serves_the_neurosymbolic_model_under_its_own_name(
     tmp_path: Path, tiny_dir: Path, tiny_model: tuple[Any, Any], captured: list[Any]
 ) -> None:
-    from nsllm_cli.ns.finetune import load_ns
+    from nsllm_cli.ns.store import load_ns
     from nsllm_cli.serving import create_app
 
     run = make_ns_run(tmp_path, *tiny_model, gate=-1e9)

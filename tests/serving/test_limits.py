@@ -35,7 +35,7 @@ def served(
     request: pytest.FixtureRequest, tiny_model: tuple[Any, Any], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[str, str]]:
     """(base URL, model id) of the tiny model served plain, then with an NS intervention."""
-    from nsllm_cli.ns.finetune import load_ns
+    from nsllm_cli.ns.store import load_ns
 
     model, tok = tiny_model
     ns = None

@@ -27,9 +27,9 @@ def make_ns_run(root: Path, model: Any, tok: Any, *, gate: float, trained_on: st
     `trained_on` replaces the recorded model's config checksum (a run of another model).
     """
     from nsllm_cli.ns.activations import model_fingerprint
-    from nsllm_cli.ns.finetune import save_ns
     from nsllm_cli.ns.intervention import NSIntervention
     from nsllm_cli.ns.problems import PROBLEM_TYPES
+    from nsllm_cli.ns.store import save_ns
     from nsllm_cli.ns.vsa import VSA
 
     d = int(model.config.hidden_size)
@@ -59,7 +59,7 @@ def _answer(app_model: Any, tok: Any, ns: Any, model_id: str) -> str:
 
 
 def test_ns_intervention_changes_the_greedy_answer(open_run: Path, tiny_model: tuple[Any, Any]) -> None:
-    from nsllm_cli.ns.finetune import load_ns
+    from nsllm_cli.ns.store import load_ns
 
     model, tok = tiny_model
     plain = _answer(model, tok, None, "tiny")
@@ -78,7 +78,7 @@ def test_ns_intervention_changes_the_greedy_answer(open_run: Path, tiny_model: t
 
 
 def test_closed_gate_leaves_the_answer_alone(tmp_path: Path, tiny_model: tuple[Any, Any]) -> None:
-    from nsllm_cli.ns.finetune import load_ns
+    from nsllm_cli.ns.store import load_ns
 
     model, tok = tiny_model
     ns, _ = load_ns(make_ns_run(tmp_path, model, tok, gate=1e9) / "artifacts" / "ns")
