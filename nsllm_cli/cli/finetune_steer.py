@@ -75,7 +75,7 @@ def steer(
 
     from nsllm_cli.errors import ConfigError, DataError
     from nsllm_cli.runs import RunDir
-    from nsllm_cli.steer.train import STAGES, describe_presets, train_steerer
+    from nsllm_cli.steer.training import STAGES, TrainSettings, describe_presets, train_steerer
     from nsllm_cli.stopping import deferred_stop
 
     if show_presets:
@@ -103,34 +103,28 @@ def steer(
                       "grad_accum": grad_accum, "max_length": max_length, "beta": beta,
                       "logging_steps": logging_steps},
     )  # fmt: skip
+    hparams = {"peft": peft, "lr": lr, "epochs": epochs, "max_steps": max_steps, "batch_size": batch_size,
+               "grad_accum": grad_accum, "max_length": max_length, "beta": beta,
+               "logging_steps": logging_steps}  # fmt: skip
+    training = TrainSettings(
+        stage,  # type: ignore[arg-type]
+        s.model,
+        dataset,
+        run.path,
+        preset=preset,
+        overrides=hparams,
+        seed=s.seed,
+        init_adapter=adapter,
+        resume=resume is not None,
+        metrics_path=run.metrics_path,
+        model_cache=s.cache_dir,
+        device=s.device,
+    )
     err = err_console()
     progress = _Progress(stage)
     message = "stopping after this step (a checkpoint is saved); signal again to abort"
     with deferred_stop(message) as stop, run.guard(), progress:
-        report = train_steerer(
-            stage,  # type: ignore[arg-type]
-            s.model,
-            dataset,
-            run.path,
-            preset=preset,
-            peft=peft,  # type: ignore[arg-type]
-            lr=lr,
-            epochs=epochs,
-            max_steps=max_steps,
-            batch_size=batch_size,
-            grad_accum=grad_accum,
-            max_length=max_length,
-            beta=beta,
-            overrides={"logging_steps": logging_steps},
-            seed=s.seed,
-            init_adapter=adapter,
-            resume=resume is not None,
-            metrics_path=run.metrics_path,
-            on_event=progress.on_event,
-            stop=stop,
-            model_cache=s.cache_dir,
-            device=s.device,
-        )
+        report = train_steerer(training, on_event=progress.on_event, stop=stop)
     summary = report.to_dict()
     if report.stopped:
         run.write_results(summary)

@@ -1,4 +1,4 @@
-"""Steering-model training (`nsllm_cli.steer.train`): SFT and DPO with trl on the tiny model, on the CPU.
+"""Steering-model training (`nsllm_cli.steer.training`): SFT and DPO with trl on the tiny model, on the CPU.
 
 The training tests share one SFT run (module fixture) on a toy set of 8 two-round conversations whose
 assistant turns are fixed strings, trained with a high learning rate so that 40 steps show a falling loss.
@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -21,11 +22,11 @@ import pytest
 import torch
 
 from nsllm_cli.errors import ConfigError, DataError, NsllmError
-from nsllm_cli.steer import train
-from nsllm_cli.steer.train import (
+from nsllm_cli.steer.training import (
     FORMAT,
     PRESETS,
     TrainReport,
+    TrainSettings,
     describe_presets,
     read_manifest,
     resolve_hparams,
@@ -34,11 +35,13 @@ from nsllm_cli.steer.train import (
     train_steerer,
     validate_dataset,
 )
+from nsllm_cli.steer.training import models as training_models
 
 ANSWERS = ("<<<Code>>>", "Use code: sum 12 and 35.")
 """The fixed assistant turns of every toy conversation (round 1, round 2)."""
 PROBE = [{"role": "user", "content": "Question 3: what is 3 + 4?"}]
-TRAIN_KW: dict[str, Any] = {"lr": 5e-3, "grad_accum": 1, "eval_fraction": 0.0, "device": "cpu"}
+TRAIN_HP: dict[str, Any] = {"lr": 5e-3, "grad_accum": 1, "eval_fraction": 0.0}
+"""Hyper-parameter overrides of every training test (run with device="cpu")."""
 
 
 def conversation(k: int) -> list[dict[str, str]]:
@@ -102,7 +105,7 @@ def no_model_load(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("a model was loaded")
 
-    monkeypatch.setattr(train, "load_base", refuse)
+    monkeypatch.setattr(training_models, "load_base", refuse)
 
 
 class Recorder:
@@ -129,17 +132,12 @@ def sft_run(
     root = tmp_path_factory.mktemp("sft")
     data = write_jsonl(root / "sft.jsonl", sft_rows(10))
     rec = Recorder()
-    report = train_steerer(
-        "sft",
-        str(tiny_dir),
-        data,
-        root / "out",
-        max_steps=40,
-        overrides={"logging_steps": 5, "save_steps": 20, "eval_steps": 20},
-        on_event=rec,
-        model_cache=model_cache,
-        **{**TRAIN_KW, "eval_fraction": 0.2},  # 8 conversations to train on, 2 to evaluate
+    hp = {**TRAIN_HP, "eval_fraction": 0.2}  # 8 conversations to train on, 2 to evaluate
+    hp |= {"max_steps": 40, "logging_steps": 5, "save_steps": 20, "eval_steps": 20}
+    settings = TrainSettings(
+        "sft", str(tiny_dir), data, root / "out", overrides=hp, model_cache=model_cache, device="cpu"
     )
+    report = train_steerer(settings, on_event=rec)
     return report, rec
 
 
@@ -227,7 +225,7 @@ def test_empty_or_malformed_dataset_fails_before_any_model_load(
         cases["other"] = (write_jsonl(tmp_path / "sft.jsonl", sft_rows(2)), "missing field")
     for path, pattern in cases.values():
         with pytest.raises(DataError, match=pattern) as info:
-            train_steerer(stage, "tiny", path, tmp_path / "out", device="cpu")  # type: ignore[arg-type]
+            train_steerer(TrainSettings(stage, "tiny", path, tmp_path / "out", device="cpu"))  # type: ignore[arg-type]
         assert "\n" not in str(info.value)
     assert not (tmp_path / "out").exists()
 
@@ -235,21 +233,21 @@ def test_empty_or_malformed_dataset_fails_before_any_model_load(
 def test_qlora_on_cpu_is_a_one_line_error(tmp_path: Path, no_model_load: None) -> None:
     data = write_jsonl(tmp_path / "sft.jsonl", sft_rows(2))
     with pytest.raises(NsllmError, match="qlora.*CUDA GPU") as info:
-        train_steerer("sft", "tiny", data, tmp_path / "out", peft="qlora", device="cpu")
+        train_steerer(TrainSettings("sft", "tiny", data, tmp_path / "out", overrides={"peft": "qlora"}, device="cpu"))
     assert "\n" not in str(info.value)
 
 
 def test_init_adapter_needs_a_peft_mode(tmp_path: Path, no_model_load: None) -> None:
-    data = write_jsonl(tmp_path / "dpo.jsonl", dpo_rows(2))
+    data, out = write_jsonl(tmp_path / "dpo.jsonl", dpo_rows(2)), tmp_path / "out"
     with pytest.raises(ConfigError, match="model/ folder"):
-        train_steerer("dpo", "tiny", data, tmp_path / "out", preset="paper", init_adapter=tmp_path, device="cpu")
+        train_steerer(TrainSettings("dpo", "tiny", data, out, preset="paper", init_adapter=tmp_path, device="cpu"))
     with pytest.raises(ConfigError, match="not a peft adapter"):
-        train_steerer("dpo", "tiny", data, tmp_path / "out", init_adapter=tmp_path, device="cpu")
+        train_steerer(TrainSettings("dpo", "tiny", data, out, init_adapter=tmp_path, device="cpu"))
 
 
 def test_importing_the_module_loads_nothing_heavy() -> None:
     heavy = ("torch", "transformers", "trl", "peft", "datasets", "typer", "rich", "textual")
-    code = f"import sys, nsllm_cli.steer.train; print(' '.join(n for n in {heavy!r} if n in sys.modules))"
+    code = f"import sys, nsllm_cli.steer.training; print(' '.join(n for n in {heavy!r} if n in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == []
 
@@ -408,18 +406,17 @@ def test_dpo_from_the_sft_adapter_raises_the_margin(
     sft, _ = sft_run
     data = write_jsonl(tmp_path / "dpo.jsonl", dpo_rows())
     rec = Recorder()
-    report = train_steerer(
+    settings = TrainSettings(
         "dpo",
         tiny_dir,
         data,
         tmp_path / "dpo",
         init_adapter=sft.out_dir,  # the SFT output folder; its adapter/ is found
-        max_steps=30,
-        overrides={"logging_steps": 5, "save_steps": 100},
-        on_event=rec,
+        overrides={**TRAIN_HP, "max_steps": 30, "logging_steps": 5, "save_steps": 100},
         model_cache=model_cache,
-        **TRAIN_KW,
+        device="cpu",
     )
+    report = train_steerer(settings, on_event=rec)
     records = [r for r in metrics(report.metrics_path) if r["loss"] is not None]
     assert all(r["phase"] == "dpo" for r in records)
     losses = [r["loss"] for r in records]
@@ -445,16 +442,17 @@ def test_stop_then_resume_continues_from_the_checkpoint(tiny_dir: Path, model_ca
         if kind == "log" and payload["step"] >= 3:
             stop.set()  # as the CLI does on Ctrl-C
 
-    kw: dict[str, Any] = {"max_steps": 8, "overrides": {"logging_steps": 1, "save_steps": 100}, **TRAIN_KW}
-    first = train_steerer("sft", tiny_dir, data, out, stop=stop, on_event=stop_at_3, model_cache=model_cache, **kw)
+    hp = {**TRAIN_HP, "max_steps": 8, "logging_steps": 1, "save_steps": 100}
+    settings = TrainSettings("sft", tiny_dir, data, out, overrides=hp, model_cache=model_cache, device="cpu")
+    first = train_steerer(settings, stop=stop, on_event=stop_at_3)
     assert first.stopped and first.model_dir is None and first.manifest_path is None
     assert first.global_step == 4 and [p.name for p in (out / "checkpoints").iterdir() if p.is_dir()] == [
         "checkpoint-4"
     ]
     with pytest.raises(NsllmError, match="earlier run"):
-        train_steerer("sft", tiny_dir, data, out, model_cache=model_cache, **kw)
+        train_steerer(settings)
 
-    second = train_steerer("sft", tiny_dir, data, out, resume=True, model_cache=model_cache, **kw)
+    second = train_steerer(replace(settings, resume=True))
     assert second.resumed_from == out / "checkpoints" / "checkpoint-4"
     assert (second.global_step, second.stopped) == (8, False) and second.model_dir is not None
     steps = [r["step"] for r in metrics(out / "metrics.jsonl") if r["loss"] is not None]
@@ -469,9 +467,10 @@ def test_full_fine_tune_sft_then_dpo_from_its_model(tiny_dir: Path, model_cache:
 
     from nsllm_cli.models.resolve import load_model, resolve_model
 
-    kw: dict[str, Any] = {"preset": "paper", "max_steps": 3, "model_cache": model_cache, **TRAIN_KW}
-    kw["overrides"] = {"logging_steps": 1, "activation_checkpointing": False}
-    sft = train_steerer("sft", tiny_dir, write_jsonl(tmp_path / "sft.jsonl", sft_rows(3)), tmp_path / "sft", **kw)
+    hp = {**TRAIN_HP, "max_steps": 3, "logging_steps": 1, "activation_checkpointing": False}
+    kw: dict[str, Any] = {"preset": "paper", "overrides": hp, "model_cache": model_cache, "device": "cpu"}
+    sft_data = write_jsonl(tmp_path / "sft.jsonl", sft_rows(3))
+    sft = train_steerer(TrainSettings("sft", tiny_dir, sft_data, tmp_path / "sft", **kw))
     assert sft.peft == "full" and sft.adapter_dir is None and sft.model_dir == tmp_path / "sft" / "model"
     assert not (tmp_path / "sft" / "adapter").exists()
     trained, base = (load_file(str(d / "model.safetensors")) for d in (sft.model_dir, tiny_dir))
@@ -479,7 +478,8 @@ def test_full_fine_tune_sft_then_dpo_from_its_model(tiny_dir: Path, model_cache:
     model, tok = load_model(resolve_model(str(sft.model_dir), cache=model_cache), device="cpu", dtype="float32")
     assert probe_logits(model, tok).isfinite().all()
 
-    dpo = train_steerer("dpo", sft.model_dir, write_jsonl(tmp_path / "dpo.jsonl", dpo_rows(3)), tmp_path / "dpo", **kw)
+    dpo_data = write_jsonl(tmp_path / "dpo.jsonl", dpo_rows(3))
+    dpo = train_steerer(TrainSettings("dpo", sft.model_dir, dpo_data, tmp_path / "dpo", **kw))
     losses = [r["loss"] for r in metrics(dpo.metrics_path) if r["loss"] is not None]
     assert losses[0] == pytest.approx(math.log(2), abs=1e-6)  # the reference is a frozen copy of the SFT model
     assert dpo.model_dir is not None and (dpo.model_dir / "model.safetensors").is_file()
