@@ -34,20 +34,11 @@ class _StopForward(Exception):
     """Raised by a pre-hook once every requested layer is recorded: the blocks above are not needed."""
 
 
-def prefill_hidden(
-    model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Sequence[str], layers: Sequence[int]
-) -> dict[int, torch.Tensor]:
-    """Hidden states `hidden_states[L]` at the last prompt token for each layer, shape (B, d).
-
-    Left padding + attention mask + position ids from the mask: each row matches its unpadded run.
-    When every requested layer is a block input (none is the output after the final norm), the
-    forward pass stops at the highest one: reading layer 4 of 30 runs 4 blocks, not 30. Otherwise
-    only the last position's logits are computed (`logits_to_keep=1`), since none are needed.
-    """
-    import torch
-
-    from nsllm_cli.hooks import get_layers, record
-
+def _left_padded(
+    model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Sequence[str]
+) -> tuple[Any, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The tokenizer's output with left padding (its padding side restored), and the input ids, attention mask
+    and position ids (from the mask) on the model's device: each row matches its unpadded run."""
     side = tok.padding_side
     tok.padding_side = "left"
     try:
@@ -56,22 +47,27 @@ def prefill_hidden(
         tok.padding_side = side
     device = next(model.parameters()).device
     ids, mask = enc["input_ids"].to(device), enc["attention_mask"].to(device)
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
-    blocks = get_layers(model)
-    if max(layers) < len(blocks):
+    return enc, ids, mask, (mask.cumsum(-1) - 1).clamp(min=0)
 
-        def stop(module: Any, args: Any, kwargs: Any) -> None:
-            raise _StopForward
 
-        with torch.inference_mode(), record(model, list(layers)) as rec:
-            handle = blocks[max(layers)].register_forward_pre_hook(stop, with_kwargs=True)
-            try:
-                model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False)
-            except _StopForward:
-                pass
-            finally:
-                handle.remove()
-        return {layer: rec[layer].float() for layer in layers}
+def prefill_hidden(
+    model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Sequence[str], layers: Sequence[int]
+) -> dict[int, torch.Tensor]:
+    """Hidden states `hidden_states[L]` at the last prompt token for each layer, shape (B, d).
+
+    Left padding + attention mask + position ids from the mask: each row matches its unpadded run.
+    When every requested layer is a block input (none is the output after the final norm), the
+    forward pass stops at the highest one (`prefill_states`): reading layer 4 of 30 runs 4 blocks,
+    not 30. Otherwise only the last position's logits are computed (`logits_to_keep=1`), since none
+    are needed.
+    """
+    import torch
+
+    from nsllm_cli.hooks import get_layers
+
+    if max(layers) < len(get_layers(model)):
+        return prefill_states(model, tok, prompts, layers, position=-1)[0]
+    _, ids, mask, positions = _left_padded(model, tok, prompts)
     with torch.inference_mode():
         out = model(
             input_ids=ids, attention_mask=mask, position_ids=positions, output_hidden_states=True, logits_to_keep=1
@@ -80,31 +76,29 @@ def prefill_hidden(
 
 
 def prefill_states(
-    model: PreTrainedModel, tok: PreTrainedTokenizerBase, prompts: Sequence[str], layers: Sequence[int]
+    model: PreTrainedModel,
+    tok: PreTrainedTokenizerBase,
+    prompts: Sequence[str],
+    layers: Sequence[int],
+    *,
+    position: int | None = None,
 ) -> tuple[dict[int, torch.Tensor], list[list[int]]]:
     """Block inputs `hidden_states[L]` at every position, (B, T, d) left-padded, and each prompt's own ids.
 
-    Runs only the blocks below the highest requested layer (which must be a block input).
+    Runs only the blocks below the highest requested layer (which must be a block input). `position`
+    keeps one token position instead, (B, d) (-1: the last prompt token).
     """
     import torch
 
     from nsllm_cli.hooks import get_layers, record
 
-    side = tok.padding_side
-    tok.padding_side = "left"
-    try:
-        enc = tok(list(prompts), return_tensors="pt", padding=True, add_special_tokens=False)
-    finally:
-        tok.padding_side = side
-    device = next(model.parameters()).device
-    ids, mask = enc["input_ids"].to(device), enc["attention_mask"].to(device)
-    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    enc, ids, mask, positions = _left_padded(model, tok, prompts)
     blocks = get_layers(model)
 
     def stop(module: Any, args: Any, kwargs: Any) -> None:
         raise _StopForward
 
-    with torch.inference_mode(), record(model, list(layers), position=None) as rec:
+    with torch.inference_mode(), record(model, list(layers), position=position) as rec:
         handle = blocks[max(layers)].register_forward_pre_hook(stop, with_kwargs=True)
         try:
             model(input_ids=ids, attention_mask=mask, position_ids=positions, use_cache=False)
