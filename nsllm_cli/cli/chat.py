@@ -156,26 +156,25 @@ def _spec(model: str | None, s: Settings) -> str:
 
 
 def _single(model: str | None, s: Settings) -> tuple[str, Provider]:
-    from nsllm_cli.cli.steer import make_provider
-    from nsllm_cli.providers.registry import local_folder_spec, split_spec
+    from nsllm_cli.providers.registry import local_folder_spec, provider_for, split_spec
 
     spec = _spec(model, s)
     is_local = split_spec(local_folder_spec(spec))[0] in ("local", "ns")
     base_url = None if is_local else s.base_url
     api_key = s.api_key.get_secret_value() if s.api_key and base_url else None
-    provider = make_provider(spec, s, base_url=base_url, api_key=api_key)
+    provider = provider_for(spec, s, base_url=base_url, api_key=api_key)
     return provider.name, provider
 
 
 def _steer_setup(
     s: Settings, task_llm: str, steer_llm: str, steer_base_url: str | None, *, allow_code: bool, max_rounds: int
 ) -> SteerSetup:
-    from nsllm_cli.cli.steer import make_provider
+    from nsllm_cli.providers.registry import provider_for
     from nsllm_cli.tui.chat import SteerSetup
 
     key = s.api_key.get_secret_value() if s.api_key else None
-    task = make_provider(task_llm, s, base_url=s.base_url, api_key=key if s.base_url else None)
-    steerer = make_provider(steer_llm, s, base_url=steer_base_url, api_key=key if steer_base_url else None)
+    task = provider_for(task_llm, s, base_url=s.base_url, api_key=key if s.base_url else None)
+    steerer = provider_for(steer_llm, s, base_url=steer_base_url, api_key=key if steer_base_url else None)
     mode = "local" if steerer.name.startswith("local") else "api"
     return SteerSetup(task, steerer, allow_code=allow_code, max_rounds=max_rounds, steer_mode=mode)
 

@@ -18,9 +18,6 @@ if TYPE_CHECKING:
     from rich.console import Console
     from rich.status import Status
 
-    from nsllm_cli.config import Settings
-    from nsllm_cli.providers.base import Provider
-
 _MODES = ("auto", "api", "local")
 _MATCHES = ("exact", "substring")
 _METRICS = ("ast", "legacy")
@@ -105,6 +102,7 @@ def steer(
 
     from nsllm_cli.jsonl import append_jsonl, write_json_atomic
     from nsllm_cli.providers.base import GenParams
+    from nsllm_cli.providers.registry import provider_for
     from nsllm_cli.runs import RunDir
     from nsllm_cli.steer.loop import LOCAL_STEER_PARAMS
     from nsllm_cli.steer.loop import steer as run_steer
@@ -113,11 +111,11 @@ def steer(
     allow_code = code_allowed(allow_code_execution)
 
     api_key = s.api_key.get_secret_value() if s.api_key else None
-    task = make_provider(task_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
-    steerer = make_provider(steer_llm, s, base_url=steer_base_url, api_key=api_key if steer_base_url else None)
+    task = provider_for(task_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
+    steerer = provider_for(steer_llm, s, base_url=steer_base_url, api_key=api_key if steer_base_url else None)
     checker = None
     if checker_llm:
-        checker = make_provider(checker_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
+        checker = provider_for(checker_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
     mode = steer_mode if steer_mode != "auto" else ("local" if steerer.name.startswith("local") else "api")
     options: dict[str, Any] = {
         "question": text,
@@ -210,26 +208,6 @@ def _read_question(question: str | None, question_file: Path | None) -> str:
     if not text.strip():
         raise ConfigError("the question is empty")
     return text.strip()
-
-
-def make_provider(spec: str, s: Settings, *, base_url: str | None, api_key: str | None) -> Provider:
-    """`replay:FILE` builds a scripted provider here; every other spec goes to the provider registry."""
-    from nsllm_cli.steer.scripted import ScriptedProvider, is_replay
-
-    if is_replay(spec):
-        return ScriptedProvider.from_spec(spec)
-    from nsllm_cli.providers.registry import get_provider
-
-    provider: Provider = get_provider(
-        spec,
-        base_url=base_url,
-        api_key=api_key,
-        cache_dir=s.cache_dir,
-        model_cache=s.cache_dir,
-        device=s.device,
-        dtype=s.dtype,
-    )
-    return provider
 
 
 class _LiveView:

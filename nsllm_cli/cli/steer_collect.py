@@ -53,8 +53,8 @@ def collect(
     run_dir: RunDirOpt = None,
 ) -> None:
     """Collect steering trajectories on generated training instances (disjoint from test sets) and build datasets."""
-    from nsllm_cli.cli.steer import make_provider
     from nsllm_cli.errors import ConfigError, DataError
+    from nsllm_cli.providers.registry import provider_for
     from nsllm_cli.runs import RunDir
     from nsllm_cli.steer.collect import collect as collect_trajectories
     from nsllm_cli.steer.collect import collect_trees, training_pool
@@ -77,8 +77,8 @@ def collect(
     if not pool.instances:
         raise DataError("no training instances: every chosen task needs external data")
     api_key = s.api_key.get_secret_value() if s.api_key else None
-    task_model = make_provider(task_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
-    steerer = make_provider(steer_llm, s, base_url=steer_base_url, api_key=api_key if steer_base_url else None)
+    task_model = provider_for(task_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
+    steerer = provider_for(steer_llm, s, base_url=steer_base_url, api_key=api_key if steer_base_url else None)
     target = resume or run_dir
     run = RunDir.create(
         target.parent if target else s.runs_dir,

@@ -89,10 +89,10 @@ def symbench(
     run_dir: RunDirOpt = None,
 ) -> None:
     """Run SymBench: per-task success, seen/unseen/total means and the paper's normalised score."""
-    from nsllm_cli.cli.steer import make_provider
     from nsllm_cli.errors import ConfigError, DataError
     from nsllm_cli.jsonl import read_jsonl, write_json_atomic
     from nsllm_cli.providers.base import GenParams
+    from nsllm_cli.providers.registry import provider_for
     from nsllm_cli.runs import RunDir
     from nsllm_cli.steer.sandbox import code_allowed, run_code
     from nsllm_cli.symbench.gold import gold_summary
@@ -164,15 +164,15 @@ def symbench(
     if resume is not None:
         check_manifest(resume / "manifest.json", manifest)
     api_key = s.api_key.get_secret_value() if s.api_key else None
-    task_model = make_provider(task_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
+    task_model = provider_for(task_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
     steerer = (
-        make_provider(steer_llm, s, base_url=steer_base_url, api_key=api_key if steer_base_url else None)
+        provider_for(steer_llm, s, base_url=steer_base_url, api_key=api_key if steer_base_url else None)
         if steer_llm
         else None
     )
     extractor = None
     if extractor_llm:
-        extractor = make_provider(extractor_llm, s, base_url=extractor_base_url, api_key=None)
+        extractor = provider_for(extractor_llm, s, base_url=extractor_base_url, api_key=None)
     if max_tokens is None:  # a CPU-bound local model at 2000 tokens takes minutes per rambling answer
         max_tokens = LOCAL_MAX_TOKENS if task_model.name.startswith(("local", "ns:")) else PAPER_MAX_TOKENS
     options["max_tokens"] = max_tokens

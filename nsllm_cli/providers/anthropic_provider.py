@@ -10,14 +10,13 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from nsllm_cli.errors import ProviderError
 from nsllm_cli.providers.base import Completion, GenParams, Message, Usage
 from nsllm_cli.providers.cache import ResponseCache
-from nsllm_cli.providers.common import ApiProviderBase, StreamSink
+from nsllm_cli.providers.common import ApiProviderBase, PerLoop, StreamSink
 from nsllm_cli.providers.retry import RetryPolicy, acall_with_retries, call_with_retries
 
 if TYPE_CHECKING:
@@ -49,7 +48,7 @@ class AnthropicProvider(ApiProviderBase):
         super().__init__(name, model, base_url=base_url, api_key=api_key, timeout_s=timeout_s, retry=retry, cache=cache)
         self.key_var = key_var
         self._sync: Anthropic | None = None
-        self._async: dict[int, AsyncAnthropic] = {}
+        self._async = PerLoop(self._new_aclient)
 
     def _client(self) -> Anthropic:
         if self._sync is None:
@@ -60,17 +59,14 @@ class AnthropicProvider(ApiProviderBase):
         return self._sync
 
     def _aclient(self) -> AsyncAnthropic:
-        loop = id(asyncio.get_running_loop())
-        client = self._async.get(loop)
-        if client is None:
-            self.check_allowed()
-            from anthropic import AsyncAnthropic
+        """The running event loop's async client (see :class:`PerLoop`)."""
+        return self._async.get()
 
-            client = AsyncAnthropic(
-                api_key=self._api_key, base_url=self.base_url, timeout=self.timeout_s, max_retries=0
-            )
-            self._async = {loop: client}
-        return client
+    def _new_aclient(self) -> AsyncAnthropic:
+        self.check_allowed()
+        from anthropic import AsyncAnthropic
+
+        return AsyncAnthropic(api_key=self._api_key, base_url=self.base_url, timeout=self.timeout_s, max_retries=0)
 
     def close(self) -> None:
         """Close the sync HTTP client."""

@@ -7,11 +7,12 @@ usage accounting behave the same for OpenAI, Anthropic, Mistral and local models
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from nsllm_cli.errors import ConfigError, ProviderError
@@ -22,6 +23,38 @@ from nsllm_cli.providers.retry import Failure, RetryPolicy, classify_sdk_error, 
 log = logging.getLogger(__name__)
 
 ROLES = ("system", "user", "assistant")
+
+C = TypeVar("C")
+
+
+class PerLoop(Generic[C]):
+    """One async client per running event loop: an httpx pool must not outlive or cross its loop.
+
+    Only the current loop's client is kept; the first call on a new loop drops the clients of finished ones.
+
+    Example:
+        >>> clients = PerLoop(object)
+        >>> async def same() -> bool:
+        ...     return clients.get() is clients.get()
+        >>> asyncio.run(same())
+        True
+    """
+
+    def __init__(self, make: Callable[[], C]) -> None:
+        """Args:
+        make: builds a client; called inside the loop that will use it.
+        """
+        self._make = make
+        self._clients: dict[int, C] = {}
+
+    def get(self) -> C:
+        """The running loop's client, built on first use (must be called inside a running loop)."""
+        loop = id(asyncio.get_running_loop())
+        client = self._clients.get(loop)
+        if client is None:
+            client = self._make()
+            self._clients = {loop: client}  # drop clients of finished loops
+        return client
 
 
 @dataclass

@@ -13,7 +13,6 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from nsllm_cli.errors import ProviderError
 from nsllm_cli.providers.base import Completion, GenParams, Message, Usage
 from nsllm_cli.providers.cache import ResponseCache
-from nsllm_cli.providers.common import ApiProviderBase, StreamSink
+from nsllm_cli.providers.common import ApiProviderBase, PerLoop, StreamSink
 from nsllm_cli.providers.retry import RetryPolicy, acall_with_retries, call_with_retries
 
 if TYPE_CHECKING:
@@ -64,7 +63,7 @@ class OpenAICompatProvider(ApiProviderBase):
         self.stream_usage = kind != "mistral"
         """Send stream_options.include_usage (Mistral rejects unknown fields and sends usage anyway)."""
         self._sync: OpenAI | None = None
-        self._async: dict[int, AsyncOpenAI] = {}
+        self._async = PerLoop(self._new_aclient)
 
     # -- clients -----------------------------------------------------------------------------------
 
@@ -77,16 +76,14 @@ class OpenAICompatProvider(ApiProviderBase):
         return self._sync
 
     def _aclient(self) -> AsyncOpenAI:
-        """One async client per event loop: an httpx pool must not outlive or cross its loop."""
-        loop = id(asyncio.get_running_loop())
-        client = self._async.get(loop)
-        if client is None:
-            self.check_allowed()
-            from openai import AsyncOpenAI
+        """The running event loop's async client (see :class:`PerLoop`)."""
+        return self._async.get()
 
-            client = AsyncOpenAI(api_key=self._api_key, base_url=self.base_url, timeout=self.timeout_s, max_retries=0)
-            self._async = {loop: client}  # drop clients of finished loops
-        return client
+    def _new_aclient(self) -> AsyncOpenAI:
+        self.check_allowed()
+        from openai import AsyncOpenAI
+
+        return AsyncOpenAI(api_key=self._api_key, base_url=self.base_url, timeout=self.timeout_s, max_retries=0)
 
     def close(self) -> None:
         """Close the sync HTTP client (async ones are dropped when their event loop is replaced)."""

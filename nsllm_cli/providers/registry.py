@@ -10,6 +10,7 @@ Accepted specs (see SPEC_FORMS):
 - neurosymbolic: `ns:<finetune run folder>`: the local model that run was trained on (from its
   config.yaml, else its manifest), with the run's NS hook on every generation; named `ns:<run>`;
 - `fake`: a scripted provider for tests and dry runs;
+- `replay:FILE` or `replay:TRANSCRIPT#ROLE`: replays recorded answers (:mod:`nsllm_cli.providers.scripted`);
 - anything else with `base_url=`: an OpenAI-compatible server (vLLM, Ollama, LM Studio, `nsllm serve`);
   no key is read from the environment for it. An explicit prefix (`openai:`, `deepseek:`, `mistral:`,
   `anthropic:`) keeps that provider's protocol quirks and key at the given URL (a proxy, a mirror);
@@ -22,6 +23,7 @@ key is optional ("EMPTY" is sent). Under NSLLM_TESTING=1 providers refuse every 
 Example:
     >>> p = get_provider("gpt-4o-mini", cache_dir=Path("~/.cache/nsllm"))  # doctest: +SKIP
     >>> p.complete([{"role": "user", "content": "2+2?"}], GenParams(max_tokens=5)).text  # doctest: +SKIP
+    >>> provider_for("local:tiny", load_settings())  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Protocol
 
 from nsllm_cli.errors import ConfigError, MissingKeyError, UnknownProviderError
 from nsllm_cli.providers.base import Provider
 from nsllm_cli.providers.cache import ResponseCache
 from nsllm_cli.providers.retry import RetryPolicy
+from nsllm_cli.providers.scripted import ScriptedProvider, is_replay
 
 KEY_VARS: dict[str, tuple[str, ...]] = {
     "openai": ("OPENAI_API_KEY",),
@@ -106,7 +110,10 @@ def get_provider(
         MissingKeyError: the provider's key is in neither the environment nor .env.
         ArtifactError: an `ns:` folder that is not a finished finetune run of a model found here
             (checked before the model loads), or whose artefacts do not match that model.
+        ConfigError: a `replay:` file that cannot be read or holds no answers in a known shape.
     """
+    if is_replay(spec):
+        return ScriptedProvider.from_spec(spec)
     spec = local_folder_spec(spec.strip())
     prefix, model = split_spec(spec)
     if not model:
@@ -178,6 +185,46 @@ def get_provider(
         timeout_s=timeout_s,
         retry=retry,
         cache=cache,
+    )
+
+
+class ProviderSettings(Protocol):
+    """The settings every provider of a command is built with (:class:`nsllm_cli.config.Settings` has them)."""
+
+    @property
+    def cache_dir(self) -> Path:
+        """Response cache (API providers) and model cache (local ones)."""
+        ...
+
+    @property
+    def device(self) -> str:
+        """Where `local:` and `ns:` models run."""
+        ...
+
+    @property
+    def dtype(self) -> str:
+        """Their weights' dtype."""
+        ...
+
+
+def provider_for(
+    spec: str, settings: ProviderSettings, *, base_url: str | None = None, api_key: str | None = None
+) -> Provider:
+    """:func:`get_provider` for `spec` with the settings' cache folder (responses and models), device and dtype.
+
+    Args:
+        spec: any accepted spec (see the module docstring), `replay:` files included.
+        settings: a command's resolved settings.
+        base_url, api_key: as for :func:`get_provider`.
+    """
+    return get_provider(
+        spec,
+        base_url=base_url,
+        api_key=api_key,
+        cache_dir=settings.cache_dir,
+        model_cache=settings.cache_dir,
+        device=settings.device,
+        dtype=settings.dtype,
     )
 
 

@@ -22,8 +22,8 @@ from openai import OpenAI
 
 from nsllm_cli.providers.base import GenParams, Message
 from nsllm_cli.providers.registry import get_provider
+from nsllm_cli.providers.scripted import ScriptedProvider
 from nsllm_cli.steer.loop import steer
-from nsllm_cli.steer.scripted import ScriptedProvider
 from tests.conftest import nsllm_env
 from tests.serving.test_cli import _stop, serving
 

@@ -1,7 +1,8 @@
 """A provider that replays scripted answers: for tests, demos, and replaying a recorded `nsllm steer` run.
 
-`nsllm steer --task-llm replay:answers.json` builds one from a JSON file holding a list of answers (each a
-string or `{"text": ..., "usage": {"prompt_tokens": N, "completion_tokens": M}}`), or `{"answers": [...]}`.
+`nsllm steer --task-llm replay:answers.json` (any model option: the provider registry resolves `replay:`) builds
+one from a JSON file holding a list of answers (each a string or
+`{"text": ..., "usage": {"prompt_tokens": N, "completion_tokens": M}}`), or `{"answers": [...]}`.
 `replay:runs/steer-.../transcript.json#task` replays the answers one role (task, steer, checker) gave in a
 recorded transcript, so a run can be re-driven without any API.
 
