@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from nsllm_cli.providers.base import Completion, Provider, Usage
+from nsllm_cli.providers.base import Completion, GenParams, Message, Provider, Usage
 from nsllm_cli.providers.scripted import ScriptedProvider
 from nsllm_cli.steer.loop import LOCAL_STEER_PARAMS, CodeExecutionNotAllowed, asteer, steer
 from nsllm_cli.steer.prompts import (
@@ -23,6 +24,7 @@ from nsllm_cli.steer.prompts import (
 from nsllm_cli.steer.records import SteerResult
 from nsllm_cli.steer.sandbox import ExecResult, run_code
 from nsllm_cli.steer.self_check import DID_NOT_WORK, NO_CODE, self_check
+from tests._protocol import protocol_mismatches
 
 Q = "Order the numbers 3 1 2 from small to large. Answer as <<<a b c>>>."
 CHECK_OK = "```python\nprint('Correct')\n```"
@@ -48,7 +50,28 @@ def scripted(*answers: str | Completion, name: str = "scripted") -> ScriptedProv
 
 
 def test_scripted_provider_follows_the_protocol() -> None:
-    assert isinstance(scripted("x"), Provider)
+    provider = scripted("x")
+    assert protocol_mismatches(ScriptedProvider, Provider) == []
+    assert isinstance(provider.name, str) and isinstance(provider.last_usage, Usage)
+
+
+def test_protocol_check_rejects_a_provider_with_a_wrong_method() -> None:
+    """The check above can fail: a sync `acomplete`, a lost `params` and a missing `astream` are each named."""
+
+    class Broken(ScriptedProvider):
+        def acomplete(self, messages: list[Message], params: GenParams | None = None) -> Completion:  # type: ignore[override]
+            return self.complete(messages, params)
+
+        def stream(self, messages: list[Message]) -> Iterator[str]:  # type: ignore[override]
+            yield ""
+
+    no_astream = type("NoAstream", (), {k: v for k, v in vars(ScriptedProvider).items() if k != "astream"})
+    assert protocol_mismatches(Broken, Provider) == [
+        "acomplete: must be async def",
+        "stream: takes (messages), the protocol (messages, params=...)",
+    ]
+    assert protocol_mismatches(no_astream, Provider) == ["astream: missing"]
+    assert isinstance(Broken(["x"]), Provider)  # which isinstance alone would not see
 
 
 def test_text_path_ends_on_return_answer() -> None:
