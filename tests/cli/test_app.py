@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
+import typer
+import typer.main
 from typer.testing import CliRunner
 
 from nsllm_cli import __version__
@@ -14,11 +19,46 @@ runner = CliRunner()
 COMMANDS = ["gather", "train", "finetune", "steer", "bench", "serve", "chat", "dashboard", "env", "models", "generate"]
 
 
+def _flat(text: str) -> str:
+    """Help text without rich's box characters and line wrapping."""
+    return " ".join(text.replace("│", " ").replace("╭", " ").replace("╰", " ").split())
+
+
+def _summary(command: Any) -> str:
+    """The first paragraph of a command's help, as the help screens print it."""
+    return _flat((command.help or "").split("\n\n")[0])
+
+
+def _command(path: list[str]) -> Any:
+    found: Any = typer.main.get_command(app)
+    for name in path:
+        found = found.get_command(typer.Context(found), name)
+        assert found is not None, path
+    return found
+
+
+def _paths() -> list[list[str]]:
+    """Every visible command and sub-command, as argv prefixes (`["bench", "ls"]`)."""
+    out = []
+    root: Any = typer.main.get_command(app)
+    for name in root.list_commands(typer.Context(root)):
+        out.append([name])
+        sub = _command([name])
+        for child in getattr(sub, "commands", {}).values():
+            if not child.hidden:
+                out.append([name, child.name])
+    return out
+
+
 def test_bare_nsllm_prints_help_listing_every_command() -> None:
+    """Each command has its own row in the root help, followed by its own summary (no two alike: no mis-wiring)."""
     result = runner.invoke(app, [])
     assert "Usage: nsllm" in result.output
-    for name in COMMANDS:
-        assert name in result.output
+    rows = _flat(result.output)
+    summaries = {name: _summary(_command([name])) for name in COMMANDS}
+    for name, summary in summaries.items():
+        assert summary and f" {name} {summary}" in rows, name
+    assert len(set(summaries.values())) == len(COMMANDS)
 
 
 @pytest.mark.parametrize("flag", ["-h", "--help"])
@@ -34,11 +74,27 @@ def test_version() -> None:
     assert result.output.strip() == f"nsllm {__version__}"
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_has_help(command: str) -> None:
-    result = runner.invoke(app, [command, "--help"])
+@pytest.mark.parametrize("path", _paths(), ids=" ".join)
+def test_every_command_has_help(path: list[str]) -> None:
+    """`nsllm X --help` shows X's usage, summary and every option (a group with a default: the default's)."""
+    result = runner.invoke(app, [*path, "--help"])
     assert result.exit_code == 0, result.output
-    assert f"nsllm {command}" in result.output
+    usage = re.search(r"Usage: nsllm ([\w -]+?) \[", result.output)
+    assert usage is not None and usage.group(1).split()[: len(path)] == path, result.output
+    shown = _command(usage.group(1).split())
+    text = _flat(result.output)
+    assert _summary(shown) and _summary(shown) in text
+    params = shown.get_params(typer.Context(shown))
+    for option in (p for p in params if p.param_type_name == "option" and not p.hidden):
+        assert max(option.opts, key=len) in text, (path, option.name)
+
+
+def test_command_help_checks_can_fail() -> None:
+    """The helpers above really read the commands: another command's summary is not in `env --help`."""
+    env_help = _flat(runner.invoke(app, ["env", "--help"]).output)
+    assert _summary(_command(["env"])) in env_help
+    assert _summary(_command(["gather"])) not in env_help
+    assert "--json" in env_help and "--n-train" not in env_help
 
 
 def test_pending_commands_say_so_and_exit_2(monkeypatch: pytest.MonkeyPatch) -> None:
