@@ -22,8 +22,8 @@ import sys
 import time
 from collections.abc import Callable
 
-from nsllm_cli.steer import sandbox
-from nsllm_cli.steer.sandbox import run_code
+from nsllm_cli.sandbox import run as sandbox
+from nsllm_cli.sandbox import run_code
 
 
 def _naive(code: str, *flags: str) -> Callable[[], object]:

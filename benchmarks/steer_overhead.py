@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 
 from nsllm_cli.providers.scripted import ScriptedProvider
+from nsllm_cli.sandbox import ExecResult, run_code
 from nsllm_cli.steer.checker import symbolic_check
 from nsllm_cli.steer.loop import steer
 from nsllm_cli.steer.prompts import estimate_tokens, over_token_limit
-from nsllm_cli.steer.sandbox import ExecResult, run_code
 
 QUESTION = (
     "Place 6 queens on a 6x6 board so that no two attack each other. Give the column of the queen in each row, "

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from nsllm_cli.consent import ALLOW_ENV, ALLOW_FLAG
+
 if TYPE_CHECKING:
     from rich.console import Console
 
@@ -48,6 +50,15 @@ ConfigOpt = Annotated[
 SeedOpt = Annotated[int | None, typer.Option(help="Seed for every random choice (default 0). Env: NSLLM_SEED.")]
 RunDirOpt = Annotated[
     Path | None, typer.Option("--run-dir", help="Run folder to write (default: <runs dir>/<command>-<time>-<id>).")
+]
+AllowCodeOpt = Annotated[
+    bool,
+    typer.Option(
+        ALLOW_FLAG,
+        "--allow-code-exec",
+        help=f"Run model-written Python (answers, checking programs) in the sandbox; off: code is an error. "
+        f"Env: {ALLOW_ENV}=1.",
+    ),
 ]
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
-from nsllm_cli.cli._common import ConfigOpt, DeviceOpt, DtypeOpt, SeedOpt, err_console, guarded, settings
+from nsllm_cli.cli._common import AllowCodeOpt, ConfigOpt, DeviceOpt, DtypeOpt, SeedOpt, err_console, guarded, settings
 
 if TYPE_CHECKING:
     from nsllm_cli.config import Settings
@@ -47,14 +47,7 @@ def chat(
         str | None, typer.Option("--steer-llm", help="Steer mode: the model that guides (CodeSteer; needs --task-llm).")
     ] = None,
     max_rounds: Annotated[int, typer.Option(min=0, help="Steer mode: steered rounds after the first answer.")] = 5,
-    allow_code_execution: Annotated[
-        bool,
-        typer.Option(
-            "--allow-code-execution",
-            help="Steer mode: run model-written Python in the sandbox (off: code is an error). "
-            "Env: NSLLM_ALLOW_CODE_EXECUTION=1.",
-        ),
-    ] = False,
+    allow_code_execution: AllowCodeOpt = False,
     plain: Annotated[
         bool,
         typer.Option(
@@ -83,8 +76,8 @@ def chat(
     Keys: ctrl+s exports the conversation as Markdown, ctrl+y copies the last answer, ctrl+n starts over,
     Esc stops an answer, ctrl+p lists every command. In the prompt: /export [PATH], /copy, /new.
     """
+    from nsllm_cli.consent import code_allowed
     from nsllm_cli.errors import ConfigError
-    from nsllm_cli.steer.sandbox import code_allowed
 
     steer_mode = bool(task_llm or steer_llm)
     if steer_mode and not (task_llm and steer_llm):

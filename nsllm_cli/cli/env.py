@@ -67,7 +67,7 @@ def collect(model: str, cache: Any, home: Any, runs_dir: Any) -> dict[str, Any]:
 
 def sandbox_info() -> dict[str, str]:
     """What the code sandbox isolates on this machine (one trivial sandboxed run): files, network, processes."""
-    from nsllm_cli.steer.sandbox import isolation_report
+    from nsllm_cli.sandbox import isolation_report
 
     try:
         iso = isolation_report()

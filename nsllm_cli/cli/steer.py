@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from nsllm_cli.cli._common import ConfigOpt, RunDirOpt, SeedOpt, err_console, guarded, settings
+from nsllm_cli.cli._common import AllowCodeOpt, ConfigOpt, RunDirOpt, SeedOpt, err_console, guarded, settings
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -40,15 +40,7 @@ def steer(
     max_rounds: Annotated[
         int, typer.Option(min=0, help="Steered rounds after the code/text choice (at most N+1 answers).")
     ] = 5,
-    allow_code_execution: Annotated[
-        bool,
-        typer.Option(
-            "--allow-code-execution",
-            "--allow-code-exec",
-            help="Run model-written Python (answers and checking programs) in the sandbox; without it, code is an "
-            "error. Env: NSLLM_ALLOW_CODE_EXECUTION=1.",
-        ),
-    ] = False,
+    allow_code_execution: AllowCodeOpt = False,
     base_url: Annotated[
         str | None, typer.Option(help="OpenAI-compatible URL for the task (and checker) model. Env: NSLLM_BASE_URL.")
     ] = None,
@@ -100,13 +92,13 @@ def steer(
 
     from dataclasses import replace
 
+    from nsllm_cli.consent import code_allowed
     from nsllm_cli.jsonl import append_jsonl, write_json_atomic
     from nsllm_cli.providers.base import GenParams
     from nsllm_cli.providers.registry import provider_for
     from nsllm_cli.runs import RunDir
     from nsllm_cli.steer.loop import LOCAL_STEER_PARAMS
     from nsllm_cli.steer.loop import steer as run_steer
-    from nsllm_cli.steer.sandbox import code_allowed
 
     allow_code = code_allowed(allow_code_execution)
 

@@ -8,7 +8,16 @@ from typing import Annotated, Any
 
 import typer
 
-from nsllm_cli.cli._common import ConfigOpt, RunDirOpt, SeedOpt, err_console, guarded, out_console, settings
+from nsllm_cli.cli._common import (
+    AllowCodeOpt,
+    ConfigOpt,
+    RunDirOpt,
+    SeedOpt,
+    err_console,
+    guarded,
+    out_console,
+    settings,
+)
 from nsllm_cli.cli._progress import TallyProgress
 from nsllm_cli.cli._resume import resumable
 
@@ -37,10 +46,7 @@ def collect(
     depth: Annotated[int, typer.Option(min=1, help="Rounds that branch (--trees); cost <= branch**depth runs.")] = 2,
     max_rounds: Annotated[int, typer.Option(min=0, help="Steered rounds after the code/text choice.")] = 5,
     keep_failed: Annotated[bool, typer.Option(help="Also train on trajectories whose final answer is wrong.")] = False,
-    allow_code_execution: Annotated[
-        bool,
-        typer.Option("--allow-code-execution", "--allow-code-exec", help="Run model-written Python in the sandbox."),
-    ] = False,
+    allow_code_execution: AllowCodeOpt = False,
     self_check: Annotated[bool, typer.Option("--self-check/--no-self-check", help="The self-answer checker.")] = True,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Instances in flight at once.")] = 1,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible URL of the task model.")] = None,
@@ -53,13 +59,13 @@ def collect(
     run_dir: RunDirOpt = None,
 ) -> None:
     """Collect steering trajectories on generated training instances (disjoint from test sets) and build datasets."""
+    from nsllm_cli.consent import code_allowed
     from nsllm_cli.errors import ConfigError, DataError
     from nsllm_cli.providers.registry import provider_for
     from nsllm_cli.runs import RunDir
     from nsllm_cli.steer.collect import collect as collect_trajectories
     from nsllm_cli.steer.collect import collect_trees, training_pool
     from nsllm_cli.steer.datasets import dpo_pairs, read_trajectories, read_trees, sft_records, write_dataset
-    from nsllm_cli.steer.sandbox import code_allowed
     from nsllm_cli.symbench.registry import select_tasks
 
     if not task_llm or not steer_llm:

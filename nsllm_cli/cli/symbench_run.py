@@ -9,7 +9,16 @@ from typing import Annotated, Any
 
 import typer
 
-from nsllm_cli.cli._common import ConfigOpt, RunDirOpt, SeedOpt, err_console, guarded, out_console, settings
+from nsllm_cli.cli._common import (
+    AllowCodeOpt,
+    ConfigOpt,
+    RunDirOpt,
+    SeedOpt,
+    err_console,
+    guarded,
+    out_console,
+    settings,
+)
 from nsllm_cli.cli._progress import TallyProgress
 from nsllm_cli.cli._resume import resumable
 
@@ -58,15 +67,7 @@ def symbench(
             "instances whose gold fails its own fixed validator (by default they are checked and left out)."
         ),
     ] = False,
-    allow_code_execution: Annotated[
-        bool,
-        typer.Option(
-            "--allow-code-execution",
-            "--allow-code-exec",
-            help="Run model-written Python in the sandbox (needed by all-code, code-text-choice, codesteer). "
-            "Env: NSLLM_ALLOW_CODE_EXECUTION=1.",
-        ),
-    ] = False,
+    allow_code_execution: AllowCodeOpt = False,
     extractor_llm: Annotated[
         str | None,
         typer.Option(help="Model that restates an answer the parser could not read (a logged, counted fallback)."),
@@ -89,12 +90,13 @@ def symbench(
     run_dir: RunDirOpt = None,
 ) -> None:
     """Run SymBench: per-task success, seen/unseen/total means and the paper's normalised score."""
+    from nsllm_cli.consent import code_allowed
     from nsllm_cli.errors import ConfigError, DataError
     from nsllm_cli.jsonl import read_jsonl, write_json_atomic
     from nsllm_cli.providers.base import GenParams
     from nsllm_cli.providers.registry import provider_for
     from nsllm_cli.runs import RunDir
-    from nsllm_cli.steer.sandbox import code_allowed, run_code
+    from nsllm_cli.sandbox import run_code
     from nsllm_cli.symbench.gold import gold_summary
     from nsllm_cli.symbench.registry import data_folder, select_tasks
     from nsllm_cli.symbench.splits import test_set

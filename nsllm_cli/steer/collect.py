@@ -28,16 +28,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from nsllm_cli.consent import CodeExecutionNotAllowedError
 from nsllm_cli.errors import ConfigError, NsllmError
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.jsonl import append_jsonl, read_jsonl
 from nsllm_cli.pool import as_finished
 from nsllm_cli.providers.base import GenParams, Provider
+from nsllm_cli.sandbox import run_code
 from nsllm_cli.steer.final_answer import extract
 from nsllm_cli.steer.loop import TASK_PARAMS, prefix_of
 from nsllm_cli.steer.loop import steer as steer_loop
 from nsllm_cli.steer.records import Executor, SteerResult
-from nsllm_cli.steer.sandbox import CodeExecutionNotAllowedError, run_code
 from nsllm_cli.symbench.base import Instance, NeedsExternalData, Task
 from nsllm_cli.symbench.registry import get_task
 from nsllm_cli.symbench.scoring import verdicts

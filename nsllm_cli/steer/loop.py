@@ -20,8 +20,10 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
+from nsllm_cli.consent import ALLOW_FLAG, CodeExecutionNotAllowedError
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.providers.base import GenParams, Message, Provider
+from nsllm_cli.sandbox import ExecResult, run_code
 from nsllm_cli.steer.checker import Metric, symbolic_check
 from nsllm_cli.steer.extract import first_code_block, last_answer
 from nsllm_cli.steer.prompts import (
@@ -47,7 +49,6 @@ from nsllm_cli.steer.prompts import (
     task_first_turn,
 )
 from nsllm_cli.steer.records import Executor, RoundRecord, SteerResult, call_model, exec_dict
-from nsllm_cli.steer.sandbox import ALLOW_FLAG, CodeExecutionNotAllowedError, ExecResult, run_code
 from nsllm_cli.steer.self_check import SelfCheckResult, self_check
 
 SteerMode = Literal["api", "local"]

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from nsllm_cli.providers.base import GenParams, Message, Provider, Usage
-from nsllm_cli.steer.sandbox import ExecResult
+from nsllm_cli.sandbox import ExecResult
 
 Executor = Callable[[str], ExecResult]
 """Runs one program and reports what happened (default: the sandbox's `run_code`)."""

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from nsllm_cli.consent import CodeExecutionNotAllowedError
 from nsllm_cli.errors import ConfigError, NsllmError
 from nsllm_cli.events import Event
 from nsllm_cli.jsonl import append_jsonl, read_jsonl
 from nsllm_cli.pool import as_finished
 from nsllm_cli.providers.base import Provider
 from nsllm_cli.steer.final_answer import extract
-from nsllm_cli.steer.sandbox import CodeExecutionNotAllowedError
 from nsllm_cli.symbench.base import Instance, Task
 from nsllm_cli.symbench.scoring import verdicts
 from nsllm_cli.symbench.splits import instance_hash

@@ -16,7 +16,7 @@ def test_env_names_the_file_barrier_of_the_sandbox() -> None:
     files = info["files"]
     assert files.startswith("landlock (ABI ") or files.startswith("reads not restricted (landlock unavailable: ")
     if sys.platform.startswith("linux"):
-        from nsllm_cli.steer.landlock import Kernel, LandlockUnavailableError, landlock_abi
+        from nsllm_cli.sandbox.landlock import Kernel, LandlockUnavailableError, landlock_abi
 
         try:
             abi = landlock_abi(Kernel.from_ctypes())

@@ -12,6 +12,7 @@ import pytest
 from nsllm_cli.errors import ConfigError, ProviderError
 from nsllm_cli.providers.base import GenParams, Message
 from nsllm_cli.providers.scripted import ScriptedProvider
+from nsllm_cli.sandbox import ExecResult
 from nsllm_cli.steer.collect import (
     collect,
     collect_tree,
@@ -22,7 +23,6 @@ from nsllm_cli.steer.collect import (
 from nsllm_cli.steer.datasets import dpo_pairs, read_trajectories, read_trees, sft_records, tree_scores
 from nsllm_cli.steer.loop import prefix_of, steer
 from nsllm_cli.steer.prompts import CHOICE_PROMPT, CODE_GUIDE, DECISION_PROMPT, TEXT_GUIDE
-from nsllm_cli.steer.sandbox import ExecResult
 from nsllm_cli.symbench.base import Instance, Task, Verdict
 from nsllm_cli.symbench.registry import get_task
 from nsllm_cli.symbench.splits import instance_hash, test_set

@@ -11,6 +11,7 @@ import pytest
 
 from nsllm_cli.providers.base import Completion, GenParams, Message, Provider, Usage
 from nsllm_cli.providers.scripted import ScriptedProvider
+from nsllm_cli.sandbox import ExecResult, run_code
 from nsllm_cli.steer.loop import LOCAL_STEER_PARAMS, CodeExecutionNotAllowed, asteer, steer
 from nsllm_cli.steer.prompts import (
     CHOICE_PROMPT,
@@ -22,7 +23,6 @@ from nsllm_cli.steer.prompts import (
     over_token_limit,
 )
 from nsllm_cli.steer.records import SteerResult
-from nsllm_cli.steer.sandbox import ExecResult, run_code
 from nsllm_cli.steer.self_check import DID_NOT_WORK, NO_CODE, self_check
 from tests._protocol import protocol_mismatches
 

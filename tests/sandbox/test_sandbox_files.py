@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from nsllm_cli.steer import sandbox
-from nsllm_cli.steer.landlock import Kernel, LandlockUnavailableError, landlock_abi
+from nsllm_cli.sandbox import Limits, isolation_report, run_code
+from nsllm_cli.sandbox import run as sandbox_run
+from nsllm_cli.sandbox.landlock import Kernel, LandlockUnavailableError, landlock_abi
 from nsllm_cli.steer.records import exec_dict
-from nsllm_cli.steer.sandbox import isolation_report, run_code
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Landlock is Linux only")
 
@@ -41,7 +41,7 @@ needs_landlock = pytest.mark.skipif(ABI == 0, reason="this kernel has no Landloc
 @pytest.fixture(params=["auto", "fallback"])
 def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """With the namespaces this machine allows, and without (Landlock must hold in both)."""
-    monkeypatch.setattr(sandbox, "_USE_NAMESPACES", request.param == "auto")
+    monkeypatch.setattr(sandbox_run, "_USE_NAMESPACES", request.param == "auto")
     yield str(request.param)
 
 
@@ -145,7 +145,7 @@ def test_numpy_and_sympy_import_and_compute(mode: str) -> None:
         "print(np.linalg.solve(np.array([[2.0, 1.0], [1.0, 3.0]]), np.array([3.0, 5.0])).round(6).tolist())\n"
         "x = sp.Symbol('x')\nprint(sp.integrate(x**2, (x, 0, 3)), sp.factor(x**2 - 1))\n"
     )
-    result = run_code(code, sandbox.Limits(timeout_s=60.0, cpu_s=60))
+    result = run_code(code, Limits(timeout_s=60.0, cpu_s=60))
     assert result.ok, result.stderr
     assert result.stdout == "[0.8, 1.4]\n9 (x - 1)*(x + 1)\n"
 
@@ -156,7 +156,7 @@ def test_the_code_reads_and_writes_its_own_temp_folder(mode: str) -> None:
         "os.mkdir('sub')\nopen('sub/a.txt', 'w').write('hello')\nos.rename('sub/a.txt', 'b.txt')\n"
         "with tempfile.NamedTemporaryFile('w+', delete=False) as f:\n    f.write('tmp')\n"
         "print(open('b.txt').read(), open(f.name).read(), sorted(os.listdir('.')) == sorted(['b.txt', 'sub',"
-        " 'main.py', 'boot.pyc', os.path.basename(f.name)]))\n"
+        " 'main.py', 'supervisor.pyc', 'code_process.pyc', 'landlock.pyc', os.path.basename(f.name)]))\n"
         "shutil.rmtree('sub')\nos.remove('b.txt')\nopen('/dev/null', 'w').write('x')\n"
         "print(len(open('/dev/urandom', 'rb').read(8)), len(os.urandom(8)))\n"
     )
@@ -166,7 +166,7 @@ def test_the_code_reads_and_writes_its_own_temp_folder(mode: str) -> None:
 
 
 def test_without_landlock_the_isolation_says_reads_are_not_restricted(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sandbox, "_USE_LANDLOCK", False)
+    monkeypatch.setattr(sandbox_run, "_USE_LANDLOCK", False)
     result = run_code("print(1)")
     assert result.ok and result.isolation is not None and result.isolation.landlock_abi == 0
     assert result.isolation.files.startswith("reads not restricted (landlock unavailable: switched off); writes: ")

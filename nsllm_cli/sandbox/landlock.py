@@ -10,9 +10,9 @@ installation, the system libraries and the temp folder; the code process adds it
 `enforce` (PR_SET_NO_NEW_PRIVS, then landlock_restrict_self) right before it runs the code. Only the access rights
 that the running kernel's ABI knows are handled (`handled_access`); an access the ABI does not know stays allowed.
 
-This module is also compiled into the sandbox bootstrap (prepended to it, see `sandbox._bootstrap_pyc`), where
-nothing but builtins may be imported: keep its imports to `os` and `sys`, its names distinct from the bootstrap's,
-and take the syscall entry points from the caller (`Kernel`).
+The sandbox's supervisor (`supervisor.py`) imports this module from its own folder in an isolated interpreter
+that must start fast: keep its imports to `os`, `stat` and `sys` (no `typing`, no `ctypes` at import time), and
+take the syscall entry points from the caller (`Kernel`).
 
 Example:
     >>> kernel = Kernel.from_ctypes()  # doctest: +SKIP
@@ -80,7 +80,7 @@ class Kernel:
 
     @classmethod
     def from_ctypes(cls) -> Kernel:
-        """The entry points through `ctypes` (the parent process; the bootstrap passes bare `_ctypes` ones)."""
+        """The entry points through `ctypes` (the parent process; the supervisor passes bare `_ctypes` ones)."""
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from nsllm_cli.steer import landlock
-from nsllm_cli.steer.landlock import Kernel, LandlockUnavailableError, allow_path, create_ruleset, handled_access
+from nsllm_cli.sandbox import landlock
+from nsllm_cli.sandbox.landlock import Kernel, LandlockUnavailableError, allow_path, create_ruleset, handled_access
 
 
 def _abi() -> int:
