@@ -46,6 +46,15 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, model_cache: P
 
 
 @pytest.fixture(scope="session")
+def symbench_dir() -> Path:
+    """The original SymBench data (`../shared/symbench`); tests that need it skip cleanly when it is absent."""
+    folder = SHARED / "symbench"
+    if not folder.is_dir():
+        pytest.skip("../shared/symbench is not present")
+    return folder
+
+
+@pytest.fixture(scope="session")
 def embedded_dir(model_cache: Path) -> Path:
     """The embedded SmolLM2 converted to safetensors (about 30-50 s, once per session)."""
     from nsllm_cli.models.embedded import ensure_converted
