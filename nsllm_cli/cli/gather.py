@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
@@ -21,9 +21,7 @@ from nsllm_cli.cli._common import (
 )
 from nsllm_cli.cli._progress import EventProgress
 from nsllm_cli.cli._resume import resumable
-
-if TYPE_CHECKING:
-    from nsllm_cli.ns.problems import Problem
+from nsllm_cli.cli._run import open_run
 
 
 @guarded
@@ -86,9 +84,9 @@ def gather(
     the default) or the last prompt token of 2-shot prompts (--recipe paper)."""
     from nsllm_cli.errors import NsllmError
     from nsllm_cli.models.resolve import load_model, model_depth, resolve_model
+    from nsllm_cli.ns.dataset import gather_items
     from nsllm_cli.ns.gather import gather as run_gather
     from nsllm_cli.ns.gather import resolve_layers
-    from nsllm_cli.runs import RunDir
 
     if recipe not in ("steps", "paper"):
         raise NsllmError(f"unknown --recipe {recipe!r}: use steps or paper")
@@ -111,7 +109,7 @@ def gather(
         return
     n_train = 10000 if n_train is None else n_train
     layers = "all" if layers == "auto" else layers
-    items = _load_items(
+    items = gather_items(
         data, n_train=n_train, n_val=n_val, n_test=n_test, limit=limit, seed=s.seed, complexity=complexity
     )
     layer_spec: str | list[int] = layers if layers == "all" else _parse_layers(layers)
@@ -120,22 +118,16 @@ def gather(
     err = err_console()
     with err.status(f"loading {s.model} ..."):
         lm, tok = load_model(resolved, device=s.device, dtype=s.dtype)
-    target = resume or run_dir
-    run = RunDir.create(
-        target.parent if target else s.runs_dir,
-        "gather",
-        settings=s,
-        name=target.name if target else None,
-        extra_config={
-            "data": str(data) if data else "generated",
-            "layers": layers,
-            "complexity": complexity,
-            "shots": shots,
-            "batch_size": batch_size,
-            "shard_size": shard_size,
-            "questions": len(items),
-        },
-    )
+    extra_config = {
+        "data": str(data) if data else "generated",
+        "layers": layers,
+        "complexity": complexity,
+        "shots": shots,
+        "batch_size": batch_size,
+        "shard_size": shard_size,
+        "questions": len(items),
+    }
+    run = open_run(s, "gather", resume=resume, run_dir=run_dir, extra_config=extra_config)
     with run.guard():
         with EventProgress("gather", "{questions_per_s:.1f} q/s", {"questions_per_s": 0.0}) as progress:
             manifest = run_gather(
@@ -170,19 +162,6 @@ def _parse_layers(text: str) -> list[int]:
         raise LayerError(f"invalid --layers {text!r}: use 'all' or comma-separated integers like 4,17,-1") from exc
 
 
-def _load_items(
-    data: Path | None, *, n_train: int, n_val: int, n_test: int, limit: int | None, seed: int, complexity: int
-) -> list[tuple[str, Problem]]:
-    from nsllm_cli.errors import DataError
-    from nsllm_cli.ns.dataset import load_splits
-
-    splits = load_splits(data, n_train=n_train, n_val=n_val, n_test=n_test, seed=seed, complexity=complexity)
-    items = [(name, p) for name, problems in splits.items() for p in problems[:limit]]
-    if not items:
-        raise DataError(f"no questions to gather from {data or 'the generator'} (all counts are 0?)")
-    return items
-
-
 def _gather_steps(
     s: Any,
     *,
@@ -200,44 +179,20 @@ def _gather_steps(
     from nsllm_cli.errors import DataError
     from nsllm_cli.hooks import num_layers
     from nsllm_cli.models.resolve import load_model, model_depth, resolve_model
-    from nsllm_cli.ns.read_data import reader_items
-    from nsllm_cli.ns.span_gather import gather_spans
-    from nsllm_cli.runs import RunDir
+    from nsllm_cli.ns.span_gather import gather_spans, read_layers_for, span_items
 
-    if n_train == 0:
-        raise DataError("the steps recipe needs training questions (--n-train > 0)")
-    negatives = round(0.4 * n_train) if n_neg is None else n_neg
-    val_neg = round(0.4 * n_val)
+    items, config = span_items(n_train=n_train, n_neg=n_neg, n_val=n_val, seed=s.seed, complexity=complexity)
     resolved = resolve_model(s.model, cache=s.cache_dir)
     depth = model_depth(resolved)  # from the model's config: a bad --layers fails before the weights load
-    read_layers = auto_read_layers(depth) if layers in ("auto", "all") else _parse_layers(layers)
-    if any(not 0 <= (layer + depth if layer < 0 else layer) <= depth - 2 for layer in read_layers):
-        from nsllm_cli.errors import LayerError
-
-        raise LayerError(
-            f"--layers {layers}: read layers must be block inputs below the last block "
-            f"(0..{depth - 2}, or -{depth}..-2 from the end; the model has {depth} blocks)"
-        )
-    read_layers = sorted({layer % depth if layer < 0 else layer for layer in read_layers})
+    requested = None if layers in ("auto", "all") else _parse_layers(layers)
+    read_layers = read_layers_for(requested, depth, spec=layers)
     err = err_console()
     with err.status(f"loading {s.model} ..."):
         lm, tok = load_model(resolved, device=s.device, dtype=s.dtype)
     if num_layers(lm) != depth:
         raise DataError(f"{s.model}: its config says {depth} blocks, the loaded model has {num_layers(lm)}")
-    items = {
-        "train": reader_items(n_pos=n_train, n_neg=negatives, seed=s.seed, split="train", complexity=complexity),
-        "val": reader_items(n_pos=n_val, n_neg=val_neg, seed=s.seed + 1, split="train", complexity=complexity),
-        "heldout": reader_items(n_pos=n_val, n_neg=val_neg, seed=s.seed + 2, split="heldout", complexity=complexity),
-    }
-    config = {"n_train": n_train, "n_neg": negatives, "n_val": n_val, "complexity": complexity}
-    target = resume or run_dir
-    run = RunDir.create(
-        target.parent if target else s.runs_dir,
-        "gather",
-        settings=s,
-        name=target.name if target else None,
-        extra_config={"recipe": "steps", "read_layers": read_layers, "batch_size": batch_size, **config},
-    )
+    extra_config = {"recipe": "steps", "read_layers": read_layers, "batch_size": batch_size, **config}
+    run = open_run(s, "gather", resume=resume, run_dir=run_dir, extra_config=extra_config)
     with run.guard():
         with EventProgress("gather", "{questions_per_s:.1f} prompts/s", {"questions_per_s": 0.0}) as progress:
             manifest = gather_spans(
@@ -269,13 +224,3 @@ def _gather_steps(
         f"{manifest['questions_per_s']:.1f} prompts/s; read layers {', '.join(map(str, read_layers))}"
     )
     out.print(f"run: {run.path}   next: nsllm train --gather {run.path}")
-
-
-def auto_read_layers(depth: int) -> list[int]:
-    """The reader's default block inputs: at 2/15, 4/15 and 6/15 of the depth (4, 8 and 12 of SmolLM2's 30
-    blocks). Digits and their roles peak early (neurosymbolic.md, appendix); the third, later layer carries more
-    of the operation's meaning, which is what new wordings need. A model of under 10 blocks reads the block
-    inputs 0 and 1 (only 0 with 2 blocks), so that a later block is left to write in."""
-    if depth < 10:
-        return [0] if depth <= 2 else [0, 1]
-    return sorted({max(1, round(depth * k / 15)) for k in (2, 4, 6)})

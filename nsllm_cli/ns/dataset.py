@@ -149,3 +149,18 @@ def load_splits(
     if data.is_file():
         return {single_file_split: read_csv(data, complexity=complexity)}
     raise DataError(f"data path {data} does not exist")
+
+
+def gather_items(
+    data: Path | None, *, n_train: int, n_val: int, n_test: int, limit: int | None, seed: int, complexity: int
+) -> list[tuple[str, Problem]]:
+    """``(split, problem)`` pairs for the paper recipe's gather: `load_splits`, at most `limit` per split.
+
+    Raises:
+        DataError: nothing to gather (every count 0, or empty files).
+    """
+    splits = load_splits(data, n_train=n_train, n_val=n_val, n_test=n_test, seed=seed, complexity=complexity)
+    items = [(name, p) for name, problems in splits.items() for p in problems[:limit]]
+    if not items:
+        raise DataError(f"no questions to gather from {data or 'the generator'} (all counts are 0?)")
+    return items

@@ -40,6 +40,23 @@ def check_training_types(problems: Sequence[Problem], *, allow_unseen: bool) -> 
     return list(problems)
 
 
+def training_problems(
+    data: Path | None, *, n_train: int, seed: int, complexity: int, allow_unseen: bool
+) -> list[Problem]:
+    """The training questions: `data`'s train split (a folder or one CSV) or `n_train` generated ones.
+
+    Raises:
+        DataError: unseen types without `allow_unseen` (see `check_training_types`), or no questions.
+    """
+    from nsllm_cli.ns.dataset import load_splits
+
+    splits = load_splits(data, n_train=n_train, n_val=0, n_test=0, seed=seed, complexity=complexity)
+    problems = check_training_types(splits.get("train", []), allow_unseen=allow_unseen)
+    if not problems:
+        raise DataError(f"no training questions in {data or 'the generator'}")
+    return problems
+
+
 def finetune_ns(
     model: Any,
     tok: Any,

@@ -22,11 +22,11 @@ from typing import Any
 import torch
 
 from nsllm_cli import __version__
-from nsllm_cli.errors import ArtifactError
+from nsllm_cli.errors import ArtifactError, DataError, LayerError
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.jsonl import append_jsonl, read_jsonl, write_json_atomic
 from nsllm_cli.ns.activations import INDEX_CONVENTION, model_fingerprint
-from nsllm_cli.ns.read_data import ReadItem, gather_reader_data
+from nsllm_cli.ns.read_data import ReadItem, gather_reader_data, reader_items
 from nsllm_cli.ns.reader import ReaderData
 
 FORMAT = "nsllm-span-activations"
@@ -167,3 +167,55 @@ def load_split(folder: Path, split: str) -> ReaderData | None:
         shift += int(p["offsets"][-1])
     cat = {name: torch.cat([p[name] for p in parts]) for name in _FIELDS if name != "offsets"}
     return ReaderData(offsets=torch.cat(offsets), **cat)
+
+
+def auto_read_layers(depth: int) -> list[int]:
+    """The reader's default block inputs: at 2/15, 4/15 and 6/15 of the depth (4, 8 and 12 of SmolLM2's 30
+    blocks). Digits and their roles peak early (neurosymbolic.md, appendix); the third, later layer carries more
+    of the operation's meaning, which is what new wordings need. A model of under 10 blocks reads the block
+    inputs 0 and 1 (only 0 with 2 blocks), so that a later block is left to write in."""
+    if depth < 10:
+        return [0] if depth <= 2 else [0, 1]
+    return sorted({max(1, round(depth * k / 15)) for k in (2, 4, 6)})
+
+
+def read_layers_for(requested: Sequence[int] | None, depth: int, *, spec: str) -> list[int]:
+    """The sorted, non-negative read layers: `requested` (None: `auto_read_layers`), checked against `depth`.
+
+    Args:
+        requested: Block inputs, negative ones counted from the end; None for the default.
+        depth: The model's number of blocks.
+        spec: The option text, for the error message.
+
+    Raises:
+        LayerError: a read layer is not a block input below the last block.
+    """
+    read_layers = auto_read_layers(depth) if requested is None else list(requested)
+    if any(not 0 <= (layer + depth if layer < 0 else layer) <= depth - 2 for layer in read_layers):
+        raise LayerError(
+            f"--layers {spec}: read layers must be block inputs below the last block "
+            f"(0..{depth - 2}, or -{depth}..-2 from the end; the model has {depth} blocks)"
+        )
+    return sorted({layer % depth if layer < 0 else layer for layer in read_layers})
+
+
+def span_items(
+    *, n_train: int, n_neg: int | None, n_val: int, seed: int, complexity: int
+) -> tuple[dict[str, list[ReadItem]], dict[str, int]]:
+    """The steps recipe's prompts per split (train / val / held-out wordings, with negatives) and their counts.
+
+    Negatives default to 40% of the positives (`n_neg` for train). Returns the items and the config to record.
+
+    Raises:
+        DataError: no training questions.
+    """
+    if n_train == 0:
+        raise DataError("the steps recipe needs training questions (--n-train > 0)")
+    negatives = round(0.4 * n_train) if n_neg is None else n_neg
+    val_neg = round(0.4 * n_val)
+    items = {
+        "train": reader_items(n_pos=n_train, n_neg=negatives, seed=seed, split="train", complexity=complexity),
+        "val": reader_items(n_pos=n_val, n_neg=val_neg, seed=seed + 1, split="train", complexity=complexity),
+        "heldout": reader_items(n_pos=n_val, n_neg=val_neg, seed=seed + 2, split="heldout", complexity=complexity),
+    }
+    return items, {"n_train": n_train, "n_neg": negatives, "n_val": n_val, "complexity": complexity}
