@@ -12,10 +12,10 @@ import torch
 
 from nsllm_cli.hooks import intervene
 from nsllm_cli.ns.batches import answer_ids, build_batch
-from nsllm_cli.ns.finetune import forward_answers
 from nsllm_cli.ns.intervention import NSIntervention, attach, is_unseen
 from nsllm_cli.ns.problems import PROBLEM_TYPES, UNSEEN_TYPES, make_problem, solve
 from nsllm_cli.ns.prompts import answer_text, ns_messages
+from nsllm_cli.ns.steps import forward_answers
 from nsllm_cli.ns.vsa import VSA
 
 DIM = 1024
