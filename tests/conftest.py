@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -68,6 +69,14 @@ def tiny_dir(model_cache: Path, embedded_dir: Path) -> Path:
     from nsllm_cli.models.tiny import ensure_tiny
 
     return ensure_tiny(model_cache)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_dir: Path) -> tuple[Any, Any]:
+    """The tiny model and tokenizer on CPU, through the same loader `serve` uses; loaded once."""
+    from nsllm_cli.models.resolve import ResolvedModel, load_model
+
+    return load_model(ResolvedModel("tiny", "local", str(tiny_dir)), device="cpu", dtype="float32")
 
 
 def nsllm_env(**extra: str) -> dict[str, str]:

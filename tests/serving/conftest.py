@@ -1,4 +1,4 @@
-"""Fixtures for the server tests: the tiny model, loaded once, and uvicorn running an app in a thread."""
+"""Helpers for the server tests: uvicorn running an app in a thread (the tiny model: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -11,19 +11,9 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-import pytest
 import torch
-
-
-@pytest.fixture(scope="session")
-def tiny_model(tiny_dir: Path) -> tuple[Any, Any]:
-    """The tiny model and tokenizer on CPU, through the same loader the command uses."""
-    from nsllm_cli.models.resolve import ResolvedModel, load_model
-
-    return load_model(ResolvedModel("tiny", "local", str(tiny_dir)), device="cpu", dtype="float32")
 
 
 @contextmanager
