@@ -1,4 +1,4 @@
-"""The `train` command: encoders/decoders from a gather run, saved and loaded (the solvers: test_encdec.py)."""
+"""The `train` command: encoders/decoders from a gather run, saved and loaded (the solvers: tests/ns/test_encdec.py)."""
 
 from __future__ import annotations
 
