@@ -2,7 +2,7 @@
 runs dir), and the listener that sends a trainer's step events to its metrics and to the progress bar.
 
 Example:
-    >>> run = open_run(s, "finetune", resume=None, run_dir=None, extra_config={"steps": 100})
+    >>> run = open_run(s, "finetune", run_dir=None, extra_config={"steps": 100})
     >>> reporter, on_event = report_steps(run, s, progress)
 """
 
@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 
 
 def open_run(
-    s: Settings, command: str, *, resume: Path | None, run_dir: Path | None, extra_config: dict[str, Any]
+    s: Settings,
+    command: str,
+    *,
+    run_dir: Path | None,
+    extra_config: dict[str, Any],
+    resume: Path | None = None,
 ) -> RunDir:
     """Create (or, with `resume`, reopen) the command's run folder, recording `s` and `extra_config`."""
     from nsllm_cli.runs import RunDir

@@ -78,11 +78,11 @@ def math_bench(
     run_dir: RunDirOpt = None,
 ) -> None:
     """Per-type exact-match accuracy and answer cross-entropy of base / CoT / NS; table, chart, results.json."""
+    from nsllm_cli.cli._run import open_run
     from nsllm_cli.errors import ArtifactError, DataError, NsllmError
     from nsllm_cli.models.resolve import load_model, resolve_model
     from nsllm_cli.ns.activations import model_fingerprint
     from nsllm_cli.ns.bench import METHODS, PROMPTS, WORDINGS, aggregate, plot_accuracy, run_bench
-    from nsllm_cli.runs import RunDir
 
     if prompt not in PROMPTS:
         raise NsllmError(f"unknown --prompt {prompt!r}: use {' or '.join(PROMPTS)}")
@@ -130,12 +130,11 @@ def math_bench(
         with err.status("loading the LoRA adapter ..."):
             base_copy, _ = load_model(resolve_model(s.model, cache=s.cache_dir), device=s.device, dtype=s.dtype)
             lora_model = load_lora(base_copy, lora_run / "artifacts" / "lora")
-    target = resume or run_dir
-    run = RunDir.create(
-        target.parent if target else s.runs_dir,
+    run = open_run(
+        s,
         "bench-math",
-        settings=s,
-        name=target.name if target else None,
+        resume=resume,
+        run_dir=run_dir,
         extra_config={
             "methods": chosen,
             "ns_run": str(ns_run) if ns_run else None,

@@ -73,8 +73,8 @@ def steer(
     """
     import signal
 
+    from nsllm_cli.cli._run import open_run
     from nsllm_cli.errors import ConfigError, DataError
-    from nsllm_cli.runs import RunDir
     from nsllm_cli.steer.training import STAGES, TrainSettings, describe_presets, train_steerer
     from nsllm_cli.stopping import deferred_stop
 
@@ -92,17 +92,27 @@ def steer(
         if not adapter.is_dir():
             raise DataError(f"{init}: no adapter to start from (give a `finetune steer --stage sft` run folder)")
     s = settings(config, model=model, device=device, seed=seed)
-    target = resume or run_dir
-    run = RunDir.create(
-        target.parent if target else s.runs_dir,
+    run = open_run(
+        s,
         f"finetune-steer-{stage}",
-        settings=s,
-        name=target.name if target else None,
-        extra_config={"stage": stage, "data": str(dataset), "init": str(init) if init else None, "preset": preset,
-                      "peft": peft, "lr": lr, "epochs": epochs, "max_steps": max_steps, "batch_size": batch_size,
-                      "grad_accum": grad_accum, "max_length": max_length, "beta": beta,
-                      "logging_steps": logging_steps},
-    )  # fmt: skip
+        resume=resume,
+        run_dir=run_dir,
+        extra_config={
+            "stage": stage,
+            "data": str(dataset),
+            "init": str(init) if init else None,
+            "preset": preset,
+            "peft": peft,
+            "lr": lr,
+            "epochs": epochs,
+            "max_steps": max_steps,
+            "batch_size": batch_size,
+            "grad_accum": grad_accum,
+            "max_length": max_length,
+            "beta": beta,
+            "logging_steps": logging_steps,
+        },
+    )
     hparams = {"peft": peft, "lr": lr, "epochs": epochs, "max_steps": max_steps, "batch_size": batch_size,
                "grad_accum": grad_accum, "max_length": max_length, "beta": beta,
                "logging_steps": logging_steps}  # fmt: skip

@@ -43,18 +43,17 @@ def generate(
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
     err = err_console()
 
+    from nsllm_cli.cli._run import open_run
     from nsllm_cli.generation import chat_messages, generate_chat
     from nsllm_cli.models.resolve import load_model, resolve_model
-    from nsllm_cli.runs import RunDir
 
     with err.status(f"loading {s.model} ..."):
         resolved = resolve_model(s.model, cache=s.cache_dir)
         lm, tok = load_model(resolved, device=s.device, dtype=s.dtype)
-    run = RunDir.create(
-        run_dir.parent if run_dir else s.runs_dir,
+    run = open_run(
+        s,
         "generate",
-        settings=s,
-        name=run_dir.name if run_dir else None,
+        run_dir=run_dir,
         extra_config={"prompt": text, "system": system, "max_new_tokens": max_new_tokens, "temperature": temperature},
     )
     with run.guard():

@@ -92,11 +92,11 @@ def steer(
 
     from dataclasses import replace
 
+    from nsllm_cli.cli._run import open_run
     from nsllm_cli.consent import code_allowed
     from nsllm_cli.jsonl import append_jsonl, write_json_atomic
     from nsllm_cli.providers.base import GenParams
     from nsllm_cli.providers.registry import provider_for
-    from nsllm_cli.runs import RunDir
     from nsllm_cli.steer.loop import LOCAL_STEER_PARAMS
     from nsllm_cli.steer.loop import steer as run_steer
 
@@ -124,13 +124,7 @@ def steer(
         "task_max_tokens": task_max_tokens,
         "steer_base_url": steer_base_url,
     }
-    run = RunDir.create(
-        run_dir.parent if run_dir else s.runs_dir,
-        "steer",
-        settings=s,
-        name=run_dir.name if run_dir else None,
-        extra_config=options,
-    )
+    run = open_run(s, "steer", run_dir=run_dir, extra_config=options)
     view = _LiveView(err, show_exec=exec_output, quiet=quiet)
 
     def on_event(kind: str, payload: dict[str, Any]) -> None:

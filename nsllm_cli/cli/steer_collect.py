@@ -59,10 +59,10 @@ def collect(
     run_dir: RunDirOpt = None,
 ) -> None:
     """Collect steering trajectories on generated training instances (disjoint from test sets) and build datasets."""
+    from nsllm_cli.cli._run import open_run
     from nsllm_cli.consent import code_allowed
     from nsllm_cli.errors import ConfigError, DataError
     from nsllm_cli.providers.registry import provider_for
-    from nsllm_cli.runs import RunDir
     from nsllm_cli.steer.collect import collect as collect_trajectories
     from nsllm_cli.steer.collect import collect_trees, training_pool
     from nsllm_cli.steer.datasets import dpo_pairs, read_trajectories, read_trees, sft_records, write_dataset
@@ -85,16 +85,24 @@ def collect(
     api_key = s.api_key.get_secret_value() if s.api_key else None
     task_model = provider_for(task_llm, s, base_url=s.base_url, api_key=api_key if s.base_url else None)
     steerer = provider_for(steer_llm, s, base_url=steer_base_url, api_key=api_key if steer_base_url else None)
-    target = resume or run_dir
-    run = RunDir.create(
-        target.parent if target else s.runs_dir,
+    run = open_run(
+        s,
         "steer-collect",
-        settings=s,
-        name=target.name if target else None,
-        extra_config={"task_llm": task_llm, "steer_llm": steer_llm, "tasks": [t.name for t in chosen],
-                      "n_per_task": n_per_task, "trees": trees, "branch": branch, "depth": depth,
-                      "max_rounds": max_rounds, "keep_failed": keep_failed, "allow_code_execution": allow_code},
-    )  # fmt: skip
+        resume=resume,
+        run_dir=run_dir,
+        extra_config={
+            "task_llm": task_llm,
+            "steer_llm": steer_llm,
+            "tasks": [t.name for t in chosen],
+            "n_per_task": n_per_task,
+            "trees": trees,
+            "branch": branch,
+            "depth": depth,
+            "max_rounds": max_rounds,
+            "keep_failed": keep_failed,
+            "allow_code_execution": allow_code,
+        },
+    )
     options: dict[str, Any] = {
         "task": task_model, "steer": steerer, "max_rounds": max_rounds, "allow_code": allow_code,
         "self_check_enabled": self_check, "concurrency": concurrency,

@@ -90,12 +90,12 @@ def symbench(
     run_dir: RunDirOpt = None,
 ) -> None:
     """Run SymBench: per-task success, seen/unseen/total means and the paper's normalised score."""
+    from nsllm_cli.cli._run import open_run
     from nsllm_cli.consent import code_allowed
     from nsllm_cli.errors import ConfigError, DataError
     from nsllm_cli.jsonl import read_jsonl, write_json_atomic
     from nsllm_cli.providers.base import GenParams
     from nsllm_cli.providers.registry import provider_for
-    from nsllm_cli.runs import RunDir
     from nsllm_cli.sandbox import run_code
     from nsllm_cli.symbench.gold import gold_summary
     from nsllm_cli.symbench.registry import data_folder, select_tasks
@@ -148,7 +148,6 @@ def symbench(
     ]
     if not jobs:
         raise DataError("no instances to run: every selected task needs data (--data-dir or NSLLM_SYMBENCH_DIR)")
-    target = resume or run_dir
     options = {
         "task_llm": task_llm,
         "steer_llm": steer_llm,
@@ -189,13 +188,7 @@ def symbench(
         self_check=self_check,
         steer_mode=mode,
     )
-    run = RunDir.create(
-        target.parent if target else s.runs_dir,
-        "bench-symbench",
-        settings=s,
-        name=target.name if target else None,
-        extra_config=options,
-    )
+    run = open_run(s, "bench-symbench", resume=resume, run_dir=run_dir, extra_config=options)
     write_json_atomic(run.path / "manifest.json", manifest)
     with run.guard():
         started = time.perf_counter()

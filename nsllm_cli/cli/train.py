@@ -44,9 +44,9 @@ def train(
     run_dir: RunDirOpt = None,
 ) -> None:
     """Fit the reader (steps gather) or Enc_L/Dec_L per layer (paper gather); table and best layer in the run."""
+    from nsllm_cli.cli._run import open_run
     from nsllm_cli.errors import NsllmError
     from nsllm_cli.ns.train import train as run_train
-    from nsllm_cli.runs import RunDir
 
     if solver not in ("lstsq", "adam"):
         raise NsllmError(f"unknown --solver {solver!r}: use lstsq or adam")
@@ -58,11 +58,10 @@ def train(
         _train_steps(source, s, epochs=reader_epochs, vsa_dim=vsa_dim, atoms_seed=atoms_seed, run_dir=run_dir)
         return
     layer_list = [int(v) for v in layers.split(",")] if layers else None
-    run = RunDir.create(
-        run_dir.parent if run_dir else s.runs_dir,
+    run = open_run(
+        s,
         "train",
-        settings=s,
-        name=run_dir.name if run_dir else None,
+        run_dir=run_dir,
         extra_config={
             "gather": str(source),
             "solver": solver,
@@ -149,14 +148,13 @@ def _train_steps(source: Path, s: Any, *, epochs: int, vsa_dim: int, atoms_seed:
     from rich.table import Table
 
     from nsllm_cli.cli._progress import EventProgress
+    from nsllm_cli.cli._run import open_run
     from nsllm_cli.ns.reader_train import train_steps_reader
-    from nsllm_cli.runs import RunDir
 
-    run = RunDir.create(
-        run_dir.parent if run_dir else s.runs_dir,
+    run = open_run(
+        s,
         "train",
-        settings=s,
-        name=run_dir.name if run_dir else None,
+        run_dir=run_dir,
         extra_config={"gather": str(source), "recipe": "steps", "reader_epochs": epochs, "vsa_dim": vsa_dim},
     )
     progress = EventProgress("reader", "loss {loss:.4f}", {"loss": float("nan")}, total=epochs)
