@@ -2,68 +2,18 @@
 
 from __future__ import annotations
 
-import queue
-import signal
-import subprocess
-import sys
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 from openai import OpenAI
 from typer.testing import CliRunner
 
 from nsllm_cli.cli import app
-from tests.conftest import nsllm_env
+from tests._serve import serving, stop
 from tests.providers.ns_runs import make_tiny_ns_run
 from tests.serving.conftest import running
 from tests.serving.test_ns import QUESTION, make_ns_run
-
-
-def _lines(stream: IO[str], out: queue.Queue[str | None]) -> None:
-    for line in stream:
-        out.put(line)
-    out.put(None)
-
-
-@contextmanager
-def serving(*args: str) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
-    """Start `nsllm serve --port 0 ARGS`, wait for its `listening on URL` line; yields (process, URL, stdout lines)."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "nsllm_cli", "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=nsllm_env(),
-    )
-    assert proc.stdout is not None
-    lines: queue.Queue[str | None] = queue.Queue()
-    threading.Thread(target=_lines, args=(proc.stdout, lines), daemon=True).start()
-    seen: list[str] = []
-    try:
-        deadline = time.monotonic() + 120
-        while not any(line.startswith("listening on ") for line in seen):
-            line = lines.get(timeout=max(0.1, deadline - time.monotonic()))
-            assert line is not None, (
-                f"nsllm serve ended early: {proc.wait()} {proc.stderr.read() if proc.stderr else ''}"
-            )
-            seen.append(line)
-        url = seen[-1].split()[-1]
-        yield proc, url, seen
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-
-
-def _stop(proc: subprocess.Popen[str]) -> tuple[int, str]:
-    proc.send_signal(signal.SIGINT)
-    code = proc.wait(timeout=60)
-    return code, proc.stderr.read() if proc.stderr else ""
 
 
 def test_serve_tiny_on_a_free_port_and_stop_with_ctrl_c(tiny_dir: Path) -> None:
@@ -75,7 +25,7 @@ def test_serve_tiny_on_a_free_port_and_stop_with_ctrl_c(tiny_dir: Path) -> None:
         assert [m.id for m in client.models.list()] == ["tiny"]
         resp = client.chat.completions.create(model="tiny", messages=QUESTION, max_tokens=5, temperature=0)
         assert resp.usage is not None and resp.usage.completion_tokens == 5
-        code, stderr = _stop(proc)
+        code, stderr = stop(proc)
     assert code == 0, stderr
     assert "Traceback" not in stderr and "server stopped" in stderr
 

@@ -24,8 +24,8 @@ from nsllm_cli.providers.base import GenParams, Message
 from nsllm_cli.providers.registry import get_provider
 from nsllm_cli.providers.scripted import ScriptedProvider
 from nsllm_cli.steer.loop import steer
+from tests._serve import serving, stop
 from tests.conftest import nsllm_env
-from tests.serving.test_cli import _stop, serving
 
 QUESTION = "What is 6 times 7? Answer as <<<N>>>."
 STEER_TARGET = "<<<Code>>>"
@@ -175,7 +175,7 @@ def test_steer_runs_the_whole_loop_over_http_with_served_models(trained: dict[st
         env = nsllm_env(NSLLM_CACHE=str(tmp_path / "cache"), COLUMNS="100")
         command = [sys.executable, "-m", "nsllm_cli", "steer", QUESTION, *args]
         run = subprocess.run(command, capture_output=True, text=True, env=env, timeout=300)
-        stopped = {name: _stop(proc) for name, (proc, _) in servers.items()}
+        stopped = {name: stop(proc) for name, (proc, _) in servers.items()}
     assert run.returncode == 0, run.stderr
     assert run.stdout == "42\n"
     assert "max_rounds" in run.stderr
