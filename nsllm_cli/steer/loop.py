@@ -26,6 +26,7 @@ from nsllm_cli.providers.base import GenParams, Message, Provider
 from nsllm_cli.sandbox import ExecResult, run_code
 from nsllm_cli.steer.checker import Metric, symbolic_check
 from nsllm_cli.steer.extract import first_code_block, last_answer
+from nsllm_cli.steer.prefix import check_prefix
 from nsllm_cli.steer.prompts import (
     CODE,
     CODE_GUIDE,
@@ -257,7 +258,7 @@ def steer(
         on_event: `on_event(kind, payload)` for live views; kinds are listed in EVENTS.
         should_stop: polled before each round; True stops the run cleanly (stop_reason "stopped").
         prefix: continue an earlier run of the same question instead of starting afresh (tree sampling for DPO
-            data): a cut made by :func:`prefix_of`. Its rounds and messages are copied, the feedback already
+            data): a cut made by `prefix.prefix_of`. Its rounds and messages are copied, the feedback already
             computed for its last answer is reused, and the steerer is asked anew for the next round; the
             round budget stays `max_rounds` for the whole trajectory (codesteer.md §14.12).
 
@@ -270,7 +271,7 @@ def steer(
         ValueError: `prefix` is of another question, or is not a cut that the loop can continue.
     """
     if prefix is not None:
-        _check_prefix(prefix, question, max_rounds)
+        check_prefix(prefix, question, max_rounds)
     emit = on_event or ignore
     run = _Run(
         question,
@@ -398,39 +399,6 @@ def _round0(run: _Run, *, paraphrase: bool, reask: bool) -> RoundRecord | None:
         raise _not_allowed("the steerer asked for code in round 0")
     run.ask_task(rec, task_first_turn(guide, q))
     return rec
-
-
-def prefix_of(result: SteerResult, rounds: int) -> SteerResult:
-    """The first `rounds` rounds of a run, as a `prefix` that :func:`steer` can continue from round `rounds`.
-
-    The cut keeps the rounds' records (round `rounds - 1` with its answer and that answer's feedback, which
-    the run computed at the start of round `rounds`) and the two steerer and two TaskLLM messages each round
-    added. Continuing it asks the steerer afresh for round `rounds` with the very same input, so several
-    continuations are siblings with one prefix.
-
-    Raises:
-        ValueError: the run has no round `rounds` (it ended earlier), so that round's input was never built.
-    """
-    if not 1 <= rounds < len(result.rounds):
-        raise ValueError(f"cannot cut a run of {len(result.rounds)} round(s) after {rounds}: no round {rounds}")
-    kept = result.rounds[:rounds]
-    if kept[-1].answer is None or kept[-1].feedback is None:
-        raise ValueError(f"round {rounds - 1} of the run has no answer with feedback to continue from")
-    cut = SteerResult(result.question, rounds=copy.deepcopy(kept), settings=dict(result.settings))
-    cut.steer_messages = copy.deepcopy(result.steer_messages[: 2 * rounds])
-    cut.task_messages = copy.deepcopy(result.task_messages[: 2 * rounds])
-    return cut
-
-
-def _check_prefix(prefix: SteerResult, question: str, max_rounds: int) -> None:
-    """Refuse a prefix that the loop cannot continue faithfully."""
-    n = len(prefix.rounds)
-    if prefix.question != question:
-        raise ValueError("the prefix is a run of another question")
-    if n == 0 or prefix.rounds[-1].answer is None or prefix.rounds[-1].feedback is None:
-        raise ValueError("a prefix must end with an answered round whose feedback was computed (see prefix_of)")
-    if n > max_rounds or len(prefix.steer_messages) != 2 * n or len(prefix.task_messages) != 2 * n:
-        raise ValueError(f"a prefix of {n} round(s) needs 2 messages per round and max_rounds >= {n}")
 
 
 async def asteer(question: str, **kwargs: Any) -> SteerResult:

@@ -21,7 +21,8 @@ from nsllm_cli.steer.collect import (
     training_pool,
 )
 from nsllm_cli.steer.datasets import dpo_pairs, read_trajectories, read_trees, sft_records, tree_scores
-from nsllm_cli.steer.loop import prefix_of, steer
+from nsllm_cli.steer.loop import steer
+from nsllm_cli.steer.prefix import prefix_of
 from nsllm_cli.steer.prompts import CHOICE_PROMPT, CODE_GUIDE, DECISION_PROMPT, TEXT_GUIDE
 from nsllm_cli.symbench.base import Instance, Task, Verdict
 from nsllm_cli.symbench.registry import get_task

@@ -33,7 +33,8 @@ from nsllm_cli.steer.collect.settings import (
     CollectSettings,
     collect_settings,
 )
-from nsllm_cli.steer.loop import TASK_PARAMS, prefix_of
+from nsllm_cli.steer.loop import TASK_PARAMS
+from nsllm_cli.steer.prefix import prefix_of
 from nsllm_cli.steer.records import Executor, SteerResult
 from nsllm_cli.symbench.base import Instance, Task
 
