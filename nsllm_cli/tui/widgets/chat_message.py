@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Literal
 
+from markdown_it import MarkdownIt
 from textual.widgets import Markdown
 from textual.widgets.markdown import MarkdownStream
 
 Role = Literal["user", "assistant"]
 State = Literal["waiting", "streaming", "done", "stopped", "error"]
+
+
+def _no_html_parser() -> MarkdownIt:
+    """Markdown without raw HTML: prompts and answers are full of `<<<answer>>>` and `a < b > c`, which an HTML-aware
+    parser takes for tags and silently drops."""
+    return MarkdownIt("gfm-like", options_update={"html": False})
 
 
 class ChatMessage(Markdown):
@@ -51,7 +58,7 @@ class ChatMessage(Markdown):
             id: The ID of the widget in the DOM.
             classes: The CSS classes of the widget.
         """
-        super().__init__(text, name=name, id=id, classes=classes)
+        super().__init__(text, name=name, id=id, classes=classes, parser_factory=_no_html_parser)
         self.add_class(f"-{role}")
         self.role: Role = role
         self.text = text
