@@ -93,7 +93,7 @@ def test_collect_sft_dpo_then_steer_with_the_trained_model(tmp_path: Path, tiny_
 
     from openai import OpenAI
 
-    from tests.serving.test_cli import serving
+    from tests._serve import serving
 
     with serving("--model", str(tmp_path / "dpo")) as (_proc, url, _lines):  # the run folder serves as a model
         client = OpenAI(base_url=url, api_key="x", max_retries=0, timeout=120)
