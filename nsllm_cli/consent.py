@@ -39,6 +39,12 @@ def check_allowed(allowed: bool) -> None:
         CodeExecutionNotAllowedError: when `allowed` is false; the message names the flag and the setting.
     """
     if not allowed:
-        raise CodeExecutionNotAllowedError(
-            f"running model-written code is off: pass {ALLOW_FLAG} or set {ALLOW_ENV}=1 (it runs in a sandbox)"
-        )
+        raise not_allowed()
+
+
+def not_allowed(where: str = "") -> CodeExecutionNotAllowedError:
+    """The refusal, naming the flag and the setting; `where` says what would have run (e.g. "round 2")."""
+    return CodeExecutionNotAllowedError(
+        f"{where + ', but ' if where else ''}running model-written code is off: pass {ALLOW_FLAG} or set "
+        f"{ALLOW_ENV}=1 (it runs in a sandbox)"
+    )

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-from nsllm_cli.consent import ALLOW_FLAG, CodeExecutionNotAllowedError
+from nsllm_cli.consent import CodeExecutionNotAllowedError, not_allowed
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.providers.base import GenParams, Message, Provider
 from nsllm_cli.sandbox import ExecResult, run_code
@@ -36,7 +36,6 @@ from nsllm_cli.steer.prompts import (
     TERMINATE,
     TEXT,
     TEXT_GUIDE,
-    TIMEOUT_NOTE,
     TOO_LONG_NOTE,
     Control,
     StopMatch,
@@ -49,7 +48,7 @@ from nsllm_cli.steer.prompts import (
     over_token_limit,
     task_first_turn,
 )
-from nsllm_cli.steer.records import Executor, RoundRecord, SteerResult, call_model, exec_dict
+from nsllm_cli.steer.records import Executor, RoundRecord, SteerResult, call_model, exec_dict, exec_text
 from nsllm_cli.steer.self_check import SelfCheckResult, self_check
 
 SteerMode = Literal["api", "local"]
@@ -66,20 +65,6 @@ EVENTS = ("start", "round_start", "steer", "task_answer", "exec_result", "symbol
 
 CodeExecutionNotAllowed = CodeExecutionNotAllowedError
 """Raised when model-written code would have to run but `allow_code` is False (the sandbox's error class)."""
-
-
-def _not_allowed(where: str) -> CodeExecutionNotAllowedError:
-    return CodeExecutionNotAllowedError(
-        f"{where}, but running model-written code is off: pass {ALLOW_FLAG} (it runs in a sandbox)"
-    )
-
-
-def _exec_text(result: ExecResult) -> tuple[str, str]:
-    """stdout and stderr, with a note on stderr when the run hit its time limit."""
-    err = result.stderr
-    if result.timed_out:
-        err = (err + "\n" if err else "") + TIMEOUT_NOTE.format(seconds=round(result.duration_s, 1))
-    return result.stdout, err
 
 
 class _Run:
@@ -134,7 +119,7 @@ class _Run:
         rec.code = first_code_block(answer)
         self.emit("task_answer", {"round": rec.index, "answer": answer, "code": rec.code})
         if rec.code is not None and not self.allow_code:
-            raise _not_allowed(f"the task model wrote Python code in round {rec.index}")
+            raise not_allowed(f"the task model wrote Python code in round {rec.index}")
 
     def execute(self, rec: RoundRecord) -> ExecResult:
         """Run a round's code once (the result is kept on the round and reused)."""
@@ -158,7 +143,7 @@ class _Run:
             rec.symbolic = report.to_dict()
             summary = report.summary
             self.emit("symbolic", {"round": rec.index, **rec.symbolic})
-            out, err = _exec_text(self.execute(rec))
+            out, err = exec_text(self.execute(rec))
             if rec.execution and rec.execution["truncated"] or over_token_limit(out + err, self.token_limit):
                 augmented += "\n\n" + TOO_LONG_NOTE.format(limit=self.token_limit)
             else:
@@ -357,7 +342,7 @@ def _loop(run: _Run, *, max_rounds: int, paraphrase: bool, reask: bool, should_s
             result.stop_reason = "terminate" if control == TERMINATE else "return_answer"
             return
         if control == CODE and not run.allow_code:
-            raise _not_allowed(f"the steerer asked for code in round {index}")
+            raise not_allowed(f"the steerer asked for code in round {index}")
         run.ask_task(rec, CODE_GUIDE if control == CODE else TEXT_GUIDE if control == TEXT else guidance)
     result.stop_reason = "max_rounds"
 
@@ -396,7 +381,7 @@ def _round0(run: _Run, *, paraphrase: bool, reask: bool) -> RoundRecord | None:
     run.S += [{"role": "user", "content": rec.steer_input}, {"role": "assistant", "content": history}]
     run.emit("steer", {"round": 0, "raw": rec.steer_output, "guidance": guide, "control": control})
     if control == CODE and not run.allow_code:
-        raise _not_allowed("the steerer asked for code in round 0")
+        raise not_allowed("the steerer asked for code in round 0")
     run.ask_task(rec, task_first_turn(guide, q))
     return rec
 

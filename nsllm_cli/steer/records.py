@@ -15,6 +15,7 @@ from typing import Any
 
 from nsllm_cli.providers.base import GenParams, Message, Provider, Usage
 from nsllm_cli.sandbox import ExecResult
+from nsllm_cli.steer.prompts import TIMEOUT_NOTE
 
 Executor = Callable[[str], ExecResult]
 """Runs one program and reports what happened (default: the sandbox's `run_code`)."""
@@ -38,6 +39,14 @@ def usage_from(data: dict[str, Any] | None) -> Usage:
 def exec_dict(result: ExecResult) -> dict[str, Any]:
     """An execution result as JSON, with `ok`."""
     return {**asdict(result), "ok": result.ok}
+
+
+def exec_text(result: ExecResult) -> tuple[str, str]:
+    """stdout and stderr as a model is shown them: a note on stderr when the run hit its time limit."""
+    err = result.stderr
+    if result.timed_out:
+        err = (err + "\n" if err else "") + TIMEOUT_NOTE.format(seconds=round(result.duration_s, 1))
+    return result.stdout, err
 
 
 @dataclass

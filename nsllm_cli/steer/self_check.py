@@ -21,10 +21,9 @@ from nsllm_cli.steer.prompts import (
     CHECK_PROMPT,
     CHECK_RETRY_ERROR,
     CHECK_RETRY_NO_CODE,
-    TIMEOUT_NOTE,
     over_token_limit,
 )
-from nsllm_cli.steer.records import CallRecord, Executor, call_model, exec_dict
+from nsllm_cli.steer.records import CallRecord, Executor, call_model, exec_dict, exec_text
 
 NO_CODE = "no checking code produced, try again"
 DID_NOT_WORK = "the check did not work this round"
@@ -109,9 +108,7 @@ def self_check(
             return done(NO_CODE)
         result = executor(code)
         runs.append({"code": code, "execution": exec_dict(result)})
-        out, err = result.stdout, result.stderr
-        if result.timed_out:
-            err = (err + "\n" if err else "") + TIMEOUT_NOTE.format(seconds=round(result.duration_s, 1))
+        out, err = exec_text(result)
         too_long = result.truncated or over_token_limit(out + err, token_limit)
         if not err.strip() and not too_long:
             return done(out.strip())
