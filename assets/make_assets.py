@@ -193,7 +193,8 @@ async def _steer_svg(out: Path) -> None:
     from textual.widgets import Input
 
     from nsllm_cli.providers.scripted import ScriptedProvider
-    from nsllm_cli.tui.chat import SteerSetup, make_chat
+    from nsllm_cli.tui.chat import make_chat
+    from nsllm_cli.tui.lanes import SteerSetup
     from nsllm_cli.tui.widgets.steer_rounds import SteerRounds
 
     task = ScriptedProvider(["27 leaves 3 when divided by 7 and 5 by 11, so <<<27>>>.", STEER_CODE], name="gpt-4o")

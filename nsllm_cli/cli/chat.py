@@ -15,7 +15,7 @@ from nsllm_cli.cli._common import AllowCodeOpt, ConfigOpt, DeviceOpt, DtypeOpt, 
 if TYPE_CHECKING:
     from nsllm_cli.config import Settings
     from nsllm_cli.providers.base import GenParams, Provider
-    from nsllm_cli.tui.chat import SteerSetup
+    from nsllm_cli.tui.lanes import SteerSetup
 
 _SPEC_HELP = (
     "a provider spec: local:embedded, local:tiny, a model folder, ns:<finetune run folder> (the neurosymbolic "
@@ -163,7 +163,7 @@ def _steer_setup(
     s: Settings, task_llm: str, steer_llm: str, steer_base_url: str | None, *, allow_code: bool, max_rounds: int
 ) -> SteerSetup:
     from nsllm_cli.providers.registry import provider_for
-    from nsllm_cli.tui.chat import SteerSetup
+    from nsllm_cli.tui.lanes import SteerSetup
 
     key = s.api_key.get_secret_value() if s.api_key else None
     task = provider_for(task_llm, s, base_url=s.base_url, api_key=key if s.base_url else None)

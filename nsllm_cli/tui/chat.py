@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,6 +31,7 @@ from textual.widgets import Footer, Header, Input
 from textual.worker import get_current_worker
 
 from nsllm_cli.providers.base import GenParams, Message, Provider
+from nsllm_cli.tui.lanes import Lane, SteerSetup
 from nsllm_cli.tui.transcript import Exchange, Transcript, export_path
 from nsllm_cli.tui.widgets.chat_column import ChatColumn
 from nsllm_cli.tui.widgets.chat_message import ChatMessage
@@ -39,28 +39,6 @@ from nsllm_cli.tui.widgets.steer_rounds import SteerRounds
 
 HINT = "Type below and press Enter. ctrl+s exports Markdown, ctrl+y copies the last answer, ctrl+n starts over."
 STEER_LABEL = "CodeSteer"
-
-
-@dataclass
-class SteerSetup:
-    """The models and options of steer mode (see `steer.loop.steer`)."""
-
-    task: Provider
-    steer: Provider
-    checker: Provider | None = None
-    allow_code: bool = False
-    max_rounds: int = 5
-    steer_mode: str = "api"
-    self_check: bool = True
-
-
-@dataclass
-class Lane:
-    """One chat column and the provider that answers in it."""
-
-    label: str
-    provider: Provider
-    column: ChatColumn
 
 
 class ChatApp(App[None]):

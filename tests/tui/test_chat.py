@@ -16,7 +16,8 @@ from nsllm_cli.providers.common import StreamSink
 from nsllm_cli.providers.fake import FakeProvider
 from nsllm_cli.providers.local import LocalProvider
 from nsllm_cli.providers.scripted import ScriptedProvider
-from nsllm_cli.tui.chat import ChatApp, SteerSetup, make_chat
+from nsllm_cli.tui.chat import ChatApp, make_chat
+from nsllm_cli.tui.lanes import SteerSetup
 from nsllm_cli.tui.widgets.chat_column import ChatColumn
 from nsllm_cli.tui.widgets.chat_message import ChatMessage
 from nsllm_cli.tui.widgets.steer_rounds import SteerRounds
