@@ -38,8 +38,13 @@ class Stopped(KeyboardInterrupt):
 
     @property
     def exit_code(self) -> int:
-        """128 + the signal number, as shells report it: 130 for SIGINT, 143 for SIGTERM."""
-        return 128 + int(self.signum)
+        """The exit code of a process stopped by this signal (`exit_code_of`)."""
+        return exit_code_of(self.signum)
+
+
+def exit_code_of(signum: int) -> int:
+    """128 + the signal number, as shells report it: 130 for SIGINT, 143 for SIGTERM."""
+    return 128 + int(signum)
 
 
 def _raise_stopped(signum: int, frame: FrameType | None) -> None:

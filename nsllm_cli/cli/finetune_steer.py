@@ -76,7 +76,7 @@ def steer(
     from nsllm_cli.cli._run import open_run
     from nsllm_cli.errors import ConfigError, DataError
     from nsllm_cli.steer.training import STAGES, TrainSettings, describe_presets, train_steerer
-    from nsllm_cli.stopping import deferred_stop
+    from nsllm_cli.stopping import deferred_stop, exit_code_of
 
     if show_presets:
         typer.echo(json.dumps(describe_presets(), indent=2))
@@ -141,7 +141,7 @@ def steer(
         by = signal.Signals(stop.signum).name
         run.set_status("stopped", error=f"stopped by {by}; continue with --resume {run.path}")
         err.print(f"[yellow]stopped at step {report.global_step}; continue with --resume {run.path}[/]")
-        raise typer.Exit(128 + int(stop.signum))
+        raise typer.Exit(exit_code_of(stop.signum))
     run.finish(summary)
     if report.resumed_from:
         err.print(f"resumed from {report.resumed_from}")

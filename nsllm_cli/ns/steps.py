@@ -31,7 +31,7 @@ from nsllm_cli.ns.batches import TFBatch, answer_ids, build_batch
 from nsllm_cli.ns.intervention import attach
 from nsllm_cli.ns.problems import Problem
 from nsllm_cli.ns.prompts import answer_text, ns_messages
-from nsllm_cli.stopping import Stopped, deferred_stop
+from nsllm_cli.stopping import Stopped, StopRequest, deferred_stop
 
 OPTIMIZER_FORMAT = "nsllm-lora-optimizer"
 
@@ -183,11 +183,20 @@ def run_steps(
             on_event("step", record)
             if not math.isfinite(record["loss"]):
                 raise DataError(f"loss became {record['loss']} at step {step + 1}; lower --lr")
-            if (step + 1) % checkpoint_every == 0 or step + 1 == steps or stop.is_set():
-                save(step + 1)
-            if stop.is_set() and step + 1 < steps:
-                raise Stopped(stop.signum)
+            end_step(step + 1, steps=steps, checkpoint_every=checkpoint_every, stop=stop, save=save)
     return time.perf_counter() - t0
+
+
+def end_step(done: int, *, steps: int, checkpoint_every: int, stop: StopRequest, save: Callable[[int], None]) -> None:
+    """After step `done` (1-based): save a checkpoint when one is due or a stop was asked for, then stop.
+
+    Raises:
+        Stopped: a SIGINT/SIGTERM arrived during the step and steps remain (the checkpoint is saved first).
+    """
+    if done % checkpoint_every == 0 or done == steps or stop.is_set():
+        save(done)
+    if stop.is_set() and done < steps:
+        raise Stopped(stop.signum)
 
 
 def train_steps(

@@ -19,10 +19,17 @@ from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.batches import TFBatch, answer_ids, answer_loss, build_batch
 from nsllm_cli.ns.prompts import answer_text, render_prompt
 from nsllm_cli.ns.read_data import ReadItem
-from nsllm_cli.ns.steps import forward_answers, load_weight_checkpoint, ready, save_weight_checkpoint, step_indices
+from nsllm_cli.ns.steps import (
+    end_step,
+    forward_answers,
+    load_weight_checkpoint,
+    ready,
+    save_weight_checkpoint,
+    step_indices,
+)
 from nsllm_cli.ns.stepwise import StepDecoded, StepwiseNS
 from nsllm_cli.ns.stepwise_store import save_stepwise
-from nsllm_cli.stopping import Stopped, deferred_stop
+from nsllm_cli.stopping import deferred_stop
 
 CHECKPOINT_FORMAT = "nsllm-ns-steps-checkpoint"
 
@@ -123,10 +130,13 @@ def finetune_stepwise(
                 "remaining_s": (steps - step - 1) * elapsed / done,
             }
             on_event("step", record)
-            if (step + 1) % checkpoint_every == 0 or step + 1 == steps or signalled.is_set():
-                _save_checkpoint(out / "checkpoint", ns, opt, step + 1)
-            if signalled.is_set() and step + 1 < steps:
-                raise Stopped(signalled.signum)
+            end_step(
+                step + 1,
+                steps=steps,
+                checkpoint_every=checkpoint_every,
+                stop=signalled,
+                save=lambda done: _save_checkpoint(out / "checkpoint", ns, opt, done),
+            )
     summary = {
         "steps": steps,
         "trainable_parameters": ns.trainable_parameters(),
