@@ -259,8 +259,39 @@ def _render(summary: dict[str, Any], methods: list[str]) -> None:
             f"result {100 * cf['follows_injection']:.1f}%, the gold {100 * cf['says_gold']:.1f}%"
         )
     if errors.get("unseen_gate_open") is not None:
-        console.print(f"NS gate open on unseen types: {100 * errors['unseen_gate_open']:.1f}%")
+        console.print(
+            f"NS gate open on unseen types (must stay shut): {100 * errors['unseen_gate_open']:.1f}% "
+            f"of {errors['unseen_n']}"
+        )
+    _render_failures(errors)
     for base, r in summary["ns_ratios"].items():
         mor = f"{r['mean_of_ratios']:.2f}x" if r["mean_of_ratios"] is not None else "n/a"
         rom = f"{r['ratio_of_means']:.2f}x" if r["ratio_of_means"] is not None else "n/a"
         console.print(f"NS / {base}: mean of per-type ratios {mor} ({r['types_used']} types), ratio of means {rom}")
+
+
+def _render_failures(errors: dict[str, Any]) -> None:
+    """NS failure modes: read and write errors by kind, the unseen types' gate per family, the top misreads."""
+    from rich.table import Table
+
+    console = out_console()
+    for name in ("read_errors", "write_errors"):
+        kinds = errors.get(name) or {}
+        if kinds:
+            label = "read errors" if name == "read_errors" else "write errors"
+            console.print(f"NS {label} by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.items()))
+    families = {k: v for k, v in (errors.get("unseen_open_by_family") or {}).items() if v["open"]}
+    if families:
+        console.print(
+            "unseen types, gate open by wording family: "
+            + ", ".join(f"{k} {v['open']}/{v['n']}" for k, v in families.items())
+        )
+    rows = errors.get("misreads") or []
+    if rows:
+        table = Table(title="most frequent misreads (type read is not the true type)", title_justify="left")
+        for col in ("true type", "read as", "gate", "n"):
+            table.add_column(col, justify="right" if col == "n" else "left")
+        for r in rows:
+            gate = "[bold red]open[/]" if r["gate"] else "shut"
+            table.add_row(r["true"], r["read"], gate, str(r["n"]))
+        console.print(table)

@@ -169,18 +169,59 @@ def _train_steps(source: Path, s: Any, *, epochs: int, vsa_dim: int, atoms_seed:
             source, run.artifacts, epochs=epochs, vsa_dim=vsa_dim, atoms_seed=atoms_seed, seed=s.seed, on_event=on_event
         )
     run.finish(results)
+    out = out_console()
+    out.print(_layer_table(results))
     table = Table(title="reader: problems read fully right (type, x, y, gate open)", title_justify="left")
-    for col in ("split", "n", "right %", "type %", "x, y %", "gate %", "neg.", "false open %"):
+    for col in ("split", "n", "right %", "type %", "x, y %", "gate %", "neg.", "false open %", "unseen", "open %"):
         table.add_column(col, justify="right")
     names = {"train": "train", "val": "val", "heldout": "held-out"}
-    keys = ("fully_right", "type_right", "operands_right", "gate_open", "false_open")
+    keys = ("fully_right", "type_right", "operands_right", "gate_open", "false_open", "unseen_open")
     for split in ("train", "val", "heldout"):
         r = results["splits"].get(split)
         if r is None:
             continue
-        cells = [f"{100 * r[k]:.1f}" if k in r else "-" for k in keys]
-        table.add_row(names[split], str(r["positives"]), *cells[:4], str(r["negatives"]), cells[4])
-    out = out_console()
+        cells = [f"{100 * r[k]:.1f}" if r.get(k) is not None else "-" for k in keys]
+        table.add_row(
+            names[split], str(r["positives"]), *cells[:4], str(r["negatives"]), cells[4], str(r.get("unseen", 0)), cells[5]
+        )
     out.print(table)
-    out.print("val: trained wordings, new numbers; held-out: wordings never trained on; neg.: negatives")
+    out.print(
+        "val: trained wordings, new numbers; held-out: wordings never trained on; neg.: negatives; "
+        "unseen: addition and division, never trained (open % should be 0)"
+    )
     out.print(f"run: {run.path}   next: nsllm finetune --train-run {run.path}")
+
+
+def _layer_table(results: dict[str, Any]) -> Any:
+    """The per-block table of the operation read and the open-set test, the chosen blocks marked."""
+    from rich.table import Table
+
+    table = Table(
+        title="operation read per block (out of family: training families the fit did not see; the choice)",
+        title_justify="left",
+    )
+    cols = (
+        "block", "oof type %", "oof false open %", "oof AUROC", "val type %", "held-out type %",
+        "held-out false open %", "held-out unseen open %",
+    )  # fmt: skip
+    for col in cols:
+        table.add_column(col, justify="right")
+
+    def pct(value: Any) -> str:
+        return "-" if value is None else f"{100 * value:.1f}"
+
+    for r in results["layer_table"]:
+        marks = [m for m, key in (("type", "type_layer"), ("open-set", "ood_layer")) if results[key] == r["layer"]]
+        style = "bold green" if marks else ""
+        table.add_row(
+            f"{r['layer']}" + (f" ({', '.join(marks)})" if marks else ""),
+            pct(r["oof_type_right"]),
+            pct(r["oof_false_open"]),
+            f"{r['oof_auroc']:.3f}",
+            pct(r.get("val_type_right")),
+            pct(r.get("heldout_type_right")),
+            pct(r.get("heldout_false_open")),
+            pct(r.get("heldout_unseen_open")),
+            style=style,
+        )
+    return table

@@ -20,6 +20,7 @@ import torch
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.jsonl import append_jsonl, read_jsonl
 from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
+from nsllm_cli.ns.bench_report import counterfactual, error_split
 from nsllm_cli.ns.intervention import NSIntervention, attach
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES, Problem
 from nsllm_cli.ns.prompts import (
@@ -73,6 +74,16 @@ WORDINGS = ("paper", "train", "heldout")
 def bench_messages(
     problem: Problem, *, prompt: str, wording: str, seed: int, complexity: int, shots: int
 ) -> tuple[list[dict[str, str]], str]:
+    """The chat for one test question and its text (see `bench_prompt`, which also names the wording family)."""
+    messages, text, _ = bench_prompt(
+        problem, prompt=prompt, wording=wording, seed=seed, complexity=complexity, shots=shots
+    )
+    return messages, text
+
+
+def bench_prompt(
+    problem: Problem, *, prompt: str, wording: str, seed: int, complexity: int, shots: int
+) -> tuple[list[dict[str, str]], str, str]:
     """The chat for one test question and its text: the paper's 2-shot prompt or the plain chat (the
     question alone, as `nsllm chat` sends it), in the paper's wording or a paraphrase drawn (seeded per
     question) from the train or the held-out wording families."""
@@ -80,16 +91,17 @@ def bench_messages(
 
     from nsllm_cli.ns.read_data import messages_for
 
-    text = problem.question
+    text, family = problem.question, f"{problem.problem_type}/paper"
     if wording != "paper":
         from nsllm_cli.ns.wordings import phrase
 
         rng = np.random.default_rng([seed, 101, problem.type_index, problem.x, problem.y])
-        text = phrase(problem, rng, split=wording, complexity=complexity).text
+        drawn = phrase(problem, rng, split=wording, complexity=complexity)
+        text, family = drawn.text, drawn.family
     if prompt == "chat":
-        return messages_for(text, "chat"), text
+        return messages_for(text, "chat"), text, family
     messages = ns_messages(problem, seed=seed, complexity=complexity, shots=shots)
-    return [*messages[:-1], {"role": "user", "content": text}], text
+    return [*messages[:-1], {"role": "user", "content": text}], text, family
 
 
 def decoded_items(ns: Any, n: int) -> list[dict[str, Any] | None]:
@@ -109,6 +121,7 @@ def decoded_items(ns: Any, n: int) -> list[dict[str, Any] | None]:
                 "score": round(float(last.score[b]), 4),
                 "gate": gate,
                 "result": int(last.result[b]) if gate else None,
+                "reason": reason[b] if (reason := getattr(last, "reason", None)) else ("open" if gate else "shut"),
             }
         )
     return out
@@ -198,11 +211,12 @@ def run_bench(
                 ces = [math.nan] * len(probs)
             else:
                 built = [
-                    bench_messages(p, prompt=prompt, wording=wording, seed=seed, complexity=complexity, shots=shots)
+                    bench_prompt(p, prompt=prompt, wording=wording, seed=seed, complexity=complexity, shots=shots)
                     for p in probs
                 ]
-                questions = [q for _, q in built]
-                prompts = [render_prompt(tok, m) for m, _ in built]
+                questions = [q for _, q, _ in built]
+                families = [f for _, _, f in built]
+                prompts = [render_prompt(tok, m) for m, _, _ in built]
                 texts = generate_batch(lm, tok, prompts, max_new_tokens=complexity + 5, ns=use_ns)
                 reads = decoded_items(use_ns, len(probs)) if method.startswith("ns") else [None] * len(probs)
                 ces = answer_ce(
@@ -218,8 +232,11 @@ def run_bench(
                 )
             if method == "cot":
                 questions = [p.question for p in probs]
+                families = [f"{p.problem_type}/paper" for p in probs]
                 reads = [None] * len(probs)
-            for (i, p), text, ce, question, read in zip(chunk, texts, ces, questions, reads, strict=True):
+            for (i, p), text, ce, question, family, read in zip(
+                chunk, texts, ces, questions, families, reads, strict=True
+            ):
                 strict = parse_cot(text) if method == "cot" else parse_strict(text)
                 lenient = strict if method == "cot" else parse_lenient(text)
                 record = {
@@ -231,6 +248,7 @@ def run_bench(
                     "question": question,
                     "prompt": "cot" if method == "cot" else prompt,
                     "wording": wording,
+                    "family": family,
                     "gold": p.solution,
                     "output": text.strip(),
                     "correct": strict == p.solution,
@@ -293,44 +311,6 @@ def aggregate(records: Sequence[dict[str, Any]], methods: Sequence[str]) -> dict
         "ns_ratios": ratios,
         "ns_errors": errors,
         "counterfactual": shuffled,
-    }
-
-
-def counterfactual(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """How far the output follows the injection: among `ns-shuffled` answers written another question's result
-    (different from the gold), the share that says the written result, and the share that still says the gold."""
-    moved = [
-        r
-        for r in records
-        if r.get("ns_read") and r["ns_read"]["gate"] and r["ns_read"]["result"] is not None
-        and r["ns_read"]["result"] != r["gold"]
-    ]  # fmt: skip
-    if not moved:
-        return {}
-    follows = sum(parse_strict(r["output"]) == r["ns_read"]["result"] for r in moved)
-    return {
-        "n": len(moved),
-        "follows_injection": follows / len(moved),
-        "says_gold": _mean([r["correct"] for r in moved]),
-    }
-
-
-def error_split(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Where the NS answers of the trained types went wrong: the read (the reader: wrong type or operands,
-    or the gate shut) or the write (read right, answer still wrong); plus the gate rate on unseen types."""
-    trained = [r for r in records if r["problem_type"] in TRAIN_TYPES and "read_right" in r]
-    unseen = [r for r in records if r["problem_type"] not in TRAIN_TYPES and "ns_read" in r]
-    if not trained and not unseen:
-        return {}
-    wrong = [r for r in trained if not r["correct"]]
-    return {
-        "n": len(trained),
-        "wrong": len(wrong),
-        "read_wrong": sum(not r["read_right"] for r in wrong),
-        "gate_closed": sum(not r["ns_read"]["gate"] for r in wrong),
-        "written_wrong": sum(r["read_right"] for r in wrong),
-        "read_right_rate": _mean([float(r["read_right"]) for r in trained]),
-        "unseen_gate_open": _mean([float(r["ns_read"]["gate"]) for r in unseen]),
     }
 
 

@@ -29,7 +29,6 @@ from nsllm_cli.ns.problems import COMMUTATIVE, TRAIN_TYPES, Problem, make_proble
 from nsllm_cli.ns.prompts import answer_text, few_shot_examples, render_prompt
 from nsllm_cli.ns.reader import ReaderData
 from nsllm_cli.ns.spans import query_start, token_labels, user_header_ids
-from nsllm_cli.ns.splits import generate_test_per_type
 
 FORMATS = ("two-shot", "chat", "multi")
 
@@ -155,23 +154,35 @@ def reader_items(
     exclude: frozenset[tuple[str, int, int]] = frozenset(),
     paper_share: float = 0.25,
     formats: Sequence[str] = FORMATS,
+    n_unseen: int = 0,
 ) -> list[ReadItem]:
     """`n_pos` questions of the trained types and `n_neg` negatives, wordings from `split` families.
 
-    Positives: a quarter in the paper's wording (two-shot), the rest paraphrased, formats drawn evenly.
-    Operands are fresh per split seed and never in `exclude` (e.g. the bench's test questions).
+    Positives: a quarter in the paper's wording (two-shot), the rest paraphrased, formats drawn evenly. Operands
+    come from `sampling.training_problems` (digit counts drawn evenly, some results of 0, both orders where order
+    matters), fresh per split seed and never in `exclude` (e.g. the bench's test questions). `n_unseen` adds
+    questions of the unseen types (addition, division) for evaluation splits: they measure the gate on operations
+    never trained, and are never training data.
     """
     from nsllm_cli.ns import wordings
+    from nsllm_cli.ns.problems import UNSEEN_TYPES
+    from nsllm_cli.ns.sampling import training_problems
 
     rng = np.random.default_rng([seed, 7, len(split)])
     per_type = -(-n_pos // len(TRAIN_TYPES))
-    problems = generate_test_per_type(
+    problems = training_problems(
         per_type, seed=int(rng.integers(2**31)), complexity=complexity, types=TRAIN_TYPES, exclude=exclude
     )
     order = rng.permutation(len(problems))[:n_pos]
+    chosen = [problems[int(i)] for i in order]
+    if n_unseen:
+        unseen = training_problems(
+            -(-n_unseen // len(UNSEEN_TYPES)), seed=int(rng.integers(2**31)), complexity=complexity,
+            types=UNSEEN_TYPES, exclude=exclude,
+        )  # fmt: skip
+        chosen += [unseen[int(i)] for i in rng.permutation(len(unseen))[:n_unseen]]
     items = []
-    for i in order:
-        p = problems[int(i)]
+    for p in chosen:
         if split == "train" and rng.random() < paper_share:
             items.append(problem_item(p, "two-shot", None, seed=seed, complexity=complexity))
             continue
@@ -182,6 +193,14 @@ def reader_items(
         fmt = ("chat", "chat", "two-shot", "multi")[int(rng.integers(4))]
         items.append(negative_item(wording, fmt, rng, seed=seed, complexity=complexity))
     return items
+
+
+def type_label(problem_type: str | None, types: Sequence[str]) -> int:
+    """The stored type label: the index of a trained type, `len(types)` for a negative (the *none* class) and
+    `len(types) + 1` for a question of an operation the reader is not trained on (evaluation splits only)."""
+    if problem_type is None:
+        return len(types)
+    return types.index(problem_type) if problem_type in types else len(types) + 1
 
 
 def gather_reader_data(
@@ -213,7 +232,7 @@ def gather_reader_data(
             offsets.append(offsets[-1] + f.shape[0])
             digits += d
             roles += r
-            types_out.append(types.index(it.problem_type) if it.problem_type in types else len(types))
+            types_out.append(type_label(it.problem_type, types))
             xs.append(it.x or 0)
             ys.append(it.y or 0)
         if on_event is not None:

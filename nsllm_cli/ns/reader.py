@@ -1,38 +1,50 @@
-"""The operand/type reader: a small network over the hidden states of every token of the question.
+"""The reader: a small network over the hidden states of every token of the question, and the operation read.
 
 A linear map at the last prompt token learns *where* a known template puts the numbers, not *what*
 they are, so it fails on new wordings (see the appendix of neurosymbolic.md). This reader instead looks
-at each token of the last user turn, at a few early layers:
-- a per-token **digit head** reads which decimal digit a token is (0-9, or none);
-- consecutive digit tokens form a number; a **role head** over the number's tokens and the token after
-  it says whether it is the first operand x, the second y, or another number (a modulus, a date);
-- a **type head** pools over all tokens (attention and max pooling) and picks one of the trained
-  operations or *none* (the gate's class: trained with non-math, numeric non-math and other-math prompts).
+at each token of the last user turn:
+- a per-token **digit head** (early blocks) reads which decimal digit a token is (0-9, or none);
+- consecutive digit tokens form a number; a **role head** over the number's tokens, the token after it and the
+  whole question says whether it is the first operand x, the second y, or another number (a modulus, a year);
+- the **operation** is read by `type_read.TypeHead`, a regularised linear classifier on the mean of the question
+  tokens' states at one mid-to-late block (trained types + *none*);
+- an **open-set test** (`open_set.OpenSet`) shuts the gate on a question that sits far from every trained
+  operation, whatever the classifier says.
 
-Everything is read from hidden states; nothing parses the question text.
+The gate opens only when all agree; otherwise `ReadOut.reason` says why it stayed shut. Everything is read from
+hidden states; nothing parses the question text.
 
 Example:
-    >>> reader = SpanReader(in_dim=2 * 576, n_types=8)
-    >>> out = reader.read([feats_of_prompt])      # feats: (T, in_dim) for the question's tokens
-    >>> out.x, out.y, out.type_idx, out.gate
+    >>> reader = SpanReader(d_model=576, n_slots=5, digit_slots=[0, 1, 2], type_slot=4, ood_slot=2, n_types=8)
+    >>> out = reader.read([feats_of_prompt])      # feats: (T, 5 * 576) for the question's tokens
+    >>> out.x, out.y, out.type_idx, out.gate, out.reason
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
 from nsllm_cli.events import Event, ignore
+from nsllm_cli.ns.open_set import OpenSet
 from nsllm_cli.ns.spans import NO_ROLE, NOT_DIGIT, ROLES, number_groups
+from nsllm_cli.ns.type_read import TypeHead
+
+READER_VERSION = 2
+"""Readers saved before the pooled type read and the open-set test have no version; they are refused."""
+OPEN = "open"
+ROLE_MIN = 0.6
+"""With three or more numbers, the gate stays shut unless both operands' roles are read with this probability."""
 
 
 @dataclass
 class ReadOut:
-    """What the reader decoded per item: type (index into the reader's types), its probability, operands, gate."""
+    """What the reader decoded per item: type (index into the reader's types), its probability, operands, gate,
+    and why a shut gate is shut (`reason`: "open" where it opened)."""
 
     type_idx: torch.Tensor
     type_prob: torch.Tensor
@@ -41,6 +53,9 @@ class ReadOut:
     y: torch.Tensor
     found: torch.Tensor
     gate: torch.Tensor
+    unfamiliar: torch.Tensor
+    reason: list[str] = field(default_factory=list)
+    others: list[list[int]] = field(default_factory=list)
 
 
 def pad_feats(feats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -54,51 +69,73 @@ def pad_feats(feats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor
     return out, mask
 
 
+def pooled(feats: Sequence[torch.Tensor]) -> torch.Tensor:
+    """(B, F): each prompt's mean over its question tokens."""
+    return torch.stack([f.float().mean(0) for f in feats])
+
+
 class SpanReader(nn.Module):
-    """Digit, role and type heads over standardised per-token features (see the module docstring)."""
+    """Digit and role heads over per-token features, the pooled type head and the open-set test."""
 
     def __init__(
-        self, in_dim: int, *, n_types: int, hidden: int = 256, max_operand: int = 999, dropout: float = 0.2
+        self,
+        *,
+        d_model: int,
+        n_slots: int,
+        digit_slots: Sequence[int],
+        type_slot: int,
+        ood_slot: int,
+        n_types: int,
+        hidden: int = 256,
+        max_operand: int = 999,
+        dropout: float = 0.2,
     ) -> None:
-        """Args: in_dim is the feature size (read layers × d_model); n_types the trained operations
-        (the type head has one more class, *none*); max_operand the largest operand seen in training
-        (a larger number closes the gate: the reader never learned its role); dropout regularises training
-        (wordings are few next to the model's width, and the reader must not learn them by heart)."""
+        """Args: the features are the block inputs of `n_slots` read layers, concatenated (`d_model` each);
+        digit_slots are the ones the digit and role heads read, type_slot the one the operation is read from,
+        ood_slot the one of the open-set test; n_types the trained operations (the type head has one more class,
+        *none*); max_operand the largest operand seen in training (a larger number closes the gate: the reader
+        never learned its role); dropout regularises the digit/role trunk."""
         super().__init__()
-        self.in_dim, self.n_types, self.hidden, self.max_operand = in_dim, n_types, hidden, max_operand
+        self.d_model, self.n_slots = d_model, n_slots
+        self.digit_slots, self.type_slot, self.ood_slot = list(digit_slots), type_slot, ood_slot
+        self.n_types, self.hidden, self.max_operand = n_types, hidden, max_operand
+        trunk_dim = d_model * len(self.digit_slots)
         self.mean: torch.Tensor
         self.std: torch.Tensor
-        self.register_buffer("mean", torch.zeros(in_dim))
-        self.register_buffer("std", torch.ones(in_dim))
+        self.register_buffer("mean", torch.zeros(trunk_dim))
+        self.register_buffer("std", torch.ones(trunk_dim))
         self.trunk = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(in_dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, hidden),
+            nn.Dropout(dropout), nn.Linear(trunk_dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, hidden),
             nn.GELU(),
         )  # fmt: skip
         self.digit_head = nn.Linear(hidden, NOT_DIGIT + 1)
-        self.role_head = nn.Linear(hidden, len(ROLES))
-        self.attn = nn.Linear(hidden, 1)
-        self.type_head = nn.Linear(2 * hidden, n_types + 1)
+        self.role_head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.GELU(), nn.Linear(hidden, len(ROLES)))
+        self.type_head = TypeHead(d_model, n_types)
+        self.open_set = OpenSet(d_model, n_types)
+
+    def slot(self, feats: torch.Tensor, index: int) -> torch.Tensor:
+        """The features of one read layer (the last dimension is slots × d_model)."""
+        return feats[..., index * self.d_model : (index + 1) * self.d_model]
+
+    def digit_feats(self, feats: torch.Tensor) -> torch.Tensor:
+        return torch.cat([self.slot(feats, i) for i in self.digit_slots], dim=-1)
 
     def set_standardisation(self, feats: torch.Tensor) -> None:
-        """Per-feature mean and std over training tokens (hidden states have a few huge dimensions)."""
+        """Per-feature mean and std of the trunk's input over training tokens (a few dimensions are huge)."""
         with torch.no_grad():
-            self.mean.copy_(feats.float().mean(0))
-            self.std.copy_(feats.float().std(0).clamp_min(1e-3))
+            x = self.digit_feats(feats).float()
+            self.mean.copy_(x.mean(0))
+            self.std.copy_(x.std(0).clamp_min(1e-3))
 
     def encode(self, feats: torch.Tensor) -> torch.Tensor:
         """(B, T, F) -> (B, T, hidden) per-token codes."""
-        out: torch.Tensor = self.trunk((feats.float() - self.mean) / self.std)
+        out: torch.Tensor = self.trunk((self.digit_feats(feats).float() - self.mean) / self.std)
         return out
 
-    def heads(self, z: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Digit logits (B, T, 11) and type logits (B, n_types + 1) from the codes."""
-        score = self.attn(z).squeeze(-1).masked_fill(~mask, -1e9)
-        pooled = (score.softmax(-1).unsqueeze(-1) * z).sum(1)
-        maxed = z.masked_fill(~mask.unsqueeze(-1), -1e9).amax(1)
-        return self.digit_head(z), self.type_head(torch.cat([pooled, maxed], -1))
-
-    def role_logits(self, z: torch.Tensor, groups: list[list[list[int]]]) -> list[torch.Tensor]:
-        """Per item, (numbers, 3) role logits: each number's tokens and the token after it, averaged."""
+    def role_logits(self, z: torch.Tensor, mask: torch.Tensor, groups: list[list[list[int]]]) -> list[torch.Tensor]:
+        """Per item, (numbers, 3) role logits from each number's tokens and the token after it (averaged), beside
+        the mean of the whole question: the sentence, not the position, says which number is which."""
+        context = (z * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True).clamp_min(1)
         out = []
         for b, runs in enumerate(groups):
             if not runs:
@@ -107,7 +144,7 @@ class SpanReader(nn.Module):
             rows = []
             for run in runs:
                 idx = [*run, min(run[-1] + 1, z.shape[1] - 1)]
-                rows.append(z[b, idx].mean(0))
+                rows.append(torch.cat([z[b, idx].mean(0), context[b]]))
             out.append(self.role_head(torch.stack(rows)))
         return out
 
@@ -117,52 +154,67 @@ class SpanReader(nn.Module):
         self.eval()
         x_all, mask = pad_feats(feats)
         z = self.encode(x_all)
-        digit_logits, type_logits = self.heads(z, mask)
-        digits = digit_logits.argmax(-1)
+        digits = self.digit_head(z).argmax(-1)
         groups = number_groups(digits, mask)
-        roles = self.role_logits(z, groups)
-        probs = type_logits.float().softmax(-1)
+        roles = self.role_logits(z, mask, groups)
+        pool = pooled(feats).to(self.mean.device)
+        probs = self.type_head.probs(self.slot(pool, self.type_slot)).cpu()
         type_prob, type_idx = probs[:, : self.n_types].max(-1)
         none_prob = probs[:, self.n_types]
-        xs, ys, found = [], [], []
+        unfamiliar = (self.open_set.score(self.slot(pool, self.ood_slot)) > self.open_set.threshold).cpu()
+        xs, ys, found, reasons, others = [], [], [], [], []
         for b, runs in enumerate(groups):
             values = [int("".join(str(int(digits[b, t])) for t in run)) for run in runs]
-            role_p = roles[b].softmax(-1) if runs else None
+            role_p = roles[b].softmax(-1).cpu() if runs else torch.zeros((0, len(ROLES)))
             picked: dict[int, int] = {}
             for r in (0, 1):
                 best = -1.0
                 for k in range(len(values)):
-                    assert role_p is not None
                     if int(role_p[k].argmax()) == r and float(role_p[k, r]) > best and k not in picked.values():
                         best, picked[r] = float(role_p[k, r]), k
             ok = 0 in picked and 1 in picked
             x = values[picked[0]] if ok else 0
             y = values[picked[1]] if ok else 0
-            ok = ok and 0 < x <= self.max_operand and 0 < y <= self.max_operand
+            others.append([v for k, v in enumerate(values) if k not in picked.values()])
+            if not ok:
+                reason = "no operands"
+            elif not (0 < x <= self.max_operand and 0 < y <= self.max_operand):
+                reason = "operand too large"
+            elif len(values) > 2 and min(float(role_p[picked[r], r]) for r in (0, 1)) < ROLE_MIN:
+                reason = "ambiguous numbers"
+            elif bool(none_prob[b] >= type_prob[b]):
+                reason = "not a trained operation"
+            elif float(type_prob[b]) <= gate:
+                reason = "unsure type"
+            elif bool(unfamiliar[b]):
+                reason = "unfamiliar question"
+            else:
+                reason = OPEN
             xs.append(x)
             ys.append(y)
             found.append(ok)
-        found_t = torch.tensor(found, dtype=torch.bool)
-        open_ = found_t & (type_prob.cpu() > gate) & (type_prob.cpu() > none_prob.cpu())
+            reasons.append(reason)
         return ReadOut(
-            type_idx.cpu(),
-            type_prob.cpu(),
-            none_prob.cpu(),
+            type_idx,
+            type_prob,
+            none_prob,
             torch.tensor(xs, dtype=torch.long),
             torch.tensor(ys, dtype=torch.long),
-            found_t,
-            open_,
+            torch.tensor(found, dtype=torch.bool),
+            torch.tensor([r == OPEN for r in reasons], dtype=torch.bool),
+            unfamiliar,
+            reasons,
+            others,
         )
 
     def loss(
-        self, feats: torch.Tensor, mask: torch.Tensor, digits: torch.Tensor, roles: torch.Tensor, types: torch.Tensor
+        self, feats: torch.Tensor, mask: torch.Tensor, digits: torch.Tensor, roles: torch.Tensor
     ) -> tuple[torch.Tensor, dict[str, float]]:
-        """Training loss: digit CE per token + role CE per number (labelled groups) + type CE per prompt."""
+        """Training loss of the trunk: digit CE per token + role CE per number (labelled groups)."""
         z = self.encode(feats)
-        digit_logits, type_logits = self.heads(z, mask)
-        d_loss = nn.functional.cross_entropy(digit_logits[mask], digits[mask])
+        d_loss = nn.functional.cross_entropy(self.digit_head(z)[mask], digits[mask])
         groups = number_groups(digits, mask)
-        role_out = self.role_logits(z, groups)
+        role_out = self.role_logits(z, mask, groups)
         targets = []
         for b, runs in enumerate(groups):
             for run in runs:
@@ -174,9 +226,7 @@ class SpanReader(nn.Module):
             if targets
             else z.new_zeros(())
         )
-        t_loss = nn.functional.cross_entropy(type_logits, types)
-        total = d_loss + r_loss + t_loss
-        return total, {"digit_loss": d_loss.item(), "role_loss": r_loss.item(), "type_loss": t_loss.item()}
+        return d_loss + r_loss, {"digit_loss": d_loss.item(), "role_loss": r_loss.item()}
 
 
 @dataclass
@@ -219,9 +269,14 @@ def train_reader(
     seed: int = 0,
     on_event: Event = ignore,
 ) -> list[dict[str, float]]:
-    """Adam with a cosine decay over `epochs`; returns one record per epoch (losses)."""
+    """The digit/role trunk: AdamW with a cosine decay over `epochs`; returns one record per epoch (losses).
+    The type head and the open-set test are fitted afterwards (`reader_train`)."""
     reader.set_standardisation(data.feats)
-    opt = torch.optim.AdamW(reader.parameters(), lr=lr, weight_decay=1e-4)
+    opt = torch.optim.AdamW(
+        [p for n, p in reader.named_parameters() if not n.startswith(("type_head.", "open_set."))],
+        lr=lr,
+        weight_decay=1e-4,
+    )
     n = len(data)
     steps = epochs * math.ceil(n / batch_size)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 0.5 * (1 + math.cos(math.pi * min(s, steps) / steps)))
@@ -233,8 +288,8 @@ def train_reader(
         totals: dict[str, float] = {}
         count = 0
         for b in range(0, n, batch_size):
-            feats, mask, digits, roles, types = data.batch(perm[b : b + batch_size])
-            loss, parts = reader.loss(feats, mask, digits, roles, types)
+            feats, mask, digits, roles, _ = data.batch(perm[b : b + batch_size])
+            loss, parts = reader.loss(feats, mask, digits, roles)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -250,12 +305,19 @@ def train_reader(
 
 
 def evaluate_reader(reader: SpanReader, data: ReaderData, *, gate: float = 0.9) -> dict[str, float]:
-    """Problem fully right (type, x, y, gate open) on positives; gate false-open rate on negatives."""
+    """Problem fully right (type, x, y, gate open) on positives; the gate's false-open rate on negatives and its
+    open rate on questions of operations never trained (labels above *none*, evaluation splits only)."""
     out = reader.read([data.item_feats(i) for i in range(len(data))], gate=gate)
     positive = data.types < reader.n_types
+    negative = data.types == reader.n_types
+    unseen = data.types > reader.n_types
     right = out.gate & (out.type_idx == data.types) & (out.x == data.x) & (out.y == data.y)
     type_right = (out.type_idx == data.types) & out.gate
-    res: dict[str, float] = {"positives": int(positive.sum()), "negatives": int((~positive).sum())}
+    res: dict[str, float] = {
+        "positives": int(positive.sum()),
+        "negatives": int(negative.sum()),
+        "unseen": int(unseen.sum()),
+    }
     if bool(positive.any()):
         res |= {
             "fully_right": float(right[positive].float().mean()),
@@ -263,6 +325,8 @@ def evaluate_reader(reader: SpanReader, data: ReaderData, *, gate: float = 0.9) 
             "operands_right": float(((out.x == data.x) & (out.y == data.y))[positive].float().mean()),
             "gate_open": float(out.gate[positive].float().mean()),
         }
-    if bool((~positive).any()):
-        res["false_open"] = float(out.gate[~positive].float().mean())
+    if bool(negative.any()):
+        res["false_open"] = float(out.gate[negative].float().mean())
+    if bool(unseen.any()):
+        res["unseen_open"] = float(out.gate[unseen].float().mean())
     return res

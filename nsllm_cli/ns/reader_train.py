@@ -1,9 +1,14 @@
-"""`train` for the step-wise recipe: fit the reader on a span gather and report it per split.
+"""`train` for the step-wise recipe: fit the reader on a span gather, choose its blocks, report it per split.
 
-The report is what tells a user whether the read side is good enough before spending time on the
-writer: on validation prompts (trained wordings, new numbers) and on held-out wordings, the share of
-problems read fully right (type, x, y, gate open), the type and operand accuracy, and the gate's false-open
-rate on negatives.
+1. The digit/role trunk trains on the early blocks' per-token states.
+2. Per candidate block, the pooled type head and the open-set test are fitted and measured: on questions of
+   training wording families that the fit did not see (folds of whole families: the choice), on validation
+   questions (trained families, new numbers) and on the held-out families (shown, never used to choose).
+3. The block whose out-of-family type read is best (right type, gate open, minus the false opens on negatives)
+   reads the operation; the block whose open-set score separates out-of-family questions from other-maths
+   negatives best runs the open-set test. Its threshold is a quantile of the out-of-family questions' scores.
+
+The report tells a user whether the read side is good enough before spending time on the writer.
 """
 
 from __future__ import annotations
@@ -16,11 +21,96 @@ import torch
 
 from nsllm_cli.errors import ArtifactError
 from nsllm_cli.events import Event, ignore
+from nsllm_cli.ns.open_set import OpenSet, auroc
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
-from nsllm_cli.ns.reader import SpanReader, evaluate_reader, train_reader
-from nsllm_cli.ns.span_gather import load_split, read_span_manifest
+from nsllm_cli.ns.reader import READER_VERSION, ReaderData, SpanReader, evaluate_reader, pooled, train_reader
+from nsllm_cli.ns.span_gather import digit_layers, load_rows, load_split, read_span_manifest
 from nsllm_cli.ns.stepwise_store import save_reader
+from nsllm_cli.ns.type_read import TypeHead, family_folds, open_rate, out_of_family_probs
 from nsllm_cli.ns.vsa import VSA
+
+OPEN_QUANTILE = 0.97
+"""The open-set threshold lets this share of out-of-family questions of the trained types through."""
+
+
+def _slot(x: torch.Tensor, i: int, d: int) -> torch.Tensor:
+    return x[:, i * d : (i + 1) * d]
+
+
+def _pool(data: ReaderData) -> torch.Tensor:
+    return pooled([data.item_feats(i) for i in range(len(data))])
+
+
+def _out_of_family_scores(x: torch.Tensor, labels: torch.Tensor, folds: torch.Tensor, n_types: int) -> torch.Tensor:
+    """Every item's open-set score from a test fitted without its fold's families."""
+    out = torch.zeros(x.shape[0])
+    for f in folds.unique().tolist():
+        held = folds == f
+        if bool(held.all()):
+            continue
+        out[held] = OpenSet.fit(x[~held], labels[~held], n_types=n_types).score(x[held])
+    return out
+
+
+def layer_table(
+    train: ReaderData,
+    families: list[str],
+    kinds: list[str],
+    evals: dict[str, ReaderData],
+    *,
+    layers: list[int],
+    d_model: int,
+    gate: float,
+) -> list[dict[str, Any]]:
+    """Per read layer: the type read and the open-set test measured out of family (the choice) and on `evals`."""
+    n_types = len(TRAIN_TYPES)
+    x_train = _pool(train)
+    labels = train.types.long()
+    folds = family_folds(families)
+    pos, neg = labels < n_types, labels == n_types
+    math_neg = torch.tensor([k == "negative-math" for k in kinds]) & neg
+    pooled_evals = {name: _pool(data) for name, data in evals.items()}
+    rows = []
+    for i, layer in enumerate(layers):
+        x = _slot(x_train, i, d_model)
+        probs = out_of_family_probs(x, labels, folds, n_types=n_types)
+        opened = open_rate(probs, n_types=n_types, gate=gate)
+        type_ok = opened & (probs[:, :n_types].argmax(-1) == labels)
+        scores = _out_of_family_scores(x, labels, folds, n_types)
+        threshold = float(scores[pos].quantile(OPEN_QUANTILE))
+        row: dict[str, Any] = {
+            "layer": layer,
+            "oof_type_right": float(type_ok[pos].float().mean()),
+            "oof_false_open": float(opened[neg].float().mean()) if bool(neg.any()) else 0.0,
+            "oof_auroc": auroc(scores[pos], scores[math_neg]),
+            "oof_threshold": threshold,
+        }
+        row["oof_false_open_both"] = (
+            float((opened & (scores <= threshold))[neg].float().mean()) if bool(neg.any()) else 0.0
+        )
+        head = TypeHead.fit(x, labels, n_types=n_types)
+        test = OpenSet.fit(x, labels, n_types=n_types)
+        test.threshold = threshold
+        for name, data in evals.items():
+            xe = _slot(pooled_evals[name], i, d_model)
+            pe = head.probs(xe)
+            op = open_rate(pe, n_types=n_types, gate=gate)
+            both = op & (test.score(xe) <= threshold)
+            t = data.types.long()
+            ep, en, eu = t < n_types, t == n_types, t > n_types
+            row[f"{name}_type_right"] = float((op & (pe[:, :n_types].argmax(-1) == t))[ep].float().mean())
+            row[f"{name}_false_open"] = float(both[en].float().mean()) if bool(en.any()) else None
+            row[f"{name}_unseen_open"] = float(both[eu].float().mean()) if bool(eu.any()) else None
+            row[f"{name}_unseen_open_type_only"] = float(op[eu].float().mean()) if bool(eu.any()) else None
+        rows.append(row)
+    return rows
+
+
+def choose_layers(table: list[dict[str, Any]]) -> tuple[int, int]:
+    """(type layer, open-set layer): the best out-of-family type read net of false opens; the best separation."""
+    type_layer = max(table, key=lambda r: r["oof_type_right"] - r["oof_false_open"])["layer"]
+    ood_layer = max(table, key=lambda r: r["oof_auroc"] if r["oof_auroc"] == r["oof_auroc"] else -1.0)["layer"]
+    return int(type_layer), int(ood_layer)
 
 
 def train_steps_reader(
@@ -42,26 +132,58 @@ def train_steps_reader(
     train = load_split(source, "train")
     if train is None or len(train) == 0:
         raise ArtifactError(f"{source} has no training prompts")
+    rows = load_rows(source, "train")
+    if len(rows) != len(train):
+        raise ArtifactError(f"{source}: rows.jsonl and the shards disagree; gather again into a new --run-dir")
     torch.manual_seed(seed)
     complexity = int(manifest.get("config", {}).get("complexity", 2))
-    reader = SpanReader(
-        int(train.feats.shape[1]), n_types=len(TRAIN_TYPES), hidden=hidden, max_operand=10 ** (complexity + 1) - 1
-    )
-    on_event("start", {"train": len(train), "read_layers": manifest["read_layers"]})
+    read_layers = [int(v) for v in manifest["read_layers"]]
+    d_model = int(manifest["model"]["d_model"])
+    depth = int(manifest["model"]["n_layers"])
+    early = digit_layers(read_layers, depth)
+    evals = {s: d for s in ("val", "heldout") if (d := load_split(source, s)) is not None and len(d)}
+    on_event("start", {"train": len(train), "read_layers": read_layers})
     t0 = time.perf_counter()
+    table = layer_table(
+        train,
+        [str(r.get("family")) for r in rows],
+        [str(r.get("kind")) for r in rows],
+        evals,
+        layers=read_layers,
+        d_model=d_model,
+        gate=gate,
+    )
+    type_layer, ood_layer = choose_layers(table)
+    on_event("layers", {"table": table, "type_layer": type_layer, "ood_layer": ood_layer})
+    reader = SpanReader(
+        d_model=d_model,
+        n_slots=len(read_layers),
+        digit_slots=[read_layers.index(v) for v in early],
+        type_slot=read_layers.index(type_layer),
+        ood_slot=read_layers.index(ood_layer),
+        n_types=len(TRAIN_TYPES),
+        hidden=hidden,
+        max_operand=10 ** (complexity + 1) - 1,
+    )
     history = train_reader(reader, train, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, on_event=on_event)
+    x_train, labels = _pool(train), train.types.long()
+    reader.type_head = TypeHead.fit(_slot(x_train, reader.type_slot, d_model), labels, n_types=len(TRAIN_TYPES))
+    reader.open_set = OpenSet.fit(_slot(x_train, reader.ood_slot, d_model), labels, n_types=len(TRAIN_TYPES))
+    reader.open_set.threshold = next(r for r in table if r["layer"] == ood_layer)["oof_threshold"]
     seconds = time.perf_counter() - t0
-    splits = {}
-    for split in ("val", "heldout"):
-        data = load_split(source, split)
-        if data is not None and len(data):
-            splits[split] = evaluate_reader(reader, data, gate=gate)
+    splits = {name: evaluate_reader(reader, data, gate=gate) for name, data in evals.items()}
     splits["train"] = evaluate_reader(reader, train, gate=gate)
     vsa = VSA.generate(types=PROBLEM_TYPES, dim=vsa_dim, seed=atoms_seed)
     results = {
         "recipe": "steps",
+        "reader_version": READER_VERSION,
         "model": manifest["model"],
-        "read_layers": manifest["read_layers"],
+        "read_layers": read_layers,
+        "digit_layers": early,
+        "type_layer": type_layer,
+        "ood_layer": ood_layer,
+        "open_threshold": reader.open_set.threshold,
+        "layer_table": table,
         "types": list(TRAIN_TYPES),
         "complexity": complexity,
         "gate": gate,

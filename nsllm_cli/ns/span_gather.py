@@ -154,6 +154,11 @@ def is_span_gather(folder: Path) -> bool:
     return True
 
 
+def load_rows(folder: Path, split: str) -> list[dict[str, Any]]:
+    """The rows.jsonl records of one split, in shard order (family, kind, type, operands, question)."""
+    return [r for r in read_jsonl(folder / "rows.jsonl") if r.get("split") == split]
+
+
 def load_split(folder: Path, split: str) -> ReaderData | None:
     """All shards of one split concatenated (None when the split is empty)."""
     from safetensors.torch import load_file
@@ -170,13 +175,20 @@ def load_split(folder: Path, split: str) -> ReaderData | None:
 
 
 def auto_read_layers(depth: int) -> list[int]:
-    """The reader's default block inputs: at 2/15, 4/15 and 6/15 of the depth (4, 8 and 12 of SmolLM2's 30
-    blocks). Digits and their roles peak early (neurosymbolic.md, appendix); the third, later layer carries more
-    of the operation's meaning, which is what new wordings need. A model of under 10 blocks reads the block
-    inputs 0 and 1 (only 0 with 2 blocks), so that a later block is left to write in."""
+    """The default block inputs: at 2/15, 4/15, 6/15, 8/15 and 10/15 of the depth (4, 8, 12, 16 and 20 of SmolLM2's
+    30 blocks). Digits and their roles are read from the early ones (`digit_layers`), where they peak; the operation
+    is read from the one `train` chooses among all of them, mid-to-late blocks generalising best across wordings
+    (neurosymbolic.md, appendix). A model of under 10 blocks reads the block inputs 0 and 1 (only 0 with 2 blocks),
+    so that a later block is left to write in."""
     if depth < 10:
         return [0] if depth <= 2 else [0, 1]
-    return sorted({max(1, round(depth * k / 15)) for k in (2, 4, 6)})
+    return sorted({max(1, round(depth * k / 15)) for k in (2, 4, 6, 8, 10)})
+
+
+def digit_layers(read_layers: Sequence[int], depth: int) -> list[int]:
+    """The read layers the digit and role heads use: those up to 6/15 of the depth (all of them in a small model)."""
+    early = [layer for layer in read_layers if layer <= round(depth * 6 / 15)]
+    return early or list(read_layers)
 
 
 def read_layers_for(requested: Sequence[int] | None, depth: int, *, spec: str) -> list[int]:
@@ -204,7 +216,8 @@ def span_items(
 ) -> tuple[dict[str, list[ReadItem]], dict[str, int]]:
     """The steps recipe's prompts per split (train / val / held-out wordings, with negatives) and their counts.
 
-    Negatives default to 40% of the positives (`n_neg` for train). Returns the items and the config to record.
+    Negatives default to 40% of the positives (`n_neg` for train). The evaluation splits also hold questions of the
+    unseen types (a quarter of `n_val`), never trained on. Returns the items and the config to record.
 
     Raises:
         DataError: no training questions.
@@ -213,9 +226,14 @@ def span_items(
         raise DataError("the steps recipe needs training questions (--n-train > 0)")
     negatives = round(0.4 * n_train) if n_neg is None else n_neg
     val_neg = round(0.4 * n_val)
+    n_unseen = round(0.25 * n_val)  # addition and division: the gate on operations never trained (evaluation only)
     items = {
         "train": reader_items(n_pos=n_train, n_neg=negatives, seed=seed, split="train", complexity=complexity),
-        "val": reader_items(n_pos=n_val, n_neg=val_neg, seed=seed + 1, split="train", complexity=complexity),
-        "heldout": reader_items(n_pos=n_val, n_neg=val_neg, seed=seed + 2, split="heldout", complexity=complexity),
+        "val": reader_items(
+            n_pos=n_val, n_neg=val_neg, seed=seed + 1, split="train", complexity=complexity, n_unseen=n_unseen
+        ),
+        "heldout": reader_items(
+            n_pos=n_val, n_neg=val_neg, seed=seed + 2, split="heldout", complexity=complexity, n_unseen=n_unseen
+        ),
     }
     return items, {"n_train": n_train, "n_neg": negatives, "n_val": n_val, "complexity": complexity}

@@ -51,9 +51,11 @@ class StepDecoded:
     y: torch.Tensor
     result: torch.Tensor
     gate: torch.Tensor
+    reason: list[str] | None = None
 
     def item(self, b: int, types: Sequence[str]) -> dict[str, Any]:
-        """One item as JSON: type name, operands, type probability, gate and the result written."""
+        """One item as JSON: type name, operands, type probability, gate, the result written and why the gate
+        is shut ("open" where it opened)."""
         return {
             "type": types[int(self.type_idx[b])],
             "x": int(self.x[b]),
@@ -61,6 +63,7 @@ class StepDecoded:
             "score": round(float(self.score[b]), 4),
             "gate": bool(self.gate[b]),
             "result": int(self.result[b]) if bool(self.gate[b]) else None,
+            "reason": self.reason[b] if self.reason is not None else ("open" if bool(self.gate[b]) else "shut"),
         }
 
 
@@ -159,9 +162,23 @@ class StepwiseNS(nn.Module):
         return out
 
     def decide(self, feats: Sequence[torch.Tensor]) -> StepDecoded:
-        """Read each item, gate it and compute its result symbolically."""
+        """Read each item, gate it and compute its result symbolically.
+
+        Multiplication and lcm are trained with the modulus 10**(c+1) in the question ("... mod 1000"). Where no
+        such number was read and the unreduced result is larger, the question asks for a number the writer was
+        not trained to give: the gate stays shut ("needs a modulus")."""
         read = self.reader.read([f.detach().float() for f in feats], gate=self.gate_threshold)
-        return self.compute(read.type_idx, read.type_prob, read.x, read.y, read.gate)
+        gate, reasons = read.gate.clone(), list(read.reason)
+        modulus = 10 ** (self.complexity + 1)
+        for b in range(len(reasons)):
+            name = self.types[int(read.type_idx[b])]
+            if bool(gate[b]) and name in ("multiplication", "lcm") and modulus not in read.others[b]:
+                raw = solve(name, int(read.x[b]), int(read.y[b]), complexity=self.complexity, limit_solution_digits=False)
+                if raw >= modulus:
+                    gate[b], reasons[b] = False, "needs a modulus"
+        decided = self.compute(read.type_idx, read.type_prob, read.x, read.y, gate)
+        decided.reason = reasons
+        return decided
 
     def compute(
         self, type_idx: torch.Tensor, score: torch.Tensor, x: torch.Tensor, y: torch.Tensor, gate: torch.Tensor

@@ -15,7 +15,7 @@ import torch
 
 from nsllm_cli.artifacts import load_artifact, read_manifest, save_artifact
 from nsllm_cli.errors import ArtifactError
-from nsllm_cli.ns.reader import SpanReader
+from nsllm_cli.ns.reader import READER_VERSION, SpanReader
 from nsllm_cli.ns.stepwise import StepwiseNS
 from nsllm_cli.ns.vsa import VSA
 from nsllm_cli.ns.writer import StepWriter
@@ -46,7 +46,12 @@ def load_reader(folder: Path) -> tuple[SpanReader, VSA, dict[str, Any]]:
 
 def _reader_shape(reader: SpanReader) -> dict[str, Any]:
     return {
-        "in_dim": reader.in_dim,
+        "reader_version": READER_VERSION,
+        "d_model": reader.d_model,
+        "n_slots": reader.n_slots,
+        "digit_slots": reader.digit_slots,
+        "type_slot": reader.type_slot,
+        "ood_slot": reader.ood_slot,
         "n_types": reader.n_types,
         "hidden": reader.hidden,
         "max_operand": reader.max_operand,
@@ -54,9 +59,18 @@ def _reader_shape(reader: SpanReader) -> dict[str, Any]:
 
 
 def _build_reader(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> SpanReader:
+    if meta.get("reader_version") != READER_VERSION:
+        raise ArtifactError(
+            "this NS run's reader was trained before the pooled type read and the open-set gate, so its gate "
+            "cannot be trusted; retrain it: nsllm gather, nsllm train, then nsllm finetune"
+        )
     try:
         reader = SpanReader(
-            int(meta["in_dim"]),
+            d_model=int(meta["d_model"]),
+            n_slots=int(meta["n_slots"]),
+            digit_slots=[int(v) for v in meta["digit_slots"]],
+            type_slot=int(meta["type_slot"]),
+            ood_slot=int(meta["ood_slot"]),
             n_types=int(meta["n_types"]),
             hidden=int(meta["hidden"]),
             max_operand=int(meta["max_operand"]),

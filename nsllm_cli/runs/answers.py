@@ -142,7 +142,10 @@ def ns_note(record: dict[str, Any]) -> str:
         operation = f"{read.get('type')}({read.get('x')}, {read.get('y')})"
         text = f"read {operation} p={read.get('score', 0):.2f}, wrote {read.get('result')}"
     else:
-        text = f"gate shut (best guess {read.get('type')}, p={read.get('score', 0):.2f}): answered as the plain model"
+        why = f"{read['reason']}; " if read.get("reason") and read.get("reason") != "shut" else ""
+        text = (
+            f"gate shut ({why}best guess {read.get('type')}, p={read.get('score', 0):.2f}): answered as the plain model"
+        )
     if record.get("correct") is False and "read_right" in record:
         text += " · read right, written wrong" if record["read_right"] else " · read wrong"
     return text

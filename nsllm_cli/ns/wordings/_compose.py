@@ -42,6 +42,13 @@ class Dice:
         return lo + min(int(self.uniform() * (hi - lo + 1)), hi - lo)
 
 
+def number(dice: Dice, max_digits: int) -> int:
+    """A positive integer whose digit count is uniform over 1..max_digits (then uniform within that length): one-
+    and two-digit numbers are as common as three-digit ones, not 1% and 9% as in a uniform draw over 1..999."""
+    length = dice.integer(1, max_digits)
+    return dice.integer(1 if length == 1 else 10 ** (length - 1), 10**length - 1)
+
+
 def _block(rng: np.random.Generator) -> list[float]:
     """16 uniforms, reversed so that `pop` hands them out in draw order."""
     block: list[float] = rng.random(16).tolist()
@@ -65,7 +72,9 @@ def fill(template: str, values: dict[str, str], dice: Dice) -> tuple[str, dict[s
         value = values.get(key)
         if value is None:
             source = match.group(1)
-            if source in POOLS:
+            if source == "num":
+                value = str(number(dice, 3))
+            elif source in POOLS:
                 value = dice.pick(POOLS[source])
             else:
                 lo, hi = RANGES[source]

@@ -34,3 +34,13 @@ MATH_SUFFIXES: tuple[str, ...] = (
     "Just the number, please.",
     "Give only the final answer.",
 )
+CONTEXT_PREFIXES: tuple[str, ...] = (
+    "In {year} I learned this in school.", "I have {count} questions left on my worksheet.",
+    "Homework {n}, due {month} {day}:", "It's {hour}:{minute} and I'm still studying.",
+    "My little brother, who is {age}, asked me this.", "Page {pages} of my textbook asks:",
+    "Exercise {n} of chapter {chapter}:", "I'm checking my homework.", "My calculator died.",
+    "For a puzzle I'm writing:", "Settle a bet for me.", "Back in {year} my teacher asked us this one.",
+    "We are {count} friends stuck on this.", "Round {n} of our quiz night.",
+)  # fmt: skip
+"""Context sentences, some with distractor numbers (years, counts, labels: role "other"), put before a training
+question so that the reader learns to find the operands among other numbers and sentences."""

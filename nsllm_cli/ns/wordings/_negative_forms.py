@@ -2,8 +2,8 @@
 
 kind -> topic -> templates (one family each, id "neg/<topic>-<i>"). Slots name a word pool in `_slots.POOLS`
 or a number range in `_slots.RANGES`; a trailing digit ({a2}) draws a second value from the same source, and a
-repeated slot reuses its value. No template names one of the 10 operations. The topics in
-`NEGATIVE_HELDOUT_TOPICS` only appear with ``split="heldout"``.
+repeated slot reuses its value. No template names one of the 10 operations. The held-out topics live in
+`ns.heldout_wordings`.
 """
 
 from __future__ import annotations
@@ -25,10 +25,7 @@ NEGATIVE_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "advice": ("How can I {goal}?", "Any advice on how to {goal}?", "What is the best way to {goal}?"),
         "explain": ("Explain {concept} in simple terms.", "Can you explain {concept} to a child?"),
-        "why": ("Why {why}?", "I always wondered: why {why}?"),
-        "code": ("How do I {codetask} in {proglang}?", "Show me how to {codetask} in {proglang}."),
         "recommend": ("Recommend a {media} for someone who likes {genre}.", "Suggest a good {media} about {genre}."),
-        "fact": ("Tell me a fun fact about {animal}.", "What do {animal} eat?"),
         "cook": ("What can I cook for dinner with {food} and {food2}?", "Give me a simple recipe using {food}."),
     },
     "negative-numeric": {
@@ -70,15 +67,6 @@ NEGATIVE_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
         "pages": ("Is a {pages}-page novel too long for a book club?", "Summarize chapter {chapter} of {book}."),
         "time": ("Is {hour}:{minute} too early to call a friend?", "Remind me to water the plants at {hour}:{minute}."),
         "address": ("Write directions to {house} {street} Street.", "Is {house} {street} Avenue a nice area to live?"),
-        "decade": ("Describe fashion in the {decade}s.", "What music was popular in the {decade}s?"),
-        "recipe": (
-            "The recipe says bake at {temp} degrees for {minutes} minutes. Is that right for {dish}?",
-            "Can I rest {dish} for {minutes} minutes before serving?",
-        ),
-        "flight": (
-            "My flight {airline} {flightno} is delayed; what are my rights?",
-            "Which terminal does flight {airline}{flightno} usually leave from?",
-        ),
         "weather": (
             "It is {celsius} degrees outside, what should I wear?",
             "Is {celsius} degrees warm enough to swim?",
@@ -136,21 +124,29 @@ NEGATIVE_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
             "abs({b} - {a}) = ?",
             "How far apart are {a} and {a2} on the number line?",
         ),
-        "round": ("Round {a} to the nearest ten.", "What is {a}.{digit} rounded to the nearest whole number?"),
         "convert": (
             "How many centimeters are in {k} meters?",
             "Convert {k} hours to minutes.",
             "Convert {celsius} degrees Celsius to Fahrenheit.",
+        ),
+        # Stories like the trained word problems, asking for something none of the operations gives.
+        "story": (
+            "A farmer packs {num} eggs into boxes of {num2}. How many more eggs would he need to fill one more box?",
+            "There are {num} students and {num2} teachers. How many more students than teachers are there?",
+            "A shop had {num} apples and sold {num2}. How many apples does it have left?",
+            "Two ribbons are {num} cm and {num2} cm long. How much longer is the first one?",
+            "A tank holds {num} liters and leaks {num2} liters a day. How many liters are gone after a week?",
+            "Tom is {num} cm tall and Ann is {num2} cm tall. What is their average height?",
+            "A cube has edges of {num} cm. What is its volume in cubic centimeters?",
+            "A square field has sides of {num} m. What is its perimeter?",
+            "A box holds {num} marbles and a bag holds {num2}. Which holds more?",
+            "Two light strips show the binary patterns {num} and {num2}. How many lights are on in the first?",
+            "The password flags {num} and {num2} are bit masks. How many bits are set in the second?",
         ),
         "digits": (
             "How many digits does {big} have?",
             "How often does the digit {digit} appear in {big}?",
             "Reverse the digits of {big}.",
         ),
-        "prime": ("Is {a} a prime number?", "Is {a} prime?"),
-        "numeral": ("Write {a} in Roman numerals.", "Write {a} in words.", "What is {a} in binary?"),
     },
 }
-NEGATIVE_HELDOUT_TOPICS: frozenset[str] = frozenset(
-    {"why", "code", "fact", "decade", "recipe", "flight", "prime", "numeral", "round"}
-)

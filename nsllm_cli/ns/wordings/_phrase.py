@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from nsllm_cli.ns.problems import PROBLEM_TYPES, Problem
@@ -9,6 +11,7 @@ from nsllm_cli.ns.wordings._compose import Dice, fill, join, spans
 from nsllm_cli.ns.wordings._frames import (
     CHAT_PREFIXES,
     CHAT_SUFFIXES,
+    CONTEXT_PREFIXES,
     MATH_PREFIXES,
     MATH_SUFFIXES,
     NEG_PREFIXES,
@@ -17,35 +20,74 @@ from nsllm_cli.ns.wordings._frames import (
     PREFIXES,
     SUFFIXES,
 )
-from nsllm_cli.ns.wordings._negative_forms import NEGATIVE_FORMS
 from nsllm_cli.ns.wordings._registry import (
-    BY_SPLIT,
-    FAMILIES,
-    NEG_BY_KIND,
     NEGATIVE,
+    PAIR_TOPIC,
     Family,
     Wording,
+    all_families,
+    by_split,
     check_split,
+    negatives_by_kind,
 )
 
+PAIR_SHARE = 0.3
+"""Share of training questions drawn from the minimal-pair frames (`_minimal`), the rest from the other families."""
+NEGATIVE_KINDS = {"negative-text": 0.25, "negative-numeric": 0.25, "negative-math": 0.5}
+"""How negatives split by kind; half of the other-math ones come from the minimal-pair frames."""
+_AMBIGUOUS_LOWER = re.compile(r"\b(AND|OR)\b")
+_AMBIGUOUS_UPPER = re.compile(r"\b(and|or)\b", re.IGNORECASE)
 
-def _question_template(family: Family, dice: Dice) -> str:
-    """The family's template inside its random frame (opener, politeness prefix and suffix)."""
+
+def _question_template(family: Family, dice: Dice, *, train: bool) -> str:
+    """The family's template inside its random frame (opener, politeness prefix and suffix, context)."""
     group = family.group
-    if group in ("paper", "terse"):
+    if family.heldout:
         return family.template
-    if group == "chat":
+    if group in ("paper", "terse"):
+        body = family.template
+    elif group == "chat":
         prefix = dice.pick(CHAT_PREFIXES) if dice.chance(0.5) else ""
         suffix = dice.pick(CHAT_SUFFIXES) if dice.chance(0.5) else ""
-        return prefix + family.template + suffix
-    body = dice.pick(OPENERS).replace("{np}", family.template) if group == "np" else family.template
-    prefix = dice.pick(PREFIXES) if dice.chance(0.25) else ""
-    suffix = dice.pick(SUFFIXES) if dice.chance(0.3) else ""
-    return join(prefix, body, suffix)
+        body = prefix + family.template + suffix
+    else:
+        body = dice.pick(OPENERS).replace("{np}", family.template) if group == "np" else family.template
+        prefix = dice.pick(PREFIXES) if dice.chance(0.25) else ""
+        suffix = dice.pick(SUFFIXES) if dice.chance(0.3) else ""
+        body = join(prefix, body, suffix)
+    if train and group not in ("paper",) and dice.chance(0.15):
+        body = join(dice.pick(CONTEXT_PREFIXES), body)
+    return body
+
+
+def _noisy(text: str, dice: Dice) -> str:
+    """Casing and typos as people type them (letters only, so digit spans do not move): all lower case, all upper
+    case, or two neighbouring letters swapped in one word. AND/OR are never lowered ("5 and 3" reads as a sum), nor
+    and/or raised (a negative would name a bitwise operation)."""
+    roll = dice.uniform()
+    if roll < 0.12 and not _AMBIGUOUS_LOWER.search(text):
+        return text.lower()
+    if roll < 0.15 and not _AMBIGUOUS_UPPER.search(text):
+        return text.upper()
+    if roll < 0.27:
+        words = [m for m in re.finditer(r"[A-Za-z]{4,}", text)]
+        if words:
+            m = words[min(int(dice.uniform() * len(words)), len(words) - 1)]
+            i = m.start() + dice.integer(0, len(m.group()) - 2)
+            return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+    return text
+
+
+def _pick(options: tuple[Family, ...], dice: Dice) -> Family:
+    return options[min(int(dice.uniform() * len(options)), len(options) - 1)]
 
 
 def phrase(problem: Problem, rng: np.random.Generator, *, split: str = "train", complexity: int = 2) -> Wording:
-    """A random wording of `problem` from one of its type's `split` families (uniform over families).
+    """A random wording of `problem` from one of its type's `split` families.
+
+    Training wordings: 30% from the minimal-pair frames, the rest uniform over the other families, with random
+    context sentences (distractor numbers), casing and typos. Held-out wordings: uniform over the held-out families,
+    as written.
 
     Args:
         problem: Type and operands; its own `question` text is not used.
@@ -60,10 +102,16 @@ def phrase(problem: Problem, rng: np.random.Generator, *, split: str = "train", 
     if problem.problem_type not in PROBLEM_TYPES:
         raise ValueError(f"unknown problem type {problem.problem_type!r} (known: {', '.join(PROBLEM_TYPES)})")
     dice = Dice(rng)
-    options = BY_SPLIT[problem.problem_type, split]
-    family = options[min(int(dice.uniform() * len(options)), len(options) - 1)]
+    train = split == "train"
+    pairs = by_split(problem.problem_type, split, "pair") if train else ()
+    if pairs and dice.chance(PAIR_SHARE):
+        family = _pick(pairs, dice)
+    else:
+        family = _pick(tuple(f for f in by_split(problem.problem_type, split) if f.group != "pair"), dice)
     values = {"x": str(problem.x), "y": str(problem.y), "m": str(10 ** (complexity + 1))}
-    text, marks = fill(_question_template(family, dice), values, dice)
+    text, marks = fill(_question_template(family, dice, train=train), values, dice)
+    if train and family.group != "paper":
+        text = _noisy(text, dice)
     return Wording(text, problem.problem_type, problem.x, problem.y, spans(text, marks), family.id, family.kind)
 
 
@@ -74,14 +122,17 @@ def _negative(family: Family, dice: Dice) -> Wording:
     prefix = dice.pick(prefixes) if dice.chance(0.25) else ""
     suffix = dice.pick(suffixes) if dice.chance(0.3) and family.template[-1] in ".?!" else ""
     text, _ = fill(join(prefix, family.template, suffix), {}, dice)
+    if not family.heldout:
+        text = _noisy(text, dice)
     return Wording(text, None, None, None, spans(text, {}), family.id, family.kind)
 
 
 def negatives(n: int, rng: np.random.Generator, *, split: str = "train") -> list[Wording]:
-    """`n` prompts that are none of the 10 problem types: text, numeric text and other arithmetic, ~1/3 each.
+    """`n` prompts that are none of the 10 problem types: a quarter text, a quarter numeric text, half other maths
+    (half of those in the minimal-pair frames).
 
-    Every number in them is tagged "other". Addition, multiplication, division, modulo, gcd, lcm, square-mod
-    and bitwise prompts never appear here (addition and division are unseen *test* types, not negatives).
+    Every number in them is tagged "other". Addition and division are never among them (they are unseen *test*
+    types, not negatives).
 
     Raises:
         ValueError: unknown split or negative `n`.
@@ -90,11 +141,21 @@ def negatives(n: int, rng: np.random.Generator, *, split: str = "train") -> list
     if n < 0:
         raise ValueError(f"n must be >= 0, got {n}")
     dice = Dice(rng)
-    kinds = tuple(NEGATIVE_FORMS)
     out = []
     for _ in range(n):
-        options = NEG_BY_KIND[dice.pick(kinds), split]
-        out.append(_negative(options[min(int(dice.uniform() * len(options)), len(options) - 1)], dice))
+        roll, kind = dice.uniform(), "negative-math"
+        edge = 0.0
+        for name, share in NEGATIVE_KINDS.items():
+            edge += share
+            if roll < edge:
+                kind = name
+                break
+        options = negatives_by_kind(kind, split)
+        if kind == "negative-math":
+            pair = tuple(f for f in options if f.group == PAIR_TOPIC)
+            rest = tuple(f for f in options if f.group != PAIR_TOPIC)
+            options = pair if pair and dice.chance(0.5) else rest
+        out.append(_negative(_pick(options, dice), dice))
     return out
 
 
@@ -107,7 +168,7 @@ def families(problem_type: str, split: str) -> list[str]:
     check_split(split)
     if problem_type not in PROBLEM_TYPES and problem_type != NEGATIVE:
         raise ValueError(f"unknown problem type {problem_type!r} (known: {', '.join(PROBLEM_TYPES)}, {NEGATIVE})")
-    return [f.id for f in BY_SPLIT[problem_type, split]]
+    return [f.id for f in by_split(problem_type, split)]
 
 
 def heldout_family(family: str) -> bool:
@@ -116,7 +177,8 @@ def heldout_family(family: str) -> bool:
     Raises:
         ValueError: `family` is not a known family id.
     """
-    found = FAMILIES.get(family)
-    if found is None:
-        raise ValueError(f"unknown wording family {family!r}")
-    return found.heldout
+    if family in all_families("train"):
+        return False
+    if "-h" in family and family in all_families("heldout"):
+        return True
+    raise ValueError(f"unknown wording family {family!r}")

@@ -1,6 +1,6 @@
 """What a wording is, and the registry of template families that `phrase` and `negatives` draw from.
 
-Question tables (`_arithmetic`, `_number_theory`, `_bitwise`, `_heldout`). Slots: {x} and {y} are the operands
+Question tables (`_arithmetic`, `_number_theory`, `_bitwise`, `_minimal`). Slots: {x} and {y} are the operands
 (a second {x} in one template is tagged "other", so each role has exactly one span), {m} is the modulus
 10**(c+1) of multiplication and lcm. Groups:
 
@@ -9,22 +9,28 @@ Question tables (`_arithmetic`, `_number_theory`, `_bitwise`, `_heldout`). Slots
 - terse: a bare expression, no frame
 - word: a short word problem
 - chat: a casual lower-case turn, with random chatty prefixes/suffixes
+- pair: a shared frame with the type's operation word (`_minimal`: the same frames carry untrained operations as
+  negatives)
 
-`TRAIN_FORMS` are the training families, `HELDOUT_FORMS` (~20%) only appear with split="heldout"; the held-out
-ones bring operation names, symbols or stories that no training family uses. Family ids are stable:
-``"<type>/<group>-<i>"`` (train), ``"<type>/<group>-h<i>"`` (held out), ``"neg/<topic>-<i>"`` (negatives).
+The training families are built here. The held-out families live in `nsllm_cli.ns.heldout_wordings`, which is
+imported only when a held-out wording is asked for (`split="heldout"`): code that builds training data never
+loads it. Family ids are stable: ``"<type>/<group>-<i>"`` (train), ``"<type>/<group>-h<i>"`` (held out),
+``"neg/<topic>-<i>"`` and ``"neg/<topic>-h<i>"`` (negatives).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 from dataclasses import dataclass
+from typing import Any
 
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TEMPLATES
 from nsllm_cli.ns.wordings._arithmetic import ARITHMETIC_FORMS
 from nsllm_cli.ns.wordings._bitwise import BITWISE_FORMS
 from nsllm_cli.ns.wordings._frames import GROUP_KIND
-from nsllm_cli.ns.wordings._heldout import HELDOUT_FORMS
-from nsllm_cli.ns.wordings._negative_forms import NEGATIVE_FORMS, NEGATIVE_HELDOUT_TOPICS
+from nsllm_cli.ns.wordings._minimal import trained_pairs, untrained_pairs
+from nsllm_cli.ns.wordings._negative_forms import NEGATIVE_FORMS
 from nsllm_cli.ns.wordings._number_theory import NUMBER_THEORY_FORMS
 
 WORDING_SPLITS: tuple[str, ...] = ("train", "heldout")
@@ -34,6 +40,8 @@ KINDS: tuple[str, ...] = (
 )  # fmt: skip
 QUESTION_KINDS: frozenset[str] = frozenset({"question", "terse", "word-problem", "chat"})
 TRAIN_FORMS: dict[str, dict[str, tuple[str, ...]]] = {**ARITHMETIC_FORMS, **NUMBER_THEORY_FORMS, **BITWISE_FORMS}
+HELDOUT_MODULE = "nsllm_cli.ns.heldout_wordings"
+PAIR_TOPIC = "pair"
 
 
 @dataclass(frozen=True)
@@ -55,41 +63,82 @@ class Family:
 
     id: str
     problem_type: str  # NEGATIVE for the negatives
-    group: str  # np/ask/terse/word/chat/paper for questions, the topic for negatives
+    group: str  # np/ask/terse/word/chat/paper/pair for questions, the topic for negatives
     kind: str
     template: str
     heldout: bool
 
 
-def _build_registry() -> dict[str, Family]:
-    out: dict[str, Family] = {}
+def _question_families(forms: dict[str, dict[str, tuple[str, ...]]], *, heldout: bool) -> list[Family]:
+    out = []
     for t in PROBLEM_TYPES:
-        paper = TEMPLATES[t][0]
-        out[f"{t}/paper-0"] = Family(f"{t}/paper-0", t, "paper", "question", paper, False)
-        for table, heldout in ((TRAIN_FORMS, False), (HELDOUT_FORMS, True)):
-            for group, templates in table[t].items():
-                for i, template in enumerate(templates):
-                    fid = f"{t}/{group}-{'h' if heldout else ''}{i}"
-                    out[fid] = Family(fid, t, group, GROUP_KIND[group], template, heldout)
-    for kind, topics in NEGATIVE_FORMS.items():
-        for topic, templates in topics.items():
+        for group, templates in forms.get(t, {}).items():
             for i, template in enumerate(templates):
-                fid = f"{NEGATIVE}/{topic}-{i}"
-                out[fid] = Family(fid, NEGATIVE, topic, kind, template, topic in NEGATIVE_HELDOUT_TOPICS)
+                fid = f"{t}/{group}-{'h' if heldout else ''}{i}"
+                out.append(Family(fid, t, group, GROUP_KIND[group], template, heldout))
     return out
 
 
-FAMILIES: dict[str, Family] = _build_registry()
-BY_SPLIT: dict[tuple[str, str], tuple[Family, ...]] = {
-    (t, split): tuple(f for f in FAMILIES.values() if f.problem_type == t and f.heldout == (split == "heldout"))
-    for t in (*PROBLEM_TYPES, NEGATIVE)
-    for split in WORDING_SPLITS
-}
-NEG_BY_KIND: dict[tuple[str, str], tuple[Family, ...]] = {
-    (kind, split): tuple(f for f in BY_SPLIT[NEGATIVE, split] if f.kind == kind)
-    for kind in NEGATIVE_FORMS
-    for split in WORDING_SPLITS
-}
+def _negative_families(forms: dict[str, dict[str, tuple[str, ...]]], *, heldout: bool) -> list[Family]:
+    out = []
+    for kind, topics in forms.items():
+        for topic, templates in topics.items():
+            for i, template in enumerate(templates):
+                fid = f"{NEGATIVE}/{topic}-{'h' if heldout else ''}{i}"
+                out.append(Family(fid, NEGATIVE, topic, kind, template, heldout))
+    return out
+
+
+def _train_registry() -> dict[str, Family]:
+    out: dict[str, Family] = {}
+    for t in PROBLEM_TYPES:
+        out[f"{t}/paper-0"] = Family(f"{t}/paper-0", t, "paper", "question", TEMPLATES[t][0], False)
+    pairs = trained_pairs()
+    for f in _question_families(TRAIN_FORMS, heldout=False):
+        out[f.id] = f
+    for t, templates in pairs.items():
+        for i, template in enumerate(templates):
+            out[f"{t}/pair-{i}"] = Family(f"{t}/pair-{i}", t, "pair", "question", template, False)
+    for f in _negative_families(NEGATIVE_FORMS, heldout=False):
+        out[f.id] = f
+    for i, template in enumerate(untrained_pairs()):
+        fid = f"{NEGATIVE}/{PAIR_TOPIC}-{i}"
+        out[fid] = Family(fid, NEGATIVE, PAIR_TOPIC, "negative-math", template, False)
+    return out
+
+
+TRAIN_FAMILIES: dict[str, Family] = _train_registry()
+
+
+@functools.cache
+def heldout_families() -> dict[str, Family]:
+    """The held-out families, loaded from their own module on first use (evaluation only)."""
+    module: Any = importlib.import_module(HELDOUT_MODULE)
+    families = _question_families(module.HELDOUT_FORMS, heldout=True)
+    families += _negative_families(module.HELDOUT_NEGATIVE_FORMS, heldout=True)
+    return {f.id: f for f in families}
+
+
+def all_families(split: str) -> dict[str, Family]:
+    """The families of one split (loading the held-out module only for `split="heldout"`)."""
+    check_split(split)
+    return TRAIN_FAMILIES if split == "train" else heldout_families()
+
+
+@functools.cache
+def by_split(problem_type: str, split: str, group: str | None = None) -> tuple[Family, ...]:
+    """The families of `problem_type` (or `NEGATIVE`) in `split`; with `group`, that group only."""
+    return tuple(
+        f
+        for f in all_families(split).values()
+        if f.problem_type == problem_type and (group is None or f.group == group)
+    )
+
+
+@functools.cache
+def negatives_by_kind(kind: str, split: str) -> tuple[Family, ...]:
+    """The negative families of one kind in `split`."""
+    return tuple(f for f in by_split(NEGATIVE, split) if f.kind == kind)
 
 
 def check_split(split: str) -> None:

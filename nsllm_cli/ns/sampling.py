@@ -1,0 +1,110 @@
+"""Training questions for the reader and the writer: operand lengths drawn evenly, results of 0 on purpose, and
+both operand orders for the operations where order matters.
+
+A uniform draw over 1..999 gives a one-digit operand 1% of the time and a result of 0 almost never, so a reader
+trained on it misses one-digit operands and a writer never learns to write "0". Here:
+- each operand's digit count is uniform over 1..c+1 (then uniform within that length);
+- `zero_share` of the questions are built so that the result is 0 (x a multiple of y for modulo, disjoint bits for
+  AND, x = y for XOR, a product divisible by the modulus, ...), where the operation allows it;
+- for modulo and square-mod, `swap_share` of the questions have x < y, so that the role of a number cannot be
+  guessed from its size and has to come from the sentence.
+
+Example:
+    >>> problems = training_problems(100, seed=0, types=["modulo", "gcd"])
+    >>> sum(p.solution == 0 for p in problems) > 0
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
+
+import numpy as np
+
+from nsllm_cli.ns.problems import COMMUTATIVE, Problem, check_type, make_problem, solve
+
+
+def even_length(rng: np.random.Generator, max_digits: int) -> int:
+    """A positive integer whose digit count is uniform over 1..max_digits."""
+    length = int(rng.integers(1, max_digits + 1))
+    low = 1 if length == 1 else 10 ** (length - 1)
+    return int(rng.integers(low, 10**length))
+
+
+def _zero_pair(problem_type: str, rng: np.random.Generator, high: int) -> tuple[int, int] | None:
+    """Operands (x, y) in [1, high) whose result is 0, or None where the operation cannot give 0."""
+    modulus = high  # the "mod 1000" of multiplication and lcm at this complexity
+    for _ in range(50):
+        if problem_type == "modulo":
+            y = even_length(rng, len(str(high - 1)) - 1 or 1)
+            k_max = (high - 1) // y
+            if k_max < 1:
+                continue
+            x = y * int(rng.integers(1, k_max + 1))
+        elif problem_type == "square_mod":
+            x = even_length(rng, len(str(high - 1)))
+            divisors = [d for d in range(2, min(x * x, high - 1) + 1) if (x * x) % d == 0]
+            if not divisors:
+                continue
+            y = int(divisors[int(rng.integers(len(divisors)))])
+        elif problem_type == "bitwise_and":
+            x = even_length(rng, len(str(high - 1)))
+            y = int(rng.integers(1, high)) & ~x & (2 ** (high - 1).bit_length() - 1)
+        elif problem_type == "bitwise_xor":
+            x = even_length(rng, len(str(high - 1)))
+            y = x
+        elif problem_type in ("multiplication", "lcm"):
+            a, b = _coprime_split(modulus)
+            x = a * int(rng.integers(1, max(2, (high - 1) // a + 1)))
+            y = b * int(rng.integers(1, max(2, (high - 1) // b + 1)))
+        else:
+            return None
+        if 0 < x < high and 0 < y < high and solve(problem_type, x, y, complexity=len(str(high)) - 2) == 0:
+            return x, y
+    return None
+
+
+def _coprime_split(modulus: int) -> tuple[int, int]:
+    """``modulus = 2^k 5^k``; returns (2^k, 5^k) so that any multiple of each multiplies to a multiple of it."""
+    k = len(str(modulus)) - 1
+    return 2**k, 5**k
+
+
+def training_problems(
+    n_per_type: int,
+    *,
+    seed: int,
+    complexity: int = 2,
+    types: Iterable[str],
+    exclude: AbstractSet[tuple[str, int, int]] = frozenset(),
+    zero_share: float = 0.08,
+    swap_share: float = 0.25,
+) -> list[Problem]:
+    """`n_per_type` distinct questions of each type, seeded, none in `exclude` (see the module docstring)."""
+    rng = np.random.default_rng([seed, 17])
+    high = 10 ** (complexity + 1)
+    digits = complexity + 1
+    out: list[Problem] = []
+    for name in types:
+        check_type(name)
+        seen: set[tuple[str, int, int]] = set()
+        tries = 0
+        while len(seen) < n_per_type and tries < 50 * n_per_type + 1000:
+            tries += 1
+            pair = _zero_pair(name, rng, high) if rng.random() < zero_share else None
+            if pair is None:
+                a, b = even_length(rng, digits), even_length(rng, digits)
+                if a == b:
+                    continue
+                x, y = max(a, b), min(a, b)
+                if name not in COMMUTATIVE and rng.random() < swap_share:
+                    x, y = y, x
+            else:
+                x, y = pair
+            key = (name, x, y)
+            if key in seen or key in exclude or (name in COMMUTATIVE and (name, y, x) in exclude):
+                continue
+            seen.add(key)
+            out.append(make_problem(name, x, y, complexity=complexity, row=len(out)))
+    return out

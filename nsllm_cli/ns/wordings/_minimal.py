@@ -1,0 +1,96 @@
+"""Minimal pairs: the same sentence frames filled with the operation word of every trained type, and with
+operation words of operations nsllm never trains.
+
+A reader that learns phrases ("What is ... ?" means modulo) opens its gate on anything in a familiar frame. Here
+every frame appears with many operation words: with a trained one it is a question of that type, with an untrained
+one (minus, to the power of, max, NAND, ...) a negative. Only the operation word tells them apart, so the type
+read has to look at it, and an operation word it never saw leaves it without evidence for any trained type.
+
+Addition and division words (plus, sum, add, total, divided by, quotient, ratio, ...) appear in neither list:
+they are the unseen test types, and a gate that shuts on them must do so without having seen them.
+"""
+
+from __future__ import annotations
+
+INFIX_FRAMES: tuple[str, ...] = (
+    "What is {x} {op} {y}?",
+    "Compute {x} {op} {y}.",
+    "{x} {op} {y} = ?",
+    "Please work out {x} {op} {y}.",
+    "what's {x} {op} {y}",
+    "Quick: {x} {op} {y}?",
+    "Evaluate {x} {op} {y} for me.",
+    "I got a homework question: {x} {op} {y}. What's the answer?",
+)
+NOUN_FRAMES: tuple[str, ...] = (
+    "What is the {op} of {x} and {y}?",
+    "Find the {op} of {x} and {y}.",
+    "I need the {op} of {x} and {y}.",
+    "Give me the {op} of {x} and {y}, please.",
+    "the {op} of {x} and {y} = ?",
+    "Can you tell me the {op} of {x} and {y}?",
+)
+CALL_FRAMES: tuple[str, ...] = ("{op}({x}, {y})", "{op}({x},{y}) = ?", "What does {op}({x}, {y}) return?")
+
+# Trained operation words, by frame. A modulus the operation needs (multiplication and lcm take "mod {m}") follows
+# the second operand (`SUFFIX`), so the frame stays the same.
+TRAINED_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "multiplication": {"infix": ("times", "*", "multiplied by", "x"), "noun": ("product",)},
+    "modulo": {"infix": ("mod", "modulo", "%", "reduced mod"), "call": ("mod",)},
+    "gcd": {
+        "noun": ("GCD", "greatest common divisor", "gcd", "greatest common factor"),
+        "call": ("gcd", "GCD"),
+    },
+    "lcm": {"noun": ("LCM", "least common multiple", "lowest common multiple"), "call": ("lcm",)},
+    "square_mod": {"infix": ("squared mod", "^2 mod", "**2 %", "squared, modulo")},
+    "bitwise_and": {"infix": ("AND", "&", "bitwise-AND"), "noun": ("bitwise AND", "binary AND")},
+    "bitwise_xor": {"infix": ("XOR", "^", "xor"), "noun": ("bitwise XOR", "exclusive or")},
+    "bitwise_or": {"infix": ("OR", "|", "bitwise-OR"), "noun": ("bitwise OR", "binary OR")},
+}
+SUFFIX: dict[str, str] = {"multiplication": " mod {m}", "lcm": " mod {m}"}
+# Operations that are none of the trained ones (and neither addition nor division).
+UNTRAINED_WORDS: dict[str, tuple[str, ...]] = {
+    "infix": (
+        "minus", "-", "**", "to the power of", "<<", ">>", "NAND", "NOR", "XNOR", "max", "min", "choose",
+        "raised to the power", "shifted left by", "shifted right by", "cubed mod", "^3 mod", "to the fourth power mod",
+        "squared minus", "less", "take away", "==", "!=", ">=", "<", "permute", "NOT-AND",
+    ),
+    "noun": (
+        "difference", "average", "mean", "maximum", "minimum", "absolute difference", "NAND", "NOR",
+        "geometric mean", "larger", "smaller", "median", "harmonic mean", "binomial coefficient", "distance",
+        "squared difference", "XNOR", "number of primes between",
+    ),
+    "call": ("max", "min", "pow", "sub", "diff", "avg", "mean", "comb", "perm", "hypot", "nand", "nor", "abs_diff"),
+}  # fmt: skip
+
+_FRAMES = {"infix": INFIX_FRAMES, "noun": NOUN_FRAMES, "call": CALL_FRAMES}
+
+
+def _fill(frame: str, word: str, *, a: str, b: str, suffix: str = "") -> str:
+    """`frame` with the operation word, the operands and the suffix (right after the second operand) in place."""
+    if "{y})" in frame:  # a call: the modulus follows the closing parenthesis
+        return frame.replace("{op}", word).replace("{y})", b + ")" + suffix, 1).replace("{x}", a)
+    return frame.replace("{op}", word).replace("{y}", b + suffix, 1).replace("{x}", a)
+
+
+def trained_pairs() -> dict[str, tuple[str, ...]]:
+    """Per trained type, its templates in the shared frames (slots {x}, {y}, {m})."""
+    out: dict[str, tuple[str, ...]] = {}
+    for problem_type, by_frame in TRAINED_WORDS.items():
+        templates: list[str] = []
+        for frame_kind, words in by_frame.items():
+            for frame in _FRAMES[frame_kind]:
+                for word in words:
+                    templates.append(_fill(frame, word, a="{x}", b="{y}", suffix=SUFFIX.get(problem_type, "")))
+        out[problem_type] = tuple(dict.fromkeys(templates))
+    return out
+
+
+def untrained_pairs() -> tuple[str, ...]:
+    """Negative templates: the same frames with untrained operation words (slots {num} and {num2})."""
+    out: list[str] = []
+    for frame_kind, words in UNTRAINED_WORDS.items():
+        for frame in _FRAMES[frame_kind]:
+            for word in words:
+                out.append(_fill(frame, word, a="{num}", b="{num2}"))
+    return tuple(dict.fromkeys(out))
