@@ -69,6 +69,14 @@ def math_bench(
             "heldout: paraphrases from families it never saw."
         ),
     ] = "paper",
+    slice_: Annotated[
+        str | None,
+        typer.Option(
+            "--slice",
+            help="zero: questions whose result is 0; one-digit: questions with a one-digit operand (--per-type of "
+            "each type that has them).",
+        ),
+    ] = None,
     resume: Annotated[Path | None, typer.Option(help="Continue a killed bench run (its samples are kept).")] = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
@@ -88,6 +96,12 @@ def math_bench(
         raise NsllmError(f"unknown --prompt {prompt!r}: use {' or '.join(PROMPTS)}")
     if wording not in WORDINGS:
         raise NsllmError(f"unknown --wording {wording!r}: use {', '.join(WORDINGS)}")
+    from nsllm_cli.ns.sampling import SLICES
+
+    if slice_ is not None and slice_ not in SLICES:
+        raise NsllmError(f"unknown --slice {slice_!r}: use {' or '.join(SLICES)}")
+    if slice_ is not None and data is not None:
+        raise NsllmError("--slice draws its own questions; leave out --data")
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
     unknown = [m for m in chosen if m not in METHODS]
     if unknown:
@@ -103,7 +117,9 @@ def math_bench(
 
         read_ns_run(ns_run)  # a wrong folder fails before the model loads
     trained_runs = [r for r in (ns_run, lora_run, adapter_run) if r is not None]
-    problems = _test_problems(data, per_type=per_type, seed=s.seed, complexity=complexity, runs=trained_runs)[:limit]
+    problems = _test_problems(
+        data, per_type=per_type, seed=s.seed, complexity=complexity, runs=trained_runs, slice_=slice_
+    )[:limit]
     if not problems:
         raise DataError(f"no test questions in {data}")
     err = err_console()
@@ -142,6 +158,7 @@ def math_bench(
             "per_type": per_type,
             "prompt": prompt,
             "wording": wording,
+            "slice": slice_,
             "questions": len(problems),
         },
     )
@@ -177,9 +194,14 @@ app.command("ls")(symbench_cmd.ls)
 app.command("validate")(symbench_cmd.validate)
 
 
-def _test_problems(data: Path | None, *, per_type: int, seed: int, complexity: int, runs: list[Path]) -> list[Any]:
-    """Test questions: a CSV, a split folder's test file, or generated per type, disjoint from every trained run."""
+def _test_problems(
+    data: Path | None, *, per_type: int, seed: int, complexity: int, runs: list[Path], slice_: str | None = None
+) -> list[Any]:
+    """Test questions: a CSV, a split folder's test file, or generated per type (in a slice, if asked), disjoint
+    from every trained run."""
     from nsllm_cli.ns.dataset import load_splits
+    from nsllm_cli.ns.problems import PROBLEM_TYPES
+    from nsllm_cli.ns.sampling import slice_problems
     from nsllm_cli.ns.splits import generate_test_per_type
 
     if data is not None:
@@ -188,6 +210,10 @@ def _test_problems(data: Path | None, *, per_type: int, seed: int, complexity: i
         )
         return list(splits.get("test", []))
     exclude: frozenset[tuple[str, int, int]] = frozenset().union(*(_training_keys(run) for run in runs))
+    if slice_ is not None:
+        return slice_problems(
+            slice_, per_type, seed=seed + 7919, complexity=complexity, types=PROBLEM_TYPES, exclude=exclude
+        )
     return generate_test_per_type(per_type, seed=seed + 7919, complexity=complexity, exclude=exclude)
 
 

@@ -180,6 +180,7 @@ def _plain_chat(
     One conversation per column: each prompt is sent with that column's earlier turns.
     """
     from nsllm_cli.providers.base import Message
+    from nsllm_cli.providers.ns_local import last_read
 
     err = err_console()
     histories: dict[str, list[Message]] = {label: [] for label, _ in lanes}
@@ -206,6 +207,9 @@ def _plain_chat(
                 err.print(f"[bold red]error:[/] {label}: {type(exc).__name__}: {exc}", markup=True, soft_wrap=True)
             else:
                 histories[label] += [{"role": "user", "content": prompt}, {"role": "assistant", "content": text}]
+                note = last_read(provider)
+                if note is not None:  # why the NS column answered as it did, beside (not inside) the answer
+                    err.print(f"[dim]{label}: {note}[/]", soft_wrap=True)
             out.write("\n\n")
             out.flush()
     return failures

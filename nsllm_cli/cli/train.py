@@ -182,7 +182,13 @@ def _train_steps(source: Path, s: Any, *, epochs: int, vsa_dim: int, atoms_seed:
             continue
         cells = [f"{100 * r[k]:.1f}" if r.get(k) is not None else "-" for k in keys]
         table.add_row(
-            names[split], str(r["positives"]), *cells[:4], str(r["negatives"]), cells[4], str(r.get("unseen", 0)), cells[5]
+            names[split],
+            str(r["positives"]),
+            *cells[:4],
+            str(r["negatives"]),
+            cells[4],
+            str(r.get("unseen", 0)),
+            cells[5],
         )
     out.print(table)
     out.print(
@@ -193,7 +199,7 @@ def _train_steps(source: Path, s: Any, *, epochs: int, vsa_dim: int, atoms_seed:
 
 
 def _layer_table(results: dict[str, Any]) -> Any:
-    """The per-block table of the operation read and the open-set test, the chosen blocks marked."""
+    """The per-block table of the operation read (with the open-set test of the chosen block), the choice marked."""
     from rich.table import Table
 
     table = Table(
@@ -201,8 +207,8 @@ def _layer_table(results: dict[str, Any]) -> Any:
         title_justify="left",
     )
     cols = (
-        "block", "oof type %", "oof false open %", "oof AUROC", "val type %", "held-out type %",
-        "held-out false open %", "held-out unseen open %",
+        "blocks", "oof type %", "oof false open %", "val type %", "held-out type %", "held-out false open %",
+        "held-out unseen open %",
     )  # fmt: skip
     for col in cols:
         table.add_column(col, justify="right")
@@ -211,17 +217,20 @@ def _layer_table(results: dict[str, Any]) -> Any:
         return "-" if value is None else f"{100 * value:.1f}"
 
     for r in results["layer_table"]:
-        marks = [m for m, key in (("type", "type_layer"), ("open-set", "ood_layer")) if results[key] == r["layer"]]
-        style = "bold green" if marks else ""
+        chosen = r["layers"] == results["type_layers"]
         table.add_row(
-            f"{r['layer']}" + (f" ({', '.join(marks)})" if marks else ""),
+            ",".join(map(str, r["layers"])) + (" (chosen)" if chosen else ""),
             pct(r["oof_type_right"]),
             pct(r["oof_false_open"]),
-            f"{r['oof_auroc']:.3f}",
             pct(r.get("val_type_right")),
             pct(r.get("heldout_type_right")),
             pct(r.get("heldout_false_open")),
             pct(r.get("heldout_unseen_open")),
-            style=style,
+            style="bold green" if chosen else "",
         )
+    auc = ", ".join(
+        f"{r['layer']}: {r['oof_auroc']:.3f}" + (" (chosen)" if r["layer"] == results["ood_layer"] else "")
+        for r in results["open_set_table"]
+    )
+    table.caption = f"open-set test, out-of-family AUROC against other maths per block: {auc}"
     return table

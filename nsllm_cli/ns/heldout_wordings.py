@@ -64,8 +64,7 @@ HELDOUT_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "terse": ("{x} rem {y} =", "remainder({x}, {y})"),
         "word": (
-            "Each bag holds {y} apples. If I have {x} apples and fill as many bags as I can, how many apples stay "
-            "out?",
+            "Each bag holds {y} apples. If I have {x} apples and fill as many bags as I can, how many apples stay out?",
             "{y} kids share {x} sweets equally, each one getting the same. How many sweets remain?",
             "A plank of {x} mm is sawn into {y} mm blocks, as many as fit. How long is the offcut?",
         ),

@@ -15,7 +15,7 @@ The gate opens only when all agree; otherwise `ReadOut.reason` says why it staye
 hidden states; nothing parses the question text.
 
 Example:
-    >>> reader = SpanReader(d_model=576, n_slots=5, digit_slots=[0, 1, 2], type_slot=4, ood_slot=2, n_types=8)
+    >>> reader = SpanReader(d_model=576, n_slots=5, digit_slots=[0, 1, 2], type_slots=[2, 3, 4], ood_slot=1, n_types=8)
     >>> out = reader.read([feats_of_prompt])      # feats: (T, 5 * 576) for the question's tokens
     >>> out.x, out.y, out.type_idx, out.gate, out.reason
 """
@@ -83,7 +83,7 @@ class SpanReader(nn.Module):
         d_model: int,
         n_slots: int,
         digit_slots: Sequence[int],
-        type_slot: int,
+        type_slots: Sequence[int],
         ood_slot: int,
         n_types: int,
         hidden: int = 256,
@@ -91,13 +91,13 @@ class SpanReader(nn.Module):
         dropout: float = 0.2,
     ) -> None:
         """Args: the features are the block inputs of `n_slots` read layers, concatenated (`d_model` each);
-        digit_slots are the ones the digit and role heads read, type_slot the one the operation is read from,
+        digit_slots are the ones the digit and role heads read, type_slots the ones the operation is read from,
         ood_slot the one of the open-set test; n_types the trained operations (the type head has one more class,
         *none*); max_operand the largest operand seen in training (a larger number closes the gate: the reader
         never learned its role); dropout regularises the digit/role trunk."""
         super().__init__()
         self.d_model, self.n_slots = d_model, n_slots
-        self.digit_slots, self.type_slot, self.ood_slot = list(digit_slots), type_slot, ood_slot
+        self.digit_slots, self.type_slots, self.ood_slot = list(digit_slots), list(type_slots), ood_slot
         self.n_types, self.hidden, self.max_operand = n_types, hidden, max_operand
         trunk_dim = d_model * len(self.digit_slots)
         self.mean: torch.Tensor
@@ -105,20 +105,24 @@ class SpanReader(nn.Module):
         self.register_buffer("mean", torch.zeros(trunk_dim))
         self.register_buffer("std", torch.ones(trunk_dim))
         self.trunk = nn.Sequential(
-            nn.Dropout(dropout), nn.Linear(trunk_dim, hidden), nn.GELU(), nn.Dropout(dropout), nn.Linear(hidden, hidden),
-            nn.GELU(),
+            nn.Dropout(dropout), nn.Linear(trunk_dim, hidden), nn.GELU(),
+            nn.Dropout(dropout), nn.Linear(hidden, hidden), nn.GELU(),
         )  # fmt: skip
         self.digit_head = nn.Linear(hidden, NOT_DIGIT + 1)
         self.role_head = nn.Sequential(nn.Linear(2 * hidden, hidden), nn.GELU(), nn.Linear(hidden, len(ROLES)))
-        self.type_head = TypeHead(d_model, n_types)
+        self.type_head = TypeHead(d_model * len(self.type_slots), n_types)
         self.open_set = OpenSet(d_model, n_types)
 
     def slot(self, feats: torch.Tensor, index: int) -> torch.Tensor:
         """The features of one read layer (the last dimension is slots × d_model)."""
         return feats[..., index * self.d_model : (index + 1) * self.d_model]
 
+    def slots(self, feats: torch.Tensor, indices: Sequence[int]) -> torch.Tensor:
+        """The features of several read layers, concatenated."""
+        return torch.cat([self.slot(feats, i) for i in indices], dim=-1)
+
     def digit_feats(self, feats: torch.Tensor) -> torch.Tensor:
-        return torch.cat([self.slot(feats, i) for i in self.digit_slots], dim=-1)
+        return self.slots(feats, self.digit_slots)
 
     def set_standardisation(self, feats: torch.Tensor) -> None:
         """Per-feature mean and std of the trunk's input over training tokens (a few dimensions are huge)."""
@@ -158,7 +162,7 @@ class SpanReader(nn.Module):
         groups = number_groups(digits, mask)
         roles = self.role_logits(z, mask, groups)
         pool = pooled(feats).to(self.mean.device)
-        probs = self.type_head.probs(self.slot(pool, self.type_slot)).cpu()
+        probs = self.type_head.probs(self.slots(pool, self.type_slots)).cpu()
         type_prob, type_idx = probs[:, : self.n_types].max(-1)
         none_prob = probs[:, self.n_types]
         unfamiliar = (self.open_set.score(self.slot(pool, self.ood_slot)) > self.open_set.threshold).cpu()

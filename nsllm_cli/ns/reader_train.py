@@ -4,9 +4,10 @@
 2. Per candidate block, the pooled type head and the open-set test are fitted and measured: on questions of
    training wording families that the fit did not see (folds of whole families: the choice), on validation
    questions (trained families, new numbers) and on the held-out families (shown, never used to choose).
-3. The block whose out-of-family type read is best (right type, gate open, minus the false opens on negatives)
-   reads the operation; the block whose open-set score separates out-of-family questions from other-maths
-   negatives best runs the open-set test. Its threshold is a quantile of the out-of-family questions' scores.
+3. The block (or the later blocks together) whose out-of-family type read is best (right type, gate open, minus
+   the false opens on negatives) reads the operation; the block whose open-set score separates out-of-family
+   questions from other-maths negatives best runs the open-set test. Its threshold is a quantile of the
+   out-of-family questions' scores.
 
 The report tells a user whether the read side is good enough before spending time on the writer.
 """
@@ -33,8 +34,8 @@ OPEN_QUANTILE = 0.97
 """The open-set threshold lets this share of out-of-family questions of the trained types through."""
 
 
-def _slot(x: torch.Tensor, i: int, d: int) -> torch.Tensor:
-    return x[:, i * d : (i + 1) * d]
+def _slots(x: torch.Tensor, indices: list[int], d: int) -> torch.Tensor:
+    return torch.cat([x[:, i * d : (i + 1) * d] for i in indices], dim=-1)
 
 
 def _pool(data: ReaderData) -> torch.Tensor:
@@ -52,6 +53,41 @@ def _out_of_family_scores(x: torch.Tensor, labels: torch.Tensor, folds: torch.Te
     return out
 
 
+def type_candidates(layers: list[int], digit: list[int]) -> list[list[int]]:
+    """The blocks the operation may be read from: each read layer alone, and the later ones together."""
+    later = [v for v in layers if v not in digit] or layers
+    out = [[v] for v in layers]
+    if len(later) > 1:
+        out.append(later)
+    return out
+
+
+def open_set_table(
+    x_train: torch.Tensor,
+    labels: torch.Tensor,
+    folds: torch.Tensor,
+    math_neg: torch.Tensor,
+    *,
+    layers: list[int],
+    d: int,
+) -> list[dict[str, Any]]:
+    """Per read layer: how well the open-set score separates out-of-family questions of the trained types from
+    other-maths negatives (AUROC), and the threshold that lets `OPEN_QUANTILE` of those questions through."""
+    n_types = len(TRAIN_TYPES)
+    pos = labels < n_types
+    rows = []
+    for i, layer in enumerate(layers):
+        scores = _out_of_family_scores(_slots(x_train, [i], d), labels, folds, n_types)
+        rows.append(
+            {
+                "layer": layer,
+                "oof_auroc": auroc(scores[pos], scores[math_neg]),
+                "threshold": float(scores[pos].quantile(OPEN_QUANTILE)),
+            }
+        )
+    return rows
+
+
 def layer_table(
     train: ReaderData,
     families: list[str],
@@ -59,58 +95,56 @@ def layer_table(
     evals: dict[str, ReaderData],
     *,
     layers: list[int],
+    digit: list[int],
     d_model: int,
     gate: float,
-) -> list[dict[str, Any]]:
-    """Per read layer: the type read and the open-set test measured out of family (the choice) and on `evals`."""
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The type read per candidate block(s), measured out of family (the choice) and on `evals` with the open-set
+    test of the best separating block; and the open-set table per block."""
     n_types = len(TRAIN_TYPES)
     x_train = _pool(train)
     labels = train.types.long()
     folds = family_folds(families)
     pos, neg = labels < n_types, labels == n_types
     math_neg = torch.tensor([k == "negative-math" for k in kinds]) & neg
+    open_rows = open_set_table(x_train, labels, folds, math_neg, layers=layers, d=d_model)
+    best = max(open_rows, key=lambda r: r["oof_auroc"] if r["oof_auroc"] == r["oof_auroc"] else -1.0)
+    ood_i = layers.index(best["layer"])
+    test = OpenSet.fit(_slots(x_train, [ood_i], d_model), labels, n_types=n_types)
+    test.threshold = best["threshold"]
     pooled_evals = {name: _pool(data) for name, data in evals.items()}
+    familiar = {name: test.score(_slots(x, [ood_i], d_model)) <= test.threshold for name, x in pooled_evals.items()}
     rows = []
-    for i, layer in enumerate(layers):
-        x = _slot(x_train, i, d_model)
+    for cand in type_candidates(layers, digit):
+        idx = [layers.index(v) for v in cand]
+        x = _slots(x_train, idx, d_model)
         probs = out_of_family_probs(x, labels, folds, n_types=n_types)
         opened = open_rate(probs, n_types=n_types, gate=gate)
         type_ok = opened & (probs[:, :n_types].argmax(-1) == labels)
-        scores = _out_of_family_scores(x, labels, folds, n_types)
-        threshold = float(scores[pos].quantile(OPEN_QUANTILE))
         row: dict[str, Any] = {
-            "layer": layer,
+            "layers": cand,
             "oof_type_right": float(type_ok[pos].float().mean()),
             "oof_false_open": float(opened[neg].float().mean()) if bool(neg.any()) else 0.0,
-            "oof_auroc": auroc(scores[pos], scores[math_neg]),
-            "oof_threshold": threshold,
         }
-        row["oof_false_open_both"] = (
-            float((opened & (scores <= threshold))[neg].float().mean()) if bool(neg.any()) else 0.0
-        )
         head = TypeHead.fit(x, labels, n_types=n_types)
-        test = OpenSet.fit(x, labels, n_types=n_types)
-        test.threshold = threshold
         for name, data in evals.items():
-            xe = _slot(pooled_evals[name], i, d_model)
-            pe = head.probs(xe)
+            pe = head.probs(_slots(pooled_evals[name], idx, d_model))
             op = open_rate(pe, n_types=n_types, gate=gate)
-            both = op & (test.score(xe) <= threshold)
+            both = op & familiar[name]
             t = data.types.long()
             ep, en, eu = t < n_types, t == n_types, t > n_types
-            row[f"{name}_type_right"] = float((op & (pe[:, :n_types].argmax(-1) == t))[ep].float().mean())
+            row[f"{name}_type_right"] = float((both & (pe[:, :n_types].argmax(-1) == t))[ep].float().mean())
             row[f"{name}_false_open"] = float(both[en].float().mean()) if bool(en.any()) else None
             row[f"{name}_unseen_open"] = float(both[eu].float().mean()) if bool(eu.any()) else None
-            row[f"{name}_unseen_open_type_only"] = float(op[eu].float().mean()) if bool(eu.any()) else None
         rows.append(row)
-    return rows
+    return rows, open_rows
 
 
-def choose_layers(table: list[dict[str, Any]]) -> tuple[int, int]:
-    """(type layer, open-set layer): the best out-of-family type read net of false opens; the best separation."""
-    type_layer = max(table, key=lambda r: r["oof_type_right"] - r["oof_false_open"])["layer"]
-    ood_layer = max(table, key=lambda r: r["oof_auroc"] if r["oof_auroc"] == r["oof_auroc"] else -1.0)["layer"]
-    return int(type_layer), int(ood_layer)
+def choose_layers(table: list[dict[str, Any]], open_rows: list[dict[str, Any]]) -> tuple[list[int], int]:
+    """(type layers, open-set layer): the best out-of-family type read net of false opens; the best separation."""
+    type_layers = max(table, key=lambda r: r["oof_type_right"] - r["oof_false_open"])["layers"]
+    ood = max(open_rows, key=lambda r: r["oof_auroc"] if r["oof_auroc"] == r["oof_auroc"] else -1.0)
+    return list(type_layers), int(ood["layer"])
 
 
 def train_steps_reader(
@@ -144,22 +178,23 @@ def train_steps_reader(
     evals = {s: d for s in ("val", "heldout") if (d := load_split(source, s)) is not None and len(d)}
     on_event("start", {"train": len(train), "read_layers": read_layers})
     t0 = time.perf_counter()
-    table = layer_table(
+    table, open_rows = layer_table(
         train,
         [str(r.get("family")) for r in rows],
         [str(r.get("kind")) for r in rows],
         evals,
         layers=read_layers,
+        digit=early,
         d_model=d_model,
         gate=gate,
     )
-    type_layer, ood_layer = choose_layers(table)
-    on_event("layers", {"table": table, "type_layer": type_layer, "ood_layer": ood_layer})
+    type_layers, ood_layer = choose_layers(table, open_rows)
+    on_event("layers", {"type_layers": type_layers, "ood_layer": ood_layer})
     reader = SpanReader(
         d_model=d_model,
         n_slots=len(read_layers),
         digit_slots=[read_layers.index(v) for v in early],
-        type_slot=read_layers.index(type_layer),
+        type_slots=[read_layers.index(v) for v in type_layers],
         ood_slot=read_layers.index(ood_layer),
         n_types=len(TRAIN_TYPES),
         hidden=hidden,
@@ -167,9 +202,9 @@ def train_steps_reader(
     )
     history = train_reader(reader, train, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, on_event=on_event)
     x_train, labels = _pool(train), train.types.long()
-    reader.type_head = TypeHead.fit(_slot(x_train, reader.type_slot, d_model), labels, n_types=len(TRAIN_TYPES))
-    reader.open_set = OpenSet.fit(_slot(x_train, reader.ood_slot, d_model), labels, n_types=len(TRAIN_TYPES))
-    reader.open_set.threshold = next(r for r in table if r["layer"] == ood_layer)["oof_threshold"]
+    reader.type_head = TypeHead.fit(_slots(x_train, reader.type_slots, d_model), labels, n_types=len(TRAIN_TYPES))
+    reader.open_set = OpenSet.fit(_slots(x_train, [reader.ood_slot], d_model), labels, n_types=len(TRAIN_TYPES))
+    reader.open_set.threshold = next(r for r in open_rows if r["layer"] == ood_layer)["threshold"]
     seconds = time.perf_counter() - t0
     splits = {name: evaluate_reader(reader, data, gate=gate) for name, data in evals.items()}
     splits["train"] = evaluate_reader(reader, train, gate=gate)
@@ -180,10 +215,11 @@ def train_steps_reader(
         "model": manifest["model"],
         "read_layers": read_layers,
         "digit_layers": early,
-        "type_layer": type_layer,
+        "type_layers": type_layers,
         "ood_layer": ood_layer,
         "open_threshold": reader.open_set.threshold,
         "layer_table": table,
+        "open_set_table": open_rows,
         "types": list(TRAIN_TYPES),
         "complexity": complexity,
         "gate": gate,

@@ -108,3 +108,56 @@ def training_problems(
             seen.add(key)
             out.append(make_problem(name, x, y, complexity=complexity, row=len(out)))
     return out
+
+
+SLICES = ("zero", "one-digit")
+"""Bench slices: questions whose result is 0, and questions with a one-digit operand."""
+
+
+def slice_problems(
+    kind: str,
+    n_per_type: int,
+    *,
+    seed: int,
+    complexity: int = 2,
+    types: Iterable[str],
+    exclude: AbstractSet[tuple[str, int, int]] = frozenset(),
+) -> list[Problem]:
+    """`n_per_type` test questions of each type in a slice: results of 0 (`zero`: types that can give 0), or one
+    operand of one digit (`one-digit`, the other of any length). Seeded, distinct, none in `exclude`.
+
+    Raises:
+        ValueError: an unknown slice.
+    """
+    if kind not in SLICES:
+        raise ValueError(f"unknown slice {kind!r}: use {' or '.join(SLICES)}")
+    rng = np.random.default_rng([seed, 23, SLICES.index(kind)])
+    high = 10 ** (complexity + 1)
+    out: list[Problem] = []
+    for name in types:
+        check_type(name)
+        seen: set[tuple[str, int, int]] = set()
+        for _ in range(200 * n_per_type):
+            if len(seen) >= n_per_type:
+                break
+            if kind == "zero":
+                pair = (
+                    (int(rng.integers(1, high // 2)), 0) if name == "division" else _zero_pair(name, rng, high)
+                )
+                if pair is None:
+                    break  # this operation never gives 0
+                if name == "division":
+                    y = int(rng.integers(pair[0] + 1, high))
+                    pair = (pair[0], y)
+                x, y = pair
+            else:
+                small, other = int(rng.integers(1, 10)), even_length(rng, complexity + 1)
+                if small == other:
+                    continue
+                x, y = (other, small) if rng.random() < 0.5 else (small, other)
+            key = (name, x, y)
+            if key in seen or key in exclude or (name in COMMUTATIVE and (name, y, x) in exclude):
+                continue
+            seen.add(key)
+            out.append(make_problem(name, x, y, complexity=complexity, row=len(out)))
+    return out

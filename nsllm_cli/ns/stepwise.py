@@ -173,7 +173,9 @@ class StepwiseNS(nn.Module):
         for b in range(len(reasons)):
             name = self.types[int(read.type_idx[b])]
             if bool(gate[b]) and name in ("multiplication", "lcm") and modulus not in read.others[b]:
-                raw = solve(name, int(read.x[b]), int(read.y[b]), complexity=self.complexity, limit_solution_digits=False)
+                raw = solve(
+                    name, int(read.x[b]), int(read.y[b]), complexity=self.complexity, limit_solution_digits=False
+                )
                 if raw >= modulus:
                     gate[b], reasons[b] = False, "needs a modulus"
         decided = self.compute(read.type_idx, read.type_prob, read.x, read.y, gate)

@@ -44,7 +44,7 @@ class TypeHead(nn.Module):
 
     @classmethod
     def fit(
-        cls, pooled: torch.Tensor, labels: torch.Tensor, *, n_types: int, l2: float = 1e-2, iters: int = 200
+        cls, pooled: torch.Tensor, labels: torch.Tensor, *, n_types: int, l2: float = 1e-3, iters: int = 200
     ) -> TypeHead:
         """Multinomial logistic regression with an L2 penalty (full batch, L-BFGS), classes balanced."""
         head = cls(int(pooled.shape[1]), n_types)
@@ -77,7 +77,7 @@ def family_folds(families: Sequence[str], k: int = 4) -> torch.Tensor:
 
 
 def out_of_family_probs(
-    pooled: torch.Tensor, labels: torch.Tensor, folds: torch.Tensor, *, n_types: int, l2: float = 1e-2
+    pooled: torch.Tensor, labels: torch.Tensor, folds: torch.Tensor, *, n_types: int, l2: float = 1e-3
 ) -> torch.Tensor:
     """Every item's class probabilities from a head fitted without its fold's families."""
     out = torch.zeros((pooled.shape[0], n_types + 1))

@@ -27,7 +27,22 @@ from nsllm_cli.providers.cache import ResponseCache
 from nsllm_cli.providers.local import LoadedModel, LocalProvider
 from nsllm_cli.providers.ns_run import NSRun, check_given_spec, check_same_model, read_ns_run
 
-__all__ = ["HookedModel", "NSLocalProvider", "load_ns_run", "ns_pair", "ns_provider"]
+__all__ = ["HookedModel", "NSLocalProvider", "last_read", "load_ns_run", "ns_pair", "ns_provider"]
+
+
+def last_read(provider: Any) -> str | None:
+    """What the NS hook of `provider` read at its last generation, in a line ("read gcd(84, 120), wrote 12" or
+    "gate shut: unfamiliar question"); None for a provider without one."""
+    last = getattr(getattr(provider, "ns", None), "last", None)
+    types = getattr(getattr(provider, "ns", None), "types", None)
+    if last is None or not types:
+        return None
+    item = last.item(0, types) if hasattr(last, "item") else None
+    if item is None:
+        return None
+    if item["gate"]:
+        return f"read {item['type']}({item['x']}, {item['y']}) p={item['score']:.2f}, wrote {item['result']}"
+    return f"gate shut: {item['reason']} (best guess {item['type']}, p={item['score']:.2f}); the plain model answered"
 
 
 class HookedModel:

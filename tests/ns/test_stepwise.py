@@ -90,7 +90,7 @@ def test_commutative_operands_are_labelled_in_reading_order() -> None:
 
 def _ns(model: Any, tok: Any, vsa: VSA, *, open_gate: bool) -> StepwiseNS:
     d = int(model.config.hidden_size)
-    reader = SpanReader(d, n_types=len(TRAIN_TYPES))
+    reader = SpanReader(d_model=d, n_slots=1, digit_slots=[0], type_slots=[0], ood_slot=0, n_types=len(TRAIN_TYPES))
     writer = StepWriter(vsa.dim, d)
     with torch.no_grad():
         writer.decoder.weight.normal_(0, 5.0, generator=torch.Generator().manual_seed(0))
@@ -120,8 +120,8 @@ def test_closed_gate_gives_bit_identical_logits(tiny: tuple[Any, Any], vsa: VSA)
     model, tok = tiny
     ns = _ns(model, tok, vsa, open_gate=False)
     with torch.no_grad():
-        ns.reader.type_head.bias.fill_(0)
-        ns.reader.type_head.bias[-1] = 100.0  # the reader says "none" for everything
+        ns.reader.type_head.linear.bias.fill_(0)
+        ns.reader.type_head.linear.bias[-1] = 100.0  # the reader says "none" for everything
     for text in ("Name three colors.", "What is the GCD of 84 and 120?", "Is $499 a good price for a bike?"):
         ids = tok.apply_chat_template([{"role": "user", "content": text}], add_generation_prompt=True,
                                       return_tensors="pt", return_dict=True)["input_ids"]  # fmt: skip
@@ -191,7 +191,7 @@ def test_steps_pipeline_through_the_cli(tiny_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     manifest = json.loads((g / "activations" / "manifest.json").read_text())
     assert manifest["recipe"] == "steps" and manifest["read_layers"] == [0]
-    assert manifest["counts"] == {"train": 48 + 19, "val": 8 + 3, "heldout": 8 + 3}
+    assert manifest["counts"] == {"train": 48 + 19, "val": 8 + 3 + 2, "heldout": 8 + 3 + 2}  # + unseen types
     result = runner.invoke(app, ["train", "--gather", str(g), "--reader-epochs", "2", "--run-dir", str(t)])
     assert result.exit_code == 0, result.output
     assert "held-out" in result.output and (t / "artifacts" / "reader" / "manifest.json").is_file()

@@ -119,6 +119,12 @@ ARITHMETIC_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
             "There are {x} students and each bus carries {y}. After filling as many buses as possible, "
             "how many students are left?",
             "{x} cards are dealt evenly to {y} players and the extra cards are set aside. How many are set aside?",
+            # the divisor first: the role comes from the meaning, not the order
+            "Boxes hold {y} eggs each. A farmer has {x} eggs and fills as many boxes as he can. How many eggs are "
+            "left over?",
+            "A minibus seats {y}. When {x} hikers ride in full minibuses only, how many hikers are left?",
+            "With groups of {y}, how many of the {x} students end up in no group?",
+            "Packs of {y} stickers are made from {x} stickers. How many stickers are left over?",
         ),
         "chat": ("whats {x} mod {y}", "{x} % {y}?? quick", "remainder of {x} / {y} pls"),
     },

@@ -64,6 +64,24 @@ UNTRAINED_WORDS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 _FRAMES = {"infix": INFIX_FRAMES, "noun": NOUN_FRAMES, "call": CALL_FRAMES}
+NONSENSE_SYMBOLS: tuple[str, ...] = ("@", "#", "~", "<>", "=>", "∘", "⊗", "⋆", "??", "$", "<=>", "::", "⊙", "▲")
+"""Operators that name no operation at all: in a trained frame they must leave the gate shut (an operator the
+reader does not know is not one it knows)."""
+_ONSETS = ("b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "gl", "kr", "pl", "st", "tr")
+_NUCLEI = ("a", "e", "i", "o", "u", "ai", "oo", "ee")
+_CODAS = ("", "n", "m", "k", "p", "sh", "x", "rt", "nd", "lf")
+
+
+def nonsense_words(n: int, *, seed: int = 0) -> tuple[str, ...]:
+    """`n` distinct pseudo-words of two syllables ("florpin", "zandex"...), seeded: operation names nobody uses."""
+    import random
+
+    rng = random.Random(seed)
+    out: dict[str, None] = {}
+    while len(out) < n:
+        word = "".join(rng.choice(_ONSETS) + rng.choice(_NUCLEI) for _ in range(2)) + rng.choice(_CODAS)
+        out[word] = None
+    return tuple(out)
 
 
 def _fill(frame: str, word: str, *, a: str, b: str, suffix: str = "") -> str:
@@ -93,4 +111,20 @@ def untrained_pairs() -> tuple[str, ...]:
         for frame in _FRAMES[frame_kind]:
             for word in words:
                 out.append(_fill(frame, word, a="{num}", b="{num2}"))
+    return tuple(dict.fromkeys(out))
+
+
+def unknown_pairs() -> tuple[str, ...]:
+    """Negative templates: the same frames with operators and operation names that mean nothing (pseudo-words,
+    stray symbols). They teach the type read that only the trained operations' own words open the gate."""
+    words = nonsense_words(40, seed=11)
+    out: list[str] = []
+    for k, word in enumerate(words):
+        frame_kind = ("infix", "noun", "call")[k % 3]
+        frames = _FRAMES[frame_kind]
+        for j in range(3):
+            out.append(_fill(frames[(k + j) % len(frames)], word, a="{num}", b="{num2}"))
+    for k, symbol in enumerate(NONSENSE_SYMBOLS):
+        for j in range(3):
+            out.append(_fill(INFIX_FRAMES[(k + j) % len(INFIX_FRAMES)], symbol, a="{num}", b="{num2}"))
     return tuple(dict.fromkeys(out))

@@ -103,6 +103,8 @@ NUMBER_THEORY_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
             "A square floor is {x} tiles long on each side. The tiles come in boxes of {y}. After using only "
             "full boxes, how many tiles are still needed?",
             "Write down the square of {x}. What is its remainder on division by {y}?",
+            "Bags hold {y} marbles. A square grid of {x} by {x} marbles is packed into full bags. How many marbles "
+            "are left?",
         ),
         "chat": ("{x}^2 mod {y}?", "whats {x} squared mod {y}", "square {x} then mod {y} pls"),
     },

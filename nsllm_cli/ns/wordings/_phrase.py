@@ -23,6 +23,7 @@ from nsllm_cli.ns.wordings._frames import (
 from nsllm_cli.ns.wordings._registry import (
     NEGATIVE,
     PAIR_TOPIC,
+    UNKNOWN_TOPIC,
     Family,
     Wording,
     all_families,
@@ -129,7 +130,7 @@ def _negative(family: Family, dice: Dice) -> Wording:
 
 def negatives(n: int, rng: np.random.Generator, *, split: str = "train") -> list[Wording]:
     """`n` prompts that are none of the 10 problem types: a quarter text, a quarter numeric text, half other maths
-    (half of those in the minimal-pair frames).
+    (a third of those in the minimal-pair frames with untrained operations, a third with unknown operators).
 
     Every number in them is tagged "other". Addition and division are never among them (they are unseen *test*
     types, not negatives).
@@ -151,10 +152,13 @@ def negatives(n: int, rng: np.random.Generator, *, split: str = "train") -> list
                 kind = name
                 break
         options = negatives_by_kind(kind, split)
-        if kind == "negative-math":
-            pair = tuple(f for f in options if f.group == PAIR_TOPIC)
-            rest = tuple(f for f in options if f.group != PAIR_TOPIC)
-            options = pair if pair and dice.chance(0.5) else rest
+        if kind == "negative-math":  # a third each: untrained operations, unknown operators, other maths
+            roll = dice.uniform()
+            group = PAIR_TOPIC if roll < 1 / 3 else UNKNOWN_TOPIC if roll < 2 / 3 else None
+            chosen = tuple(
+                f for f in options if f.group == group or (group is None and f.group not in (PAIR_TOPIC, UNKNOWN_TOPIC))
+            )
+            options = chosen or options
         out.append(_negative(_pick(options, dice), dice))
     return out
 

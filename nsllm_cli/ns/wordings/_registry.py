@@ -29,7 +29,7 @@ from nsllm_cli.ns.problems import PROBLEM_TYPES, TEMPLATES
 from nsllm_cli.ns.wordings._arithmetic import ARITHMETIC_FORMS
 from nsllm_cli.ns.wordings._bitwise import BITWISE_FORMS
 from nsllm_cli.ns.wordings._frames import GROUP_KIND
-from nsllm_cli.ns.wordings._minimal import trained_pairs, untrained_pairs
+from nsllm_cli.ns.wordings._minimal import trained_pairs, unknown_pairs, untrained_pairs
 from nsllm_cli.ns.wordings._negative_forms import NEGATIVE_FORMS
 from nsllm_cli.ns.wordings._number_theory import NUMBER_THEORY_FORMS
 
@@ -42,6 +42,7 @@ QUESTION_KINDS: frozenset[str] = frozenset({"question", "terse", "word-problem",
 TRAIN_FORMS: dict[str, dict[str, tuple[str, ...]]] = {**ARITHMETIC_FORMS, **NUMBER_THEORY_FORMS, **BITWISE_FORMS}
 HELDOUT_MODULE = "nsllm_cli.ns.heldout_wordings"
 PAIR_TOPIC = "pair"
+UNKNOWN_TOPIC = "unknown-op"
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,9 @@ def _train_registry() -> dict[str, Family]:
     for i, template in enumerate(untrained_pairs()):
         fid = f"{NEGATIVE}/{PAIR_TOPIC}-{i}"
         out[fid] = Family(fid, NEGATIVE, PAIR_TOPIC, "negative-math", template, False)
+    for i, template in enumerate(unknown_pairs()):
+        fid = f"{NEGATIVE}/{UNKNOWN_TOPIC}-{i}"
+        out[fid] = Family(fid, NEGATIVE, UNKNOWN_TOPIC, "negative-math", template, False)
     return out
 
 
