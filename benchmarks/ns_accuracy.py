@@ -8,7 +8,11 @@ It runs the whole recipe through the real CLI (`nsllm gather`, `train`, `finetun
 - two-shot / paper wording (the paper's setting; `--per-type` per type), with the counterfactual check
   (`ns-shuffled`: each question written another question's result);
 - chat / paper wording, chat / train-family paraphrases, chat / held-out paraphrases, two-shot / held-out
-  paraphrases (`--per-type-paraphrase` per type).
+  paraphrases (`--per-type-paraphrase` per type);
+- chat slices: questions whose result is 0 and questions with a one-digit operand (`--per-type-slice` per type).
+Besides the accuracy, each row gives the failure modes: the gate open on the unseen types (addition, division:
+it must stay shut), and the NS errors on the trained types split into read errors (by kind: gate shut and why,
+wrong type, wrong operands) and write errors (by kind: result 0, one digit, longer).
 Every stage is a run folder under `--out`; a finished one is reused, so a killed benchmark resumes. The table
 (Markdown, with Wilson 95% intervals) is printed and written to `--out/ns_accuracy.md`.
 """
@@ -24,11 +28,13 @@ import time
 from pathlib import Path
 
 SETTINGS = (
-    ("two-shot", "paper"),
-    ("chat", "paper"),
-    ("chat", "train"),
-    ("chat", "heldout"),
-    ("two-shot", "heldout"),
+    ("two-shot", "paper", ""),
+    ("chat", "paper", ""),
+    ("chat", "train", ""),
+    ("chat", "heldout", ""),
+    ("two-shot", "heldout", ""),
+    ("chat", "paper", "zero"),
+    ("chat", "paper", "one-digit"),
 )
 TRAINED = ("multiplication", "modulo", "gcd", "lcm", "square_mod", "bitwise_and", "bitwise_xor", "bitwise_or")
 
@@ -68,7 +74,8 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--per-type", type=int, default=50)
     parser.add_argument("--per-type-paraphrase", type=int, default=25)
-    parser.add_argument("--settings", default=",".join(f"{p}/{w}" for p, w in SETTINGS))
+    parser.add_argument("--per-type-slice", type=int, default=6)
+    parser.add_argument("--settings", default=",".join("/".join(filter(None, s)) for s in SETTINGS))
     parser.add_argument("--extra-finetune", default="", help="extra finetune flags, e.g. '--oracle'")
     parser.add_argument("--tiny", action="store_true", help="the tiny model, a few questions, one setting (smoke run)")
     args = parser.parse_args()
@@ -76,6 +83,7 @@ def main() -> None:
     if args.tiny:
         args.model, args.n_train, args.reader_epochs, args.ft_train, args.steps = "tiny", 16, 1, 8, 2
         args.per_type, args.per_type_paraphrase, args.settings, small = 1, 1, "two-shot/paper", ["--n-val", "4"]
+        args.per_type_slice = 1
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     timing_file = out / "timings.json"
@@ -94,18 +102,21 @@ def main() -> None:
     timing_file.write_text(json.dumps(timings, indent=2))
     rows = []
     for setting in args.settings.split(","):
-        prompt, wording = setting.split("/")
-        per_type = args.per_type if (prompt, wording) == ("two-shot", "paper") else args.per_type_paraphrase
-        run = out / f"bench-{prompt}-{wording}"
-        methods = "base,ns,ns-shuffled" if (prompt, wording) == ("two-shot", "paper") else "base,ns"
+        prompt, wording, cut = (setting.split("/") + [""])[:3]
+        paper = (prompt, wording, cut) == ("two-shot", "paper", "")
+        per_type = args.per_type if paper else args.per_type_slice if cut else args.per_type_paraphrase
+        run = out / f"bench-{prompt}-{wording}" if not cut else out / f"bench-{prompt}-{cut}"
+        methods = "base,ns,ns-shuffled" if paper else "base,ns"
+        extra = ["--slice", cut] if cut else []
         nsllm(["bench", "math", *model, "--method", methods, "--ns-run", str(out / "finetune"), "--per-type",
-               str(per_type), "--prompt", prompt, "--wording", wording], run, timings, f"bench {setting}")  # fmt: skip
+               str(per_type), "--prompt", prompt, "--wording", wording, *extra], run, timings,
+              f"bench {setting}")  # fmt: skip
         timing_file.write_text(json.dumps(timings, indent=2))
-        rows.append((prompt, wording, run))
+        rows.append((prompt, wording if not cut else f"{wording}, slice {cut}", run))
     lines = [
-        "| prompt | wording | n/type | base, 8 trained | NS, 8 trained (95% CI) | worst trained type (NS) | "
-        "addition base → NS | division base → NS | NS read right | NS errors: read / written |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| prompt | wording | n | base, 8 trained | NS, 8 trained (95% CI) | worst trained type (NS) | "
+        "addition base → NS | division base → NS | gate open on unseen | NS read right | NS errors: read / written |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for prompt, wording, run in rows:
         samples = [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines() if line.strip()]
@@ -114,18 +125,31 @@ def main() -> None:
         ns_trained = [s for s in samples if s["method"] == "ns" and s["problem_type"] in TRAINED]
         k, n = sum(s["correct"] for s in ns_trained), len(ns_trained)
         lo, hi = wilson(k, n)
-        worst = min(TRAINED, key=lambda t: per["ns"][t]["accuracy"])
+        worst = min((t for t in TRAINED if t in per["ns"]), key=lambda t: per["ns"][t]["accuracy"])
         err = res.get("ns_errors") or {}
+        unseen = err.get("unseen_gate_open")
+        unseen_cell = f"{100 * unseen:.1f}% of {err.get('unseen_n')}" if unseen is not None else "-"
 
         def pair(t: str, per: dict = per) -> str:
             return f"{per['base'][t]['accuracy']:.0f} → {per['ns'][t]['accuracy']:.0f}" if t in per["ns"] else "-"
 
         lines.append(
-            f"| {prompt} | {wording} | {per['ns']['gcd']['n']} | {res['mean_trained']['base']:.1f}% | "
+            f"| {prompt} | {wording} | {n} | {res['mean_trained']['base']:.1f}% | "
             f"**{res['mean_trained']['ns']:.1f}%** ({lo:.1f}-{hi:.1f}) | {worst} {per['ns'][worst]['accuracy']:.0f}% | "
-            f"{pair('addition')} | {pair('division')} | {100 * (err.get('read_right_rate') or 0):.1f}% | "
-            f"{err.get('read_wrong', '-')} / {err.get('written_wrong', '-')} |"
+            f"{pair('addition')} | {pair('division')} | {unseen_cell} | "
+            f"{100 * (err.get('read_right_rate') or 0):.1f}% | {err.get('read_wrong', '-')} / "
+            f"{err.get('written_wrong', '-')} |"
         )
+    lines.append("")
+    for prompt, wording, run in rows:
+        err = json.loads((run / "results.json").read_text()).get("ns_errors") or {}
+        reads = ", ".join(f"{k} {v}" for k, v in (err.get("read_errors") or {}).items()) or "none"
+        writes = ", ".join(f"{k} {v}" for k, v in (err.get("write_errors") or {}).items()) or "none"
+        misread = "; ".join(
+            f"{m['true']} read as {m['read']} ({'open' if m['gate'] else 'shut'}) {m['n']}"
+            for m in (err.get("misreads") or [])[:5]
+        )
+        lines.append(f"- {prompt}/{wording}: read errors {reads}; write errors {writes}; top misreads: {misread}")
     lines.append("")
     for prompt, wording, run in rows:
         cf = json.loads((run / "results.json").read_text()).get("counterfactual") or {}

@@ -58,6 +58,18 @@ class ReadOut:
     others: list[list[int]] = field(default_factory=list)
 
 
+def assign_roles(role_p: torch.Tensor) -> tuple[int, int] | None:
+    """The numbers (indices) read as x and y: the pair of distinct numbers with the highest P(x)·P(y), so that two
+    numbers always get the two roles (the sentence decides which is which); None with fewer than two numbers."""
+    n = int(role_p.shape[0])
+    if n < 2:
+        return None
+    score = role_p[:, 0].unsqueeze(1) * role_p[:, 1].unsqueeze(0)
+    score.fill_diagonal_(-1.0)
+    flat = int(score.argmax())
+    return flat // n, flat % n
+
+
 def pad_feats(feats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     """Right-pad a list of (T_i, F) tensors to (B, T, F) with a (B, T) mask."""
     t_max = max(int(f.shape[0]) for f in feats)
@@ -72,6 +84,18 @@ def pad_feats(feats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor
 def pooled(feats: Sequence[torch.Tensor]) -> torch.Tensor:
     """(B, F): each prompt's mean over its question tokens."""
     return torch.stack([f.float().mean(0) for f in feats])
+
+
+def content_pooled(feats: Sequence[torch.Tensor], digits: Sequence[torch.Tensor], tail: int) -> torch.Tensor:
+    """(B, F): each prompt's mean over its words: not its digits (the numbers say nothing about the operation) and not
+    the template's `tail` tokens. The open-set test compares these: what a question asks, not which numbers."""
+    out = []
+    for f, d in zip(feats, digits, strict=True):
+        keep = (d == NOT_DIGIT).clone()
+        if tail:
+            keep[-tail:] = False
+        out.append(f[keep].float().mean(0) if bool(keep.any()) else f.float().mean(0))
+    return torch.stack(out)
 
 
 class SpanReader(nn.Module):
@@ -89,16 +113,18 @@ class SpanReader(nn.Module):
         hidden: int = 256,
         max_operand: int = 999,
         dropout: float = 0.2,
+        tail: int = 0,
     ) -> None:
         """Args: the features are the block inputs of `n_slots` read layers, concatenated (`d_model` each);
         digit_slots are the ones the digit and role heads read, type_slots the ones the operation is read from,
         ood_slot the one of the open-set test; n_types the trained operations (the type head has one more class,
         *none*); max_operand the largest operand seen in training (a larger number closes the gate: the reader
-        never learned its role); dropout regularises the digit/role trunk."""
+        never learned its role); dropout regularises the digit/role trunk; tail is how many template tokens end
+        each prompt (`spans.template_tail`), left out of the open-set test's pooling."""
         super().__init__()
         self.d_model, self.n_slots = d_model, n_slots
         self.digit_slots, self.type_slots, self.ood_slot = list(digit_slots), list(type_slots), ood_slot
-        self.n_types, self.hidden, self.max_operand = n_types, hidden, max_operand
+        self.n_types, self.hidden, self.max_operand, self.tail = n_types, hidden, max_operand, tail
         trunk_dim = d_model * len(self.digit_slots)
         self.mean: torch.Tensor
         self.std: torch.Tensor
@@ -165,26 +191,24 @@ class SpanReader(nn.Module):
         probs = self.type_head.probs(self.slots(pool, self.type_slots)).cpu()
         type_prob, type_idx = probs[:, : self.n_types].max(-1)
         none_prob = probs[:, self.n_types]
-        unfamiliar = (self.open_set.score(self.slot(pool, self.ood_slot)) > self.open_set.threshold).cpu()
+        words = content_pooled(feats, [digits[b, : int(f.shape[0])].cpu() for b, f in enumerate(feats)], self.tail)
+        ood = self.open_set.score(self.slot(words.to(pool.device), self.ood_slot))
+        unfamiliar = (ood > self.open_set.threshold).cpu()
         xs, ys, found, reasons, others = [], [], [], [], []
         for b, runs in enumerate(groups):
             values = [int("".join(str(int(digits[b, t])) for t in run)) for run in runs]
             role_p = roles[b].softmax(-1).cpu() if runs else torch.zeros((0, len(ROLES)))
-            picked: dict[int, int] = {}
-            for r in (0, 1):
-                best = -1.0
-                for k in range(len(values)):
-                    if int(role_p[k].argmax()) == r and float(role_p[k, r]) > best and k not in picked.values():
-                        best, picked[r] = float(role_p[k, r]), k
-            ok = 0 in picked and 1 in picked
-            x = values[picked[0]] if ok else 0
-            y = values[picked[1]] if ok else 0
-            others.append([v for k, v in enumerate(values) if k not in picked.values()])
+            pick = assign_roles(role_p)
+            ok = pick is not None
+            x = values[pick[0]] if pick is not None else 0
+            y = values[pick[1]] if pick is not None else 0
+            others.append([v for k, v in enumerate(values) if pick is None or k not in pick])
+            confidence = min(float(role_p[pick[0], 0]), float(role_p[pick[1], 1])) if pick is not None else 0.0
             if not ok:
                 reason = "no operands"
             elif not (0 < x <= self.max_operand and 0 < y <= self.max_operand):
                 reason = "operand too large"
-            elif len(values) > 2 and min(float(role_p[picked[r], r]) for r in (0, 1)) < ROLE_MIN:
+            elif len(values) > 2 and confidence < ROLE_MIN:
                 reason = "ambiguous numbers"
             elif bool(none_prob[b] >= type_prob[b]):
                 reason = "not a trained operation"
@@ -212,19 +236,23 @@ class SpanReader(nn.Module):
         )
 
     def loss(
-        self, feats: torch.Tensor, mask: torch.Tensor, digits: torch.Tensor, roles: torch.Tensor
+        self, feats: torch.Tensor, mask: torch.Tensor, digits: torch.Tensor, roles: torch.Tensor, types: torch.Tensor
     ) -> tuple[torch.Tensor, dict[str, float]]:
-        """Training loss of the trunk: digit CE per token + role CE per number (labelled groups)."""
+        """Training loss of the trunk: digit CE per token + role CE per number of the questions of a trained type
+        (a negative's numbers are no one's operands: whether the gate opens is the type read's call, not theirs)."""
         z = self.encode(feats)
         d_loss = nn.functional.cross_entropy(self.digit_head(z)[mask], digits[mask])
         groups = number_groups(digits, mask)
         role_out = self.role_logits(z, mask, groups)
-        targets = []
+        targets, keep = [], []
         for b, runs in enumerate(groups):
             for run in runs:
                 labels = [int(roles[b, t]) for t in run if int(roles[b, t]) != NO_ROLE]
                 targets.append(labels[0] if labels else ROLES.index("other"))
+                keep.append(bool(types[b] < self.n_types))
         role_all = torch.cat(role_out) if role_out else z.new_zeros((0, len(ROLES)))
+        role_all = role_all[torch.tensor(keep, dtype=torch.bool, device=z.device)] if keep else role_all
+        targets = [t for t, k in zip(targets, keep, strict=True) if k]
         r_loss = (
             nn.functional.cross_entropy(role_all, torch.tensor(targets, device=z.device))
             if targets
@@ -292,8 +320,8 @@ def train_reader(
         totals: dict[str, float] = {}
         count = 0
         for b in range(0, n, batch_size):
-            feats, mask, digits, roles, _ = data.batch(perm[b : b + batch_size])
-            loss, parts = reader.loss(feats, mask, digits, roles)
+            feats, mask, digits, roles, types = data.batch(perm[b : b + batch_size])
+            loss, parts = reader.loss(feats, mask, digits, roles, types)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -24,7 +24,15 @@ from nsllm_cli.errors import ArtifactError
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.open_set import OpenSet, auroc
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
-from nsllm_cli.ns.reader import READER_VERSION, ReaderData, SpanReader, evaluate_reader, pooled, train_reader
+from nsllm_cli.ns.reader import (
+    READER_VERSION,
+    ReaderData,
+    SpanReader,
+    content_pooled,
+    evaluate_reader,
+    pooled,
+    train_reader,
+)
 from nsllm_cli.ns.span_gather import digit_layers, load_rows, load_split, read_span_manifest
 from nsllm_cli.ns.stepwise_store import save_reader
 from nsllm_cli.ns.type_read import TypeHead, family_folds, open_rate, out_of_family_probs
@@ -40,6 +48,12 @@ def _slots(x: torch.Tensor, indices: list[int], d: int) -> torch.Tensor:
 
 def _pool(data: ReaderData) -> torch.Tensor:
     return pooled([data.item_feats(i) for i in range(len(data))])
+
+
+def _words(data: ReaderData, tail: int) -> torch.Tensor:
+    """The open-set test's input: each prompt's mean over its word tokens (`reader.content_pooled`)."""
+    digits = [data.digits[int(data.offsets[i]) : int(data.offsets[i + 1])].long() for i in range(len(data))]
+    return content_pooled([data.item_feats(i) for i in range(len(data))], digits, tail)
 
 
 def _out_of_family_scores(x: torch.Tensor, labels: torch.Tensor, folds: torch.Tensor, n_types: int) -> torch.Tensor:
@@ -98,6 +112,7 @@ def layer_table(
     digit: list[int],
     d_model: int,
     gate: float,
+    tail: int = 0,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The type read per candidate block(s), measured out of family (the choice) and on `evals` with the open-set
     test of the best separating block; and the open-set table per block."""
@@ -107,13 +122,16 @@ def layer_table(
     folds = family_folds(families)
     pos, neg = labels < n_types, labels == n_types
     math_neg = torch.tensor([k == "negative-math" for k in kinds]) & neg
-    open_rows = open_set_table(x_train, labels, folds, math_neg, layers=layers, d=d_model)
+    w_train = _words(train, tail)
+    open_rows = open_set_table(w_train, labels, folds, math_neg, layers=layers, d=d_model)
     best = max(open_rows, key=lambda r: r["oof_auroc"] if r["oof_auroc"] == r["oof_auroc"] else -1.0)
     ood_i = layers.index(best["layer"])
-    test = OpenSet.fit(_slots(x_train, [ood_i], d_model), labels, n_types=n_types)
+    test = OpenSet.fit(_slots(w_train, [ood_i], d_model), labels, n_types=n_types)
     test.threshold = best["threshold"]
     pooled_evals = {name: _pool(data) for name, data in evals.items()}
-    familiar = {name: test.score(_slots(x, [ood_i], d_model)) <= test.threshold for name, x in pooled_evals.items()}
+    familiar = {
+        name: test.score(_slots(_words(data, tail), [ood_i], d_model)) <= test.threshold for name, data in evals.items()
+    }
     rows = []
     for cand in type_candidates(layers, digit):
         idx = [layers.index(v) for v in cand]
@@ -175,6 +193,7 @@ def train_steps_reader(
     d_model = int(manifest["model"]["d_model"])
     depth = int(manifest["model"]["n_layers"])
     early = digit_layers(read_layers, depth)
+    tail = int(manifest.get("tail_tokens", 0))
     evals = {s: d for s in ("val", "heldout") if (d := load_split(source, s)) is not None and len(d)}
     on_event("start", {"train": len(train), "read_layers": read_layers})
     t0 = time.perf_counter()
@@ -187,6 +206,7 @@ def train_steps_reader(
         digit=early,
         d_model=d_model,
         gate=gate,
+        tail=tail,
     )
     type_layers, ood_layer = choose_layers(table, open_rows)
     on_event("layers", {"type_layers": type_layers, "ood_layer": ood_layer})
@@ -199,11 +219,13 @@ def train_steps_reader(
         n_types=len(TRAIN_TYPES),
         hidden=hidden,
         max_operand=10 ** (complexity + 1) - 1,
+        tail=tail,
     )
     history = train_reader(reader, train, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, on_event=on_event)
     x_train, labels = _pool(train), train.types.long()
     reader.type_head = TypeHead.fit(_slots(x_train, reader.type_slots, d_model), labels, n_types=len(TRAIN_TYPES))
-    reader.open_set = OpenSet.fit(_slots(x_train, [reader.ood_slot], d_model), labels, n_types=len(TRAIN_TYPES))
+    w_train = _words(train, tail)
+    reader.open_set = OpenSet.fit(_slots(w_train, [reader.ood_slot], d_model), labels, n_types=len(TRAIN_TYPES))
     reader.open_set.threshold = next(r for r in open_rows if r["layer"] == ood_layer)["threshold"]
     seconds = time.perf_counter() - t0
     splits = {name: evaluate_reader(reader, data, gate=gate) for name, data in evals.items()}

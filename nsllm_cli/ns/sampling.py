@@ -141,9 +141,7 @@ def slice_problems(
             if len(seen) >= n_per_type:
                 break
             if kind == "zero":
-                pair = (
-                    (int(rng.integers(1, high // 2)), 0) if name == "division" else _zero_pair(name, rng, high)
-                )
+                pair = (int(rng.integers(1, high // 2)), 0) if name == "division" else _zero_pair(name, rng, high)
                 if pair is None:
                     break  # this operation never gives 0
                 if name == "division":

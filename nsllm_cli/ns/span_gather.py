@@ -56,11 +56,14 @@ def gather_spans(
 
     out.mkdir(parents=True, exist_ok=True)
     counts = {split: len(items.get(split, ())) for split in SPLITS}
+    from nsllm_cli.ns.spans import template_tail
+
     manifest = {
         "format": FORMAT,
         "created_by": f"nsllm {__version__}",
         "recipe": "steps",
         "model": model_fingerprint(model, tok),
+        "tail_tokens": template_tail(tok),
         "read_layers": list(read_layers),
         "index_convention": INDEX_CONVENTION,
         "position_rule": POSITION_RULE,

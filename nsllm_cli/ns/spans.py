@@ -52,6 +52,21 @@ def user_header_ids(tok: Any) -> list[int]:
     return list(tok(header, add_special_tokens=False).input_ids) if header else []
 
 
+def template_tail(tok: Any) -> int:
+    """How many tokens the chat template puts after the user's text when it asks for an answer (the end of the user
+    turn and the assistant header: 5 for ChatML). They carry no words of the question (0 without a template)."""
+    if not getattr(tok, "chat_template", None):
+        return 0
+    marker = "QQQ"
+    try:
+        text = str(tok.apply_chat_template([{"role": "user", "content": marker}], add_generation_prompt=True,
+                                           tokenize=False))  # fmt: skip
+    except Exception:  # noqa: BLE001 - a template that refuses a lone user turn: no tail known
+        return 0
+    tail = text[text.rindex(marker) + len(marker) :]
+    return len(tok(tail, add_special_tokens=False).input_ids) if tail else 0
+
+
 def query_start(ids: Sequence[int], header: Sequence[int]) -> int:
     """Index of the first token after the last occurrence of `header` in `ids` (0 when absent)."""
     n = len(header)

@@ -55,6 +55,7 @@ def _reader_shape(reader: SpanReader) -> dict[str, Any]:
         "n_types": reader.n_types,
         "hidden": reader.hidden,
         "max_operand": reader.max_operand,
+        "tail": reader.tail,
     }
 
 
@@ -74,6 +75,7 @@ def _build_reader(tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> Spa
             n_types=int(meta["n_types"]),
             hidden=int(meta["hidden"]),
             max_operand=int(meta["max_operand"]),
+            tail=int(meta.get("tail", 0)),
         )
         reader.load_state_dict({k.removeprefix("reader."): v for k, v in tensors.items() if k.startswith("reader.")})
     except (KeyError, RuntimeError, ValueError) as exc:

@@ -4,9 +4,9 @@ The paper writes one vector at the last prompt token, which on Llama-3 decides o
 integer up to 999 is one token). SmolLM2 and most small models spell numbers one digit per token, so the
 answer is several tokens, and a linear decoder applied to the same vector at every step cannot choose
 "digit k at step k": that choice is an unbinding, which is bilinear. Here the symbolic step does the
-unbinding: at answer step k the code is ``cleanup(enc(r) ⊛ D_i⁻¹)`` with i the slot of the k-th digit from
-the left (the clean digit atom ``X^c``), and after the last digit the end code ``X^10`` (one past the digit
-codebook) asks for the end-of-turn token. `StepWriter` maps a code into the residual stream; its output
+unbinding: at answer step k the digit c of slot i (the k-th digit from the left) is ``cleanup(enc(r) ⊛ D_i⁻¹)``,
+written as the dense code ``X^(c+1)`` (see `DIGIT_SHIFT`), and after the last digit the end code ``X^11`` asks for
+the end-of-turn token. `StepWriter` maps a code into the residual stream; its output
 is *added* to the block input (no halving of h).
 
 Example:
@@ -21,13 +21,24 @@ from torch import nn
 
 from nsllm_cli.ns.vsa import VSA
 
-END_POWER = 10
-"""The end code is ``X^10``: quasi-orthogonal to the digit codes X^0..X^9."""
+DIGIT_SHIFT = 1
+"""Digit c is written from the code ``X^(c+1)``, not the codebook's ``X^c``: ``X^0`` is the identity δ, all of its
+mass on one coordinate, and a linear decoder trained with Adam moves its output for δ some 45 times slower than for
+a dense code (each weight moves by about the learning rate whatever its gradient). Measured on `make demo`: the
+writer wrote "1" for a result of 0 and "299" for 290. The powers ``X^1..X^10`` are all dense unit vectors."""
+END_POWER = 11
+"""The end code is ``X^11``: quasi-orthogonal to the digit codes X^1..X^10."""
 
 
 def end_code(vsa: VSA) -> torch.Tensor:
-    """``X^10``, the code of the end-of-turn step."""
+    """``X^11``, the code of the end-of-turn step."""
     return vsa.power(vsa.X.double(), END_POWER).float()
+
+
+def digit_codes(vsa: VSA) -> torch.Tensor:
+    """(10, dim): the code written for each digit 0-9, ``X^(c+1)``."""
+    x = vsa.X.double()
+    return torch.stack([vsa.power(x, c + DIGIT_SHIFT) for c in range(10)]).float()
 
 
 def answer_digits(vsa: VSA, result: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -49,7 +60,7 @@ def step_codes(vsa: VSA, result: torch.Tensor, *, steps: int) -> tuple[torch.Ten
     Steps past the end are zero (nothing is written there).
     """
     digits, length = answer_digits(vsa, result)
-    book = vsa.number_codebook.to(result.device)
+    book = digit_codes(vsa).to(result.device)
     end = end_code(vsa).to(result.device)
     out = torch.zeros((result.shape[0], steps, vsa.dim), device=result.device)
     for b in range(result.shape[0]):

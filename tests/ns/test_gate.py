@@ -118,3 +118,25 @@ def test_a_reader_trained_before_the_open_set_gate_is_refused(tmp_path: Path) ->
     )  # fmt: skip
     with pytest.raises(ArtifactError, match="retrain"):
         load_reader(tmp_path / "reader")
+
+
+def test_template_tail_counts_the_assistant_header(tiny: tuple[Any, Any]) -> None:
+    from nsllm_cli.ns.spans import template_tail
+
+    _, tok = tiny
+    tail = template_tail(tok)
+    ids = tok.apply_chat_template([{"role": "user", "content": "What is 7 mod 3?"}], add_generation_prompt=True)
+    ids = ids["input_ids"] if isinstance(ids, dict) or hasattr(ids, "keys") else ids
+    text = tok.decode(ids[-tail:])
+    assert 0 < tail < 10 and "?" not in text and "assistant" in text  # only the template's own tokens
+
+
+def test_content_pooling_leaves_out_digits_and_the_template_tail() -> None:
+    from nsllm_cli.ns.reader import content_pooled
+    from nsllm_cli.ns.spans import NOT_DIGIT
+
+    feats = torch.arange(6, dtype=torch.float).unsqueeze(1).repeat(1, 2)  # token t has features (t, t)
+    digits = torch.tensor([NOT_DIGIT, 4, 2, NOT_DIGIT, NOT_DIGIT, NOT_DIGIT])
+    out = content_pooled([feats], [digits], tail=2)
+    assert out.tolist() == [[1.5, 1.5]]  # tokens 0 and 3: not the digits 1, 2, not the tail 4, 5
+    assert content_pooled([feats], [torch.full((6,), 3)], tail=0).tolist() == [[2.5, 2.5]]  # all digits: all tokens

@@ -18,7 +18,7 @@ from nsllm_cli.ns.reader import SpanReader
 from nsllm_cli.ns.spans import NO_ROLE, NOT_DIGIT, ROLES, query_start, token_labels, user_header_ids
 from nsllm_cli.ns.stepwise import StepDecoded, StepwiseNS
 from nsllm_cli.ns.vsa import VSA
-from nsllm_cli.ns.writer import StepWriter, answer_digits, end_code, step_codes
+from nsllm_cli.ns.writer import StepWriter, answer_digits, digit_codes, end_code, step_codes
 
 runner = CliRunner()
 
@@ -40,8 +40,9 @@ def test_step_codes_unbind_digits_left_to_right_then_end(vsa: VSA) -> None:
     assert length.tolist() == [3, 1, 1, 4]
     codes, lengths = step_codes(vsa, torch.tensor([306, 7]), steps=6)
     assert lengths.tolist() == [4, 2]
-    book = vsa.number_codebook
+    book = digit_codes(vsa)
     assert (codes[0, :3] @ book.T).argmax(-1).tolist() == [3, 0, 6]
+    assert float(codes[0, :3].abs().max()) < 0.2  # every digit code is dense, 0 too (X^0 = δ is not used)
     assert (codes[1, :1] @ book.T).argmax(-1).tolist() == [7]
     end = end_code(vsa)
     assert torch.allclose(codes[0, 3], end) and torch.allclose(codes[1, 1], end)
