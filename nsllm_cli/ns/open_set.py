@@ -26,7 +26,8 @@ SHRINKAGE = 0.1
 def _precision(centred: torch.Tensor, shrinkage: float) -> torch.Tensor:
     cov = centred.T @ centred / max(centred.shape[0] - 1, 1)
     target = torch.eye(cov.shape[0], dtype=cov.dtype) * cov.diagonal().mean()
-    return torch.linalg.inv((1 - shrinkage) * cov + shrinkage * target)
+    out: torch.Tensor = torch.linalg.inv((1 - shrinkage) * cov + shrinkage * target)
+    return out
 
 
 class OpenSet(nn.Module):

@@ -68,11 +68,13 @@ def _out_of_family_scores(x: torch.Tensor, labels: torch.Tensor, folds: torch.Te
 
 
 def type_candidates(layers: list[int], digit: list[int]) -> list[list[int]]:
-    """The blocks the operation may be read from: each read layer alone, and the later ones together."""
-    later = [v for v in layers if v not in digit] or layers
+    """The blocks the operation may be read from: each read layer alone, and the mid-to-late ones together (from the
+    last digit block on, and after it)."""
     out = [[v] for v in layers]
-    if len(later) > 1:
-        out.append(later)
+    for start in (max(digit), max(digit) + 1):
+        later = [v for v in layers if v >= start]
+        if len(later) > 1 and later not in out:
+            out.append(later)
     return out
 
 

@@ -102,7 +102,8 @@ def finetune_stepwise(
                 for k, i in enumerate(todo):
                     cache[i] = tuple(v[k] for v in (read.type_idx, read.score, read.x, read.y, read.result, read.gate))
             parts = [cache[i] for i in index]
-            decided = StepDecoded(*(torch.stack([p[j] for p in parts]) for j in range(6)))
+            type_idx, score, x, y, result, gate = (torch.stack([p[j] for p in parts]) for j in range(6))
+            decided = StepDecoded(type_idx, score, x, y, result, gate)
             ok = torch.tensor(
                 [bool(decided.gate[k]) and int(decided.result[k]) == items[i].solution for k, i in enumerate(index)]
             )

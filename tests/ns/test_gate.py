@@ -55,7 +55,11 @@ def _stepwise(read: ReadOut, complexity: int = 2) -> Any:
 
     vsa = VSA.generate(types=PROBLEM_TYPES, dim=256, seed=0)
     reader = SpanReader(d_model=8, n_slots=1, digit_slots=[0], type_slots=[0], ood_slot=0, n_types=len(TRAIN_TYPES))
-    reader.read = lambda feats, gate=0.9: read  # type: ignore[method-assign]
+
+    def fixed(feats: Any, gate: float = 0.9) -> ReadOut:
+        return read
+
+    reader.read = fixed  # type: ignore[method-assign]
     return StepwiseNS(
         vsa, reader, StepWriter(vsa.dim, 8), types=TRAIN_TYPES, read_layers=[0], write_layer=1, header=[],
         complexity=complexity,

@@ -196,6 +196,9 @@ def test_steps_pipeline_through_the_cli(tiny_dir: Path, tmp_path: Path) -> None:
     result = runner.invoke(app, ["train", "--gather", str(g), "--reader-epochs", "2", "--run-dir", str(t)])
     assert result.exit_code == 0, result.output
     assert "held-out" in result.output and (t / "artifacts" / "reader" / "manifest.json").is_file()
+    assert "operation read per block" in result.output and "(chosen)" in result.output
+    trained = json.loads((t / "results.json").read_text())
+    assert trained["type_layers"] and trained["layer_table"] and "unseen_open" in trained["splits"]["heldout"]
     result = runner.invoke(
         app, ["finetune", *model, "--train-run", str(t), "--n-train", "16", "--steps", "2", "--run-dir", str(f)]
     )
@@ -210,12 +213,29 @@ def test_steps_pipeline_through_the_cli(tiny_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     samples = [json.loads(line) for line in (b / "samples.jsonl").read_text().splitlines()]
     ns_samples = [s for s in samples if s["method"] == "ns"]
-    assert all("ns_read" in s and {"type", "x", "y", "gate", "score"} <= set(s["ns_read"]) for s in ns_samples)
-    assert all(s["prompt"] == "chat" and s["wording"] == "heldout" for s in ns_samples)
+    assert all(
+        "ns_read" in s and {"type", "x", "y", "gate", "score", "reason"} <= set(s["ns_read"]) for s in ns_samples
+    )
+    assert all(s["ns_read"]["gate"] == (s["ns_read"]["reason"] == "open") for s in ns_samples)
+    assert all(s["prompt"] == "chat" and s["wording"] == "heldout" and "-h" in s["family"] for s in ns_samples)
     for s in samples:  # test questions never overlap training questions (either order for commutative types)
         assert (s["problem_type"], s["x"], s["y"]) not in keys and (s["problem_type"], s["y"], s["x"]) not in keys
     results = json.loads((b / "results.json").read_text())
     assert results["ns_errors"]["n"] == 16
+    assert results["ns_errors"]["unseen_n"] == 4 and set(results["ns_errors"]["unseen_open_by_family"]) <= {
+        s["family"] for s in ns_samples
+    }
+    zero = tmp_path / "zero"
+    result = runner.invoke(
+        app,
+        ["bench", "math", *model, "--method", "ns", "--ns-run", str(f), "--per-type", "1", "--prompt", "chat",
+         "--slice", "zero", "--run-dir", str(zero)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    sliced = [json.loads(line) for line in (zero / "samples.jsonl").read_text().splitlines()]
+    assert len(sliced) == 7 and all(s["gold"] == 0 for s in sliced)  # the 7 types that can give 0
+    bad = runner.invoke(app, ["bench", "math", *model, "--ns-run", str(f), "--slice", "tiny"])
+    assert bad.exit_code != 0 and "unknown --slice 'tiny'" in bad.output
 
 
 def test_a_closed_stepwise_decision_object_reports_no_result() -> None:
@@ -243,7 +263,7 @@ def test_shuffled_results_go_to_other_open_items_only() -> None:
 
 
 def test_counterfactual_counts_outputs_that_follow_the_written_result() -> None:
-    from nsllm_cli.ns.bench import counterfactual
+    from nsllm_cli.ns.bench_report import counterfactual
 
     read = {"type": "gcd", "x": 1, "y": 1, "score": 1.0, "gate": True}
     records = [
