@@ -20,13 +20,13 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PY) -c "import torch, transformers, nsllm_cli; print('installed: torch', torch.__version__, '| transformers', transformers.__version__)"
 	touch $(STAMP)
 
-# The neurosymbolic pipeline on the embedded model (steps recipe), small enough for 2 CPU cores (about 10 minutes).
+# The neurosymbolic pipeline on the embedded model (steps recipe), small enough for 2 CPU cores (about 14 minutes).
 DEMO := runs/demo
 demo: install
 	$(VENV)/bin/nsllm env
 	$(VENV)/bin/nsllm gather --n-train 1000 --n-val 40 --run-dir $(DEMO)/gather
 	$(VENV)/bin/nsllm train --gather $(DEMO)/gather --reader-epochs 15 --run-dir $(DEMO)/train
-	$(VENV)/bin/nsllm finetune --train-run $(DEMO)/train --n-train 600 --steps 150 --run-dir $(DEMO)/finetune
+	$(VENV)/bin/nsllm finetune --train-run $(DEMO)/train --n-train 400 --steps 100 --run-dir $(DEMO)/finetune
 	$(VENV)/bin/nsllm bench math --method base,ns --ns-run $(DEMO)/finetune --per-type 20 --run-dir $(DEMO)/bench
 
 lint: install
