@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import nsllm_env
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]  # the first test builds the NS run (~9 min)
 
 
 def _columns(run: Path, prompt: str, cwd: Path) -> tuple[str, str]:
