@@ -106,6 +106,8 @@ def open_set_table(
 
 def layer_table(
     train: ReaderData,
+    x_train: torch.Tensor,
+    w_train: torch.Tensor,
     families: list[str],
     kinds: list[str],
     evals: dict[str, ReaderData],
@@ -117,14 +119,13 @@ def layer_table(
     tail: int = 0,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The type read per candidate block(s), measured out of family (the choice) and on `evals` with the open-set
-    test of the best separating block; and the open-set table per block."""
+    test of the best separating block; and the open-set table per block. `x_train` and `w_train` are the training
+    prompts' pooled and word-pooled features (`_pool`, `_words`)."""
     n_types = len(TRAIN_TYPES)
-    x_train = _pool(train)
     labels = train.types.long()
     folds = family_folds(families)
     pos, neg = labels < n_types, labels == n_types
     math_neg = torch.tensor([k == "negative-math" for k in kinds]) & neg
-    w_train = _words(train, tail)
     open_rows = open_set_table(w_train, labels, folds, math_neg, layers=layers, d=d_model)
     best = max(open_rows, key=lambda r: r["oof_auroc"] if r["oof_auroc"] == r["oof_auroc"] else -1.0)
     ood_i = layers.index(best["layer"])
@@ -199,8 +200,11 @@ def train_steps_reader(
     evals = {s: d for s in ("val", "heldout") if (d := load_split(source, s)) is not None and len(d)}
     on_event("start", {"train": len(train), "read_layers": read_layers})
     t0 = time.perf_counter()
+    x_train, w_train = _pool(train), _words(train, tail)
     table, open_rows = layer_table(
         train,
+        x_train,
+        w_train,
         [str(r.get("family")) for r in rows],
         [str(r.get("kind")) for r in rows],
         evals,
@@ -224,9 +228,8 @@ def train_steps_reader(
         tail=tail,
     )
     history = train_reader(reader, train, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, on_event=on_event)
-    x_train, labels = _pool(train), train.types.long()
+    labels = train.types.long()
     reader.type_head = TypeHead.fit(_slots(x_train, reader.type_slots, d_model), labels, n_types=len(TRAIN_TYPES))
-    w_train = _words(train, tail)
     reader.open_set = OpenSet.fit(_slots(w_train, [reader.ood_slot], d_model), labels, n_types=len(TRAIN_TYPES))
     reader.open_set.threshold = next(r for r in open_rows if r["layer"] == ood_layer)["threshold"]
     seconds = time.perf_counter() - t0

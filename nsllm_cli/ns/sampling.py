@@ -71,6 +71,18 @@ def _coprime_split(modulus: int) -> tuple[int, int]:
     return 2**k, 5**k
 
 
+Key = tuple[str, int, int]
+
+
+def _admit(key: Key, seen: set[Key], exclude: AbstractSet[Key]) -> bool:
+    """Whether a drawn (type, x, y) is new and not excluded (either order for a commutative type); records it."""
+    name, x, y = key
+    if key in seen or key in exclude or (name in COMMUTATIVE and (name, y, x) in exclude):
+        return False
+    seen.add(key)
+    return True
+
+
 def training_problems(
     n_per_type: int,
     *,
@@ -102,11 +114,8 @@ def training_problems(
                     x, y = y, x
             else:
                 x, y = pair
-            key = (name, x, y)
-            if key in seen or key in exclude or (name in COMMUTATIVE and (name, y, x) in exclude):
-                continue
-            seen.add(key)
-            out.append(make_problem(name, x, y, complexity=complexity, row=len(out)))
+            if _admit((name, x, y), seen, exclude):
+                out.append(make_problem(name, x, y, complexity=complexity, row=len(out)))
     return out
 
 
@@ -153,9 +162,6 @@ def slice_problems(
                 if small == other:
                     continue
                 x, y = (other, small) if rng.random() < 0.5 else (small, other)
-            key = (name, x, y)
-            if key in seen or key in exclude or (name in COMMUTATIVE and (name, y, x) in exclude):
-                continue
-            seen.add(key)
-            out.append(make_problem(name, x, y, complexity=complexity, row=len(out)))
+            if _admit((name, x, y), seen, exclude):
+                out.append(make_problem(name, x, y, complexity=complexity, row=len(out)))
     return out
