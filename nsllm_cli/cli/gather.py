@@ -45,7 +45,7 @@ def gather(
     layers: Annotated[
         str,
         typer.Option(
-            help="'auto' (steps: the block inputs at 2/15, 4/15 and 6/15 of the depth, 4,8,12 on SmolLM2; paper: all), "
+            help="'auto' (steps: the block inputs at 2/15 to 10/15 of the depth, 4,8,12,16,20 on SmolLM2; paper: all), "
             "'all' (0..n_layers) or comma-separated indices; negative from the end."
         ),
     ] = "auto",

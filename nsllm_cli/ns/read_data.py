@@ -152,13 +152,15 @@ def reader_items(
     split: str = "train",
     complexity: int = 2,
     exclude: frozenset[tuple[str, int, int]] = frozenset(),
-    paper_share: float = 0.25,
+    paper_share: float = 0.35,
     formats: Sequence[str] = FORMATS,
     n_unseen: int = 0,
 ) -> list[ReadItem]:
     """`n_pos` questions of the trained types and `n_neg` negatives, wordings from `split` families.
 
-    Positives: a quarter in the paper's wording (two-shot), the rest paraphrased, formats drawn evenly. Operands
+    Positives: a third in the paper's wording (half of them in the paper's two-shot format, half in any format:
+    "What is 84 mod 5?" is also how people type it into a chat, and the minimal-pair negatives share that frame
+    there), the rest paraphrased, formats drawn evenly. Operands
     come from `sampling.training_problems` (digit counts drawn evenly, some results of 0, both orders where order
     matters), fresh per split seed and never in `exclude` (e.g. the bench's test questions). `n_unseen` adds
     questions of the unseen types (addition, division) for evaluation splits: they measure the gate on operations
@@ -184,7 +186,8 @@ def reader_items(
     items = []
     for p in chosen:
         if split == "train" and rng.random() < paper_share:
-            items.append(problem_item(p, "two-shot", None, seed=seed, complexity=complexity))
+            fmt = "two-shot" if rng.random() < 0.5 else formats[int(rng.integers(len(formats)))]
+            items.append(problem_item(p, fmt, None, seed=seed, complexity=complexity))
             continue
         fmt = formats[int(rng.integers(len(formats)))]
         wording = wordings.phrase(p, rng, split=split, complexity=complexity)

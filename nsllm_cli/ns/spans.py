@@ -80,9 +80,12 @@ def query_start(ids: Sequence[int], header: Sequence[int]) -> int:
 
 
 def digit_of(tok: Any, token_id: int) -> int:
-    """0-9 for a token that is exactly one decimal digit, else `NOT_DIGIT` (a training label)."""
+    """0-9 for a token that is exactly one ASCII digit, else `NOT_DIGIT` (a training label).
+
+    Not `str.isdigit`: byte-level BPE spells the byte 0xB2 as the character '²' (so the second byte of 'ò' or of
+    '²' itself is a token '²'), which `isdigit` accepts and `int` refuses."""
     text = tok.convert_ids_to_tokens(int(token_id))
-    return int(text) if isinstance(text, str) and len(text) == 1 and text.isdigit() else NOT_DIGIT
+    return int(text) if isinstance(text, str) and len(text) == 1 and "0" <= text <= "9" else NOT_DIGIT
 
 
 def number_groups(digits: torch.Tensor, mask: torch.Tensor) -> list[list[list[int]]]:

@@ -77,6 +77,16 @@ def test_token_labels_mark_digits_and_operand_roles(tiny: tuple[Any, Any]) -> No
     assert all(r == NO_ROLE for d, r in zip(digits, roles, strict=True) if d == NOT_DIGIT)
 
 
+def test_only_ascii_digit_tokens_are_digits(tiny: tuple[Any, Any]) -> None:
+    """Byte-level BPE spells the byte 0xB2 as '²' (the second byte of '²' and of 'ò'): not a digit, no crash."""
+    _, tok = tiny
+    from nsllm_cli.ns.spans import digit_of
+
+    text = "680² mod 497, sò ³ ¹ ٣"
+    found = [digit_of(tok, i) for i in tok(text, add_special_tokens=False).input_ids]
+    assert [d for d in found if d != NOT_DIGIT] == [6, 8, 0, 4, 9, 7]
+
+
 def test_commutative_operands_are_labelled_in_reading_order() -> None:
     from nsllm_cli.ns import wordings
 
@@ -179,6 +189,8 @@ def test_reader_items_mix_formats_and_keep_unseen_types_out() -> None:
     assert sum(it.problem_type is None for it in items) == 80
     assert {it.fmt for it in items} == {"two-shot", "chat", "multi"}
     assert not {it.problem_type for it in items} & {"addition", "division"}
+    paper = [it for it in items if it.family.endswith("/paper")]
+    assert {"two-shot", "chat"} <= {it.fmt for it in paper}  # "What is 84 mod 5?" is typed into chats too
     held = reader_items(n_pos=100, n_neg=0, seed=0, split="heldout")
     from nsllm_cli.ns.wordings import heldout_family
 
