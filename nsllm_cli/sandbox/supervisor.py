@@ -15,8 +15,9 @@ nothing.
 Shape: supervisor -> [PID 1 of a new PID namespace ->] code. Pipes shared with the parent:
 - control (`Config.ctl_fd`, read here): `o` means the output floods, any other byte means stop, EOF means the
   parent died (stop too);
-- status (`Config.status_fd`, written here): `child=PID`, `code=WAIT_STATUS`, then
-  `why=REASON net=… procs=… fs=… landlock=ABI-or-0:why` (see `isolation.isolation_from_status`).
+- status (`Config.status_fd`, written here): `child=PID`, `code=WAIT_STATUS`, then `why=REASON net=… procs=…
+  fs=… landlock=ABI-or-0:why disk=tmpfs:BYTES-or-watched:BYTES:why-or-off seccomp=N-or-0:why full=0-or-1`
+  (see `isolation.isolation_from_status`).
 
 Example:
     >>> load_config('{"timeout_s": 2.5, "main": "/tmp/x/main.py"}')["timeout_s"]
@@ -33,10 +34,11 @@ import time
 
 TYPE_CHECKING = False  # typing costs milliseconds at startup: type-only names live under this
 if TYPE_CHECKING or __package__:
-    from nsllm_cli.sandbox import code_process, landlock
+    from nsllm_cli.sandbox import code_process, disk, landlock
 else:  # run as a script: under -I only the standard library is on sys.path, so reach the siblings by this folder
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import code_process
+    import disk
     import landlock
 
     del sys.path[0]
@@ -77,9 +79,23 @@ if TYPE_CHECKING:
         """What Landlock lets the code read and execute; empty: Landlock switched off."""
         landlock_devices: list[str]
         """Device files the code may read and write under Landlock."""
+        disk_bytes: int
+        """The disk budget of the temp folder (`disk.py`); 0 or less: none."""
+        disk_tmpfs: bool
+        """Try the tmpfs barrier (tests switch it off to exercise the watched folder)."""
+        seccomp_bpf: str
+        """The seccomp program, hex (`seccomp_profile.compiled`); empty: no filter."""
+        seccomp_denied: int
+        """System calls the program denies."""
+        seccomp_why: str
+        """Why there is no program."""
 
 
 KILL = _signal.SIGKILL
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x20000, 0x10000000, 0x20000000, 0x40000000
+PR_GET_SECCOMP = 21
+WATCH_S = 0.05
+"""How often the supervisor measures a watched temp folder (`disk.usage`)."""
 
 
 def load_config(text: str) -> Config:
@@ -113,6 +129,9 @@ def load_libc() -> Any:
     class c_uint(_ctypes._SimpleCData):
         _type_ = "I"
 
+    class c_char(_ctypes._SimpleCData):
+        _type_ = "c"
+
     class Fn(_ctypes.CFuncPtr):
         _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
         _restype_ = c_int
@@ -132,7 +151,23 @@ def load_libc() -> Any:
 
             return U(*values)
 
+        @staticmethod
+        def buffer(data: bytes) -> tuple[object, int]:
+            """A C copy of `data` and its address (keep the copy alive while the address is in use)."""
+
+            class B(_ctypes.Array):
+                _type_ = c_char
+                _length_ = len(data)
+
+            copy = B.from_buffer_copy(data)
+            return copy, _ctypes.addressof(copy)
+
     return Lib()
+
+
+def one_word(text: str) -> str:
+    """`text` %-escaped into one status word (no spaces, no newlines)."""
+    return text.replace("%", "%25").replace(" ", "%20").replace("\n", "%0A")
 
 
 def report(fd: int, text: str) -> None:
@@ -207,7 +242,8 @@ class Ruleset:
 
     @classmethod
     def build(cls, config: Config, libc: Any) -> Ruleset:
-        """Read and execute `landlock_read`, read and write the devices, everything in the temp folder, list /proc."""
+        """Read and execute `landlock_read`, read and write the devices, everything in the temp folder (and in
+        /dev/shm when it is the run's own), list /proc."""
         if not config["landlock_read"]:
             return cls(None, -1, 0, "switched off")
         try:
@@ -220,6 +256,8 @@ class Ruleset:
             devices = landlock.ACCESS_READ_FILE | landlock.ACCESS_WRITE_FILE | landlock.ACCESS_TRUNCATE
             allow(kernel, fd, config["landlock_devices"], devices, abi)
             allow(kernel, fd, [config["root"]], landlock.ALL, abi)
+            if disk.private_shm(config["root"]):
+                allow(kernel, fd, [disk.SHM], landlock.ALL, abi)
             allow(kernel, fd, ["/proc"], landlock.ACCESS_READ_DIR, abi)  # list processes; their files stay closed
             return cls(kernel, fd, abi, "")
         except OSError as e:
@@ -229,7 +267,7 @@ class Ruleset:
         """The `landlock=` status word: the ABI, or `0:` and the reason, %-escaped to one word."""
         if self.fd >= 0:
             return str(self.abi)
-        return "0:" + self.why.replace("%", "%25").replace(" ", "%20").replace("\n", "%0A")
+        return "0:" + one_word(self.why)
 
 
 class Supervisor:
@@ -252,8 +290,14 @@ class Supervisor:
         """"pidns", "subreaper" or "pgroup" (`isolation.Isolation.processes`)."""
         self.fs = "uid+guard" if config["uid"] >= 0 else "guard"
         """What restricts writes when Landlock does not hold."""
+        budget = config["disk_bytes"]
+        no_tmpfs = "tmpfs switched off" if not config["disk_tmpfs"] else "no mount namespace"
+        self.disk = f"watched:{budget}:" + one_word(no_tmpfs) if budget > 0 else "off"
+        """The `disk=` word: "tmpfs:BYTES", "watched:BYTES:why" or "off" (`disk.py`)."""
         self.isolate()
         self.ruleset = Ruleset.build(config, self.libc)
+        self.seccomp = self.seccomp_program()
+        """The program the code process loads (`code_process.load_seccomp`); empty: none."""
 
     def isolate(self) -> None:
         """New PID (and, blocking the network, network) namespaces when allowed; else become a child subreaper."""
@@ -261,7 +305,9 @@ class Supervisor:
         if self.config["namespaces"] and libc is not None:
             uid0, gid0 = os.getuid(), os.getgid()
             is_root = os.geteuid() == 0
-            flags = 0x20000000 | (0x40000000 if block else 0) | (0 if is_root else 0x10000000)  # PID, NET, USER
+            mount = self.config["disk_bytes"] > 0 and self.config["disk_tmpfs"]
+            flags = CLONE_NEWPID | (CLONE_NEWNET if block else 0) | (0 if is_root else CLONE_NEWUSER)
+            flags |= CLONE_NEWNS if mount else 0
             if libc.unshare(flags) == 0:
                 self.procs = "pidns"
                 self.net = "netns" if block else self.net
@@ -273,8 +319,35 @@ class Supervisor:
                                 f.write(text)
                         except OSError:
                             pass
+                if mount:
+                    self.mount_budget()
+            elif mount:
+                self.disk += one_word(f" (unshare: {os.strerror(libc.get_errno())})")
         if self.procs == "pgroup" and libc is not None and libc.prctl(36, 1, 0, 0, 0) == 0:  # PR_SET_CHILD_SUBREAPER
             self.procs = "subreaper"
+
+    def mount_budget(self) -> None:
+        """The tmpfs barrier (`disk.mount_budget`), with the code's file written into it; else the watched folder."""
+        config, budget = self.config, self.config["disk_bytes"]
+        why = disk.mount_budget(self.libc, config["root"], budget, config["uid"])
+        if why:
+            self.disk = f"watched:{budget}:" + one_word(f"tmpfs: {why}")
+            return
+        self.disk = f"tmpfs:{budget}"
+        with open(config["main"], "wb") as f:
+            f.write(self.source)
+
+    def seccomp_program(self) -> bytes:
+        """The seccomp program when there is one and this kernel filters system calls; else b"" (`seccomp=0:why`)."""
+        config = self.config
+        if not config["seccomp_bpf"]:
+            self.seccomp_word = "0:" + one_word(config["seccomp_why"] or "switched off")
+            return b""
+        if self.libc is None or self.libc.prctl(PR_GET_SECCOMP, 0, 0, 0, 0) < 0:
+            self.seccomp_word = "0:" + one_word("kernel without seccomp filters")
+            return b""
+        self.seccomp_word = str(config["seccomp_denied"])
+        return bytes.fromhex(config["seccomp_bpf"])
 
     def run(self) -> NoReturn:
         """Fork the code (under a namespace init), wait for it or the deadline, kill what is left, report, exit."""
@@ -295,7 +368,9 @@ class Supervisor:
             if self.procs == "subreaper":
                 kill_tree(os.getpid())
         word = self.ruleset.word()
-        report(status_fd, f"why={why} net={self.net} procs={self.procs} fs={self.fs} landlock={word}\n")
+        full = int(self.disk.startswith("tmpfs") and disk.full(self.config["root"]))
+        report(status_fd, f"why={why} net={self.net} procs={self.procs} fs={self.fs} landlock={word} ")
+        report(status_fd, f"disk={self.disk} seccomp={self.seccomp_word} full={full}\n")
         os._exit(0)
 
     def _namespace_init(self) -> NoReturn:
@@ -315,14 +390,20 @@ class Supervisor:
 
     def _become_code(self) -> NoReturn:
         code_process.run(
-            self.config, self.source, libc=self.libc, ruleset=self.ruleset, guard_network=self.net == "guard"
+            self.config,
+            self.source,
+            libc=self.libc,
+            ruleset=self.ruleset,
+            guard_network=self.net == "guard",
+            seccomp=self.seccomp,
         )
 
     def wait_for(self, pid: int) -> tuple[int | None, str]:
         """Wait for `pid`, the deadline or a word from the parent (EOF: the parent died). No threads.
 
         Returns:
-            (wait status, "") when `pid` ended; (None, "timeout" / "output" / "parent") when it must be killed.
+            (wait status, "") when `pid` ended; (None, "timeout" / "output" / "parent" / "disk") when it must be
+            killed ("disk": the watched temp folder passed its budget).
         """
         ctl = self.config["ctl_fd"]
         pfd = -1
@@ -335,6 +416,8 @@ class Supervisor:
         if pfd >= 0:
             poller.register(pfd, select.POLLIN)
         step = 0.001
+        budget = self.config["disk_bytes"] if self.disk.startswith("watched") else 0
+        files = disk.max_files(budget)
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
@@ -342,7 +425,11 @@ class Supervisor:
             left = self.deadline - time.monotonic()
             if left <= 0:
                 return None, "timeout"
-            wait = min(left, 3600.0) if pfd >= 0 else min(left, step)
+            if budget > 0:
+                used, count = disk.usage(self.config["root"])
+                if used > budget or count > files:
+                    return None, "disk"
+            wait = min(left, 3600.0 if budget <= 0 else WATCH_S) if pfd >= 0 else min(left, step)
             step = min(step * 2, 0.02)
             for fd, _ in poller.poll(wait * 1000):
                 if fd == ctl:
