@@ -46,7 +46,16 @@ NET_EVENTS = {
 }  # fmt: skip
 
 
-def run(config: Config, source: bytes, *, libc: Any, ruleset: Ruleset, guard_network: bool, seccomp: bytes) -> NoReturn:
+def run(
+    config: Config,
+    source: bytes,
+    *,
+    libc: Any,
+    ruleset: Ruleset,
+    guard_network: bool,
+    seccomp: bytes,
+    writable: list[str],
+) -> NoReturn:
     """Become the code process: own group, no privileges, limits, Landlock, seccomp, guard; then run the code.
 
     Args:
@@ -56,6 +65,7 @@ def run(config: Config, source: bytes, *, libc: Any, ruleset: Ruleset, guard_net
         ruleset: the Landlock ruleset to narrow and enforce (`fd` -1: Landlock does not hold).
         guard_network: refuse network access in the audit hook (no network namespace could be made).
         seccomp: the seccomp program to load (`seccomp_profile.compiled`); empty: none.
+        writable: the folders the audit-hook guard lets the code write (Landlock's rules say the same).
     """
     for fd in (config["ctl_fd"], config["status_fd"]):
         try:
@@ -104,7 +114,7 @@ def run(config: Config, source: bytes, *, libc: Any, ruleset: Ruleset, guard_net
         except OSError as e:  # the supervisor reported the filter as holding: fail closed
             os.write(2, f"sandbox: seccomp could not filter system calls ({e}); the code was not run\n".encode())
             os._exit(126)
-    install_guard(config["root"], block_network=guard_network)
+    install_guard(writable, block_network=guard_network)
     import builtins
 
     def _quit(code: object = None) -> NoReturn:
@@ -185,16 +195,16 @@ def limit(name: str, soft: int, hard: int | None = None) -> None:
             pass
 
 
-def install_guard(root: str, *, block_network: bool) -> None:
+def install_guard(roots: list[str], *, block_network: bool) -> None:
     """Audit hook: a Python-level guard (ctypes or a child program can bypass it), not an OS barrier.
 
     Args:
-        root: the only folder the code may write (besides /dev/null).
+        roots: the only folders the code may write (besides /dev/null): its temp folder, and its private /dev/shm.
         block_network: refuse socket connects and name lookups (no network namespace could be made).
     """
     realpath, fsdecode = os.path.realpath, os.fsdecode
-    root = realpath(root)
-    prefix = root + os.sep
+    real = tuple(realpath(root) for root in roots)
+    prefixes = tuple(root + os.sep for root in real)
 
     def inside(path: object, dir_fd: int | None = None) -> bool:
         if isinstance(path, int):
@@ -206,7 +216,7 @@ def install_guard(root: str, *, block_network: bool) -> None:
             p = realpath(p)
         except Exception:
             return False
-        return p == root or p.startswith(prefix) or p == "/dev/null"
+        return p in real or p.startswith(prefixes) or p == "/dev/null"
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
         if event == "open":

@@ -241,9 +241,8 @@ class Ruleset:
         """Why Landlock does not hold ("" when it does)."""
 
     @classmethod
-    def build(cls, config: Config, libc: Any) -> Ruleset:
-        """Read and execute `landlock_read`, read and write the devices, everything in the temp folder (and in
-        /dev/shm when it is the run's own), list /proc."""
+    def build(cls, config: Config, libc: Any, writable: list[str]) -> Ruleset:
+        """Read and execute `landlock_read`, read and write the devices, everything in `writable`, list /proc."""
         if not config["landlock_read"]:
             return cls(None, -1, 0, "switched off")
         try:
@@ -255,9 +254,7 @@ class Ruleset:
             allow(kernel, fd, config["landlock_read"], landlock.READ, abi)
             devices = landlock.ACCESS_READ_FILE | landlock.ACCESS_WRITE_FILE | landlock.ACCESS_TRUNCATE
             allow(kernel, fd, config["landlock_devices"], devices, abi)
-            allow(kernel, fd, [config["root"]], landlock.ALL, abi)
-            if disk.private_shm(config["root"]):
-                allow(kernel, fd, [disk.SHM], landlock.ALL, abi)
+            allow(kernel, fd, writable, landlock.ALL, abi)
             allow(kernel, fd, ["/proc"], landlock.ACCESS_READ_DIR, abi)  # list processes; their files stay closed
             return cls(kernel, fd, abi, "")
         except OSError as e:
@@ -295,7 +292,9 @@ class Supervisor:
         self.disk = f"watched:{budget}:" + one_word(no_tmpfs) if budget > 0 else "off"
         """The `disk=` word: "tmpfs:BYTES", "watched:BYTES:why" or "off" (`disk.py`)."""
         self.isolate()
-        self.ruleset = Ruleset.build(config, self.libc)
+        self.writable = [config["root"]] + ([disk.SHM] if disk.private_shm(config["root"]) else [])
+        """Where the code may write: its temp folder, and /dev/shm when it is the run's own (`disk.mount_budget`)."""
+        self.ruleset = Ruleset.build(config, self.libc, self.writable)
         self.seccomp = self.seccomp_program()
         """The program the code process loads (`code_process.load_seccomp`); empty: none."""
 
@@ -396,6 +395,7 @@ class Supervisor:
             ruleset=self.ruleset,
             guard_network=self.net == "guard",
             seccomp=self.seccomp,
+            writable=self.writable,
         )
 
     def wait_for(self, pid: int) -> tuple[int | None, str]:
