@@ -6,9 +6,10 @@ five seconds, and a full disk breaks every other process of the user. Two barrie
 - tmpfs (`mount_budget`): in the supervisor's private mount namespace, the temp folder becomes a tmpfs with
   `size=` and `nr_inodes=`, and /dev/shm (which `multiprocessing` needs for its semaphores) a private folder of
   the same tmpfs; the kernel refuses the write past the budget (ENOSPC). The tmpfs is freed with the namespace.
-- watched (`usage`): without a mount namespace, the supervisor measures the folder's blocks and files while the
-  code runs and stops the run (reason "disk") once either passes the budget. It sees what is in the folder, not
-  files that were deleted while still open (each of those stays capped by `RLIMIT_FSIZE`).
+- watched (`usage`, `held_open`): without a mount namespace, the supervisor measures the folder's blocks and files,
+  and the files of the folder that the code deleted but still holds open, every 50 ms while the code runs, and
+  stops the run (reason "disk") once either passes the budget. A fast writer can pass the budget by what it writes
+  in those 50 ms. Not seen: a deleted file that is only mapped in memory (each is still capped by RLIMIT_FSIZE).
 
 Like `supervisor.py`, this module runs in the sandbox's isolated interpreter: `os` and `sys` only.
 
@@ -91,32 +92,44 @@ def full(root: str) -> bool:
     return st.f_bavail * st.f_frsize < 65536 or st.f_favail < 2
 
 
-def usage(root: str) -> tuple[int, int]:
+OVER = 1 << 62
+"""What a folder that cannot be measured counts as: over any budget (fail closed)."""
+
+
+def usage(root: str, seen: set[int] | None = None) -> tuple[int, int]:
     """Bytes allocated (blocks, hard links once) and files under `root`, not following symbolic links.
 
-    A folder the code made unreadable is made readable again (the supervisor runs as its owner or as root);
-    one that stays unreadable counts as over any budget.
+    A folder the code made unreadable is made readable again (the supervisor runs as its owner or as root). One
+    that stays unreadable, or a path too long to measure, counts as `OVER` any budget.
+
+    Args:
+        root: the folder.
+        seen: inodes already counted (filled in here, for `held_open`).
     """
-    seen: set[int] = set()
+    seen = set() if seen is None else seen
     size = files = 0
     stack = [root]
     while stack:
         folder = stack.pop()
         try:
             entries = list(os.scandir(folder))
+        except FileNotFoundError:  # deleted while measured
+            continue
         except PermissionError:
             try:
                 os.chmod(folder, 0o700)
                 entries = list(os.scandir(folder))
             except OSError:
-                return 1 << 62, 1 << 62
+                return OVER, OVER
         except OSError:
-            continue
+            return OVER, OVER
         for entry in entries:
             try:
                 st = entry.stat(follow_symlinks=False)
-            except OSError:
+            except FileNotFoundError:
                 continue
+            except OSError:
+                return OVER, OVER
             files += 1
             if st.st_ino not in seen:
                 seen.add(st.st_ino)
@@ -124,3 +137,27 @@ def usage(root: str) -> tuple[int, int]:
             if entry.is_dir(follow_symlinks=False):
                 stack.append(entry.path)
     return size, files
+
+
+def held_open(pids: list[int], root: str, seen: set[int]) -> int:
+    """Bytes of files under `root` that were deleted but are still open in one of `pids` (the folder lists them no
+    more, yet they take disk space until the last descriptor closes); inodes in `seen` are not counted again."""
+    prefix, size = root + os.sep, 0
+    for pid in pids:
+        fds = f"/proc/{pid}/fd/"
+        try:
+            names = os.listdir(fds)
+        except OSError:  # gone
+            continue
+        for name in names:
+            try:
+                target = os.readlink(fds + name)
+                if not (target.startswith(prefix) and target.endswith(" (deleted)")):
+                    continue
+                st = os.stat(fds + name)
+            except OSError:
+                continue
+            if st.st_ino not in seen:
+                seen.add(st.st_ino)
+                size += st.st_blocks * 512
+    return size

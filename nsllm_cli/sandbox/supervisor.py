@@ -398,6 +398,15 @@ class Supervisor:
             writable=self.writable,
         )
 
+    def over_budget(self, budget: int, files: int) -> bool:
+        """The watched temp folder, with what the code deleted but holds open, passed `budget` bytes or `files`."""
+        seen: set[int] = set()
+        root = self.config["root"]
+        used, count = disk.usage(root, seen)
+        if count > files or used > budget:
+            return True
+        return used + disk.held_open(descendants(os.getpid()), root, seen) > budget
+
     def wait_for(self, pid: int) -> tuple[int | None, str]:
         """Wait for `pid`, the deadline or a word from the parent (EOF: the parent died). No threads.
 
@@ -425,10 +434,8 @@ class Supervisor:
             left = self.deadline - time.monotonic()
             if left <= 0:
                 return None, "timeout"
-            if budget > 0:
-                used, count = disk.usage(self.config["root"])
-                if used > budget or count > files:
-                    return None, "disk"
+            if budget > 0 and self.over_budget(budget, files):
+                return None, "disk"
             wait = min(left, 3600.0 if budget <= 0 else WATCH_S) if pfd >= 0 else min(left, step)
             step = min(step * 2, 0.02)
             for fd, _ in poller.poll(wait * 1000):
