@@ -411,8 +411,8 @@ class Supervisor:
         """Wait for `pid`, the deadline or a word from the parent (EOF: the parent died). No threads.
 
         Returns:
-            (wait status, "") when `pid` ended; (None, "timeout" / "output" / "parent" / "disk") when it must be
-            killed ("disk": the watched temp folder passed its budget).
+            (wait status, "" or "disk") when `pid` ended; (None, "timeout" / "output" / "parent" / "disk") when it
+            must be killed ("disk": the watched temp folder passed its budget).
         """
         ctl = self.config["ctl_fd"]
         pfd = -1
@@ -429,8 +429,8 @@ class Supervisor:
         files = disk.max_files(budget)
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                return status, ""
+            if done:  # a writer quicker than the watch is caught here: the run still passed its budget
+                return status, "disk" if budget > 0 and self.over_budget(budget, files) else ""
             left = self.deadline - time.monotonic()
             if left <= 0:
                 return None, "timeout"

@@ -44,8 +44,8 @@ WRITERS = {  # each writes 10 times the budget's bytes or files
     ),
 }
 DONE = "print('WROTE ALL', flush=True)\n"
-WAIT = DONE + "import time\ntime.sleep(60)\n"
-"""A watched folder is measured every 50 ms: a quick writer may be done before, so it then waits to be caught."""
+TAILS = {"then-exits": DONE, "then-waits": DONE + "import time\ntime.sleep(60)\n"}
+"""A watched folder is measured every 50 ms and when the code ends: a quick writer is caught either way."""
 
 
 @pytest.fixture(params=["tmpfs", "watched", "fallback"])
@@ -56,15 +56,19 @@ def barrier(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     yield str(request.param)
 
 
+@pytest.mark.parametrize("tail", TAILS)
 @pytest.mark.parametrize("writer", WRITERS)
-def test_a_writer_is_stopped_at_the_budget(barrier: str, writer: str) -> None:
-    result = run_code(PRELUDE + WRITERS[writer] + WAIT, LIMITS)
+def test_a_writer_is_stopped_at_the_budget(barrier: str, writer: str, tail: str) -> None:
+    watched = not (barrier == "tmpfs" and TMPFS)
+    if watched and (writer, tail) == ("deleted-but-open", "then-exits"):
+        pytest.skip("watched: deleted files held for less than one 50 ms look are freed at exit, before the last look")
+    result = run_code(PRELUDE + WRITERS[writer] + TAILS[tail], LIMITS)
     assert result.killed_reason == "disk" and not result.ok, result
     assert result.isolation is not None
-    if barrier == "tmpfs" and TMPFS:  # the kernel refused the write (ENOSPC, a short write): never past the budget
+    if not watched:  # the kernel refused the write (ENOSPC, a short write): never past the budget
         assert result.isolation.disk == "tmpfs 2 MB" and "WROTE ALL" not in result.stdout
-    else:  # measured every 50 ms: a quick writer may finish first, and is then stopped while it waits
-        assert result.isolation.disk.startswith("watched 2 MB (no tmpfs: ") and result.returncode == -9
+    else:  # measured every 50 ms and at the end: a quick writer may get it all written, but the run fails
+        assert result.isolation.disk.startswith("watched 2 MB (no tmpfs: ")
     assert_contained(result)
 
 
