@@ -28,7 +28,7 @@ class ExecResult:
     """The code's exit code; negative: killed by that signal; None: the supervisor could not report it."""
     timed_out: bool = False
     killed_reason: str | None = None
-    """"timeout", "memory", "cpu", "file_size", "disk", "output", "killed" or None."""
+    """"timeout", "memory", "cpu", "file_size", "disk", "seccomp", "output", "killed" or None."""
     duration_s: float = 0.0
     truncated: bool = False
     """A stream gave more than `Limits.output_bytes`; the rest was read and dropped."""
@@ -93,6 +93,8 @@ def to_result(got: Captured, duration: float) -> ExecResult:
 def _reason_from_exit(returncode: int, stderr: str) -> str | None:
     """Name the limit behind a failure: the signal the kernel sent, or the last line of the traceback."""
     by_signal = {-signal.SIGXCPU: "cpu", -signal.SIGXFSZ: "file_size", -signal.SIGKILL: "killed"}
+    if hasattr(signal, "SIGSYS"):
+        by_signal[-signal.SIGSYS] = "seccomp"  # a system call of another ABI (libseccomp's bad-architecture action)
     if returncode in by_signal:
         return by_signal[returncode]
     lines = stderr.rstrip().splitlines()

@@ -398,14 +398,15 @@ class Supervisor:
             writable=self.writable,
         )
 
-    def over_budget(self, budget: int, files: int) -> bool:
-        """The watched temp folder, with what the code deleted but holds open, passed `budget` bytes or `files`."""
+    def over_budget(self, budget: int, files: int, *, held: bool = True) -> bool:
+        """The watched temp folder, with what the code deleted but holds open (`held`), passed `budget` bytes or
+        `files`."""
         seen: set[int] = set()
         root = self.config["root"]
         used, count = disk.usage(root, seen)
         if count > files or used > budget:
             return True
-        return used + disk.held_open(descendants(os.getpid()), root, seen) > budget
+        return held and used + disk.held_open(descendants(os.getpid()), root, seen) > budget
 
     def wait_for(self, pid: int) -> tuple[int | None, str]:
         """Wait for `pid`, the deadline or a word from the parent (EOF: the parent died). No threads.
@@ -427,16 +428,20 @@ class Supervisor:
         step = 0.001
         budget = self.config["disk_bytes"] if self.disk.startswith("watched") else 0
         files = disk.max_files(budget)
+        look = time.monotonic() + WATCH_S  # the first look once the code has run a while
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)
-            if done:  # a writer quicker than the watch is caught here: the run still passed its budget
-                return status, "disk" if budget > 0 and self.over_budget(budget, files) else ""
-            left = self.deadline - time.monotonic()
+            if done:  # a writer quicker than the watch is caught here (the folder only: the code is gone)
+                return status, "disk" if budget > 0 and self.over_budget(budget, files, held=False) else ""
+            now = time.monotonic()
+            left = self.deadline - now
             if left <= 0:
                 return None, "timeout"
-            if budget > 0 and self.over_budget(budget, files):
-                return None, "disk"
-            wait = min(left, 3600.0 if budget <= 0 else WATCH_S) if pfd >= 0 else min(left, step)
+            if budget > 0 and now >= look:
+                if self.over_budget(budget, files):
+                    return None, "disk"
+                look = now + WATCH_S
+            wait = min(left, 3600.0 if budget <= 0 else look - now) if pfd >= 0 else min(left, step)
             step = min(step * 2, 0.02)
             for fd, _ in poller.poll(wait * 1000):
                 if fd == ctl:

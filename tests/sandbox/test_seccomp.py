@@ -64,6 +64,17 @@ def test_hostile_calls_get_eperm_only_with_the_filter(seccomp: str, case: str) -
 
 
 @needs_filter
+@pytest.mark.skipif(platform.machine() != "x86_64", reason="the x32 ABI is an x86_64 one")
+def test_a_call_through_another_abi_kills_the_code(seccomp: str) -> None:
+    """x32 numbers (bit 30 set) would bypass a filter that knows x86_64 numbers only: libseccomp kills instead."""
+    result = run_code(CALL + "show('x32-unshare', libc.syscall(0x40000000 | 272, 0x10000000))")
+    if seccomp == "on":
+        assert result.returncode == -31 and result.killed_reason == "seccomp" and result.stdout == ""
+    else:  # ENOSYS where the kernel has no x32 ABI; it would be a namespace where it has one
+        assert result.ok and result.stdout.split()[1] in ("ENOSYS", "ok")
+
+
+@needs_filter
 def test_every_call_of_the_profile_gets_its_errno() -> None:
     """Each call the profile always denies, made with zero arguments, gets the errno its row names."""
     import pyseccomp
