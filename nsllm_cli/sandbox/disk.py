@@ -43,12 +43,13 @@ def describe(budget: int) -> str:
     return f"{budget / 1e6:g} MB"
 
 
-def mount_budget(libc: Any, root: str, budget: int, uid: int) -> str:
+def mount_budget(libc: Any, root: str, budget: int, uid: int, *, reserve: int = 0) -> str:
     """Mount a tmpfs of `budget` bytes over `root` and a private /dev/shm from it; "" when it held, else why not.
 
     Call it in a fresh mount namespace, before the code's Landlock ruleset is built (its rules then name the
     tmpfs). Afterwards `root` shows only the tmpfs's `work` folder and /dev/shm its `shm` folder, both owned by
     `uid` (the code's uid; -1: the caller's), so neither shows the other and both count against one budget.
+    `reserve` bytes and four files more are the run's own (the code's file, the two folders): not the code's budget.
     """
 
     def call(source: bytes | None, target: str, fstype: bytes | None, flags: int, data: bytes | None) -> None:
@@ -59,7 +60,7 @@ def mount_budget(libc: Any, root: str, budget: int, uid: int) -> str:
     try:
         call(None, "/", None, MS_REC | MS_PRIVATE, None)  # nothing below propagates back to the host
         owner = f",uid={uid},gid={uid}" if uid >= 0 else ""
-        options = f"size={budget},nr_inodes={max_files(budget)},mode=0700{owner}".encode()
+        options = f"size={budget + reserve},nr_inodes={max_files(budget) + 4},mode=0700{owner}".encode()
         call(b"tmpfs", root, b"tmpfs", MS_NOSUID | MS_NODEV, options)
         work, shm = os.path.join(root, "work"), os.path.join(root, "shm")
         for folder in (work, shm):

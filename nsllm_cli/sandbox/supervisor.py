@@ -328,7 +328,7 @@ class Supervisor:
     def mount_budget(self) -> None:
         """The tmpfs barrier (`disk.mount_budget`), with the code's file written into it; else the watched folder."""
         config, budget = self.config, self.config["disk_bytes"]
-        why = disk.mount_budget(self.libc, config["root"], budget, config["uid"])
+        why = disk.mount_budget(self.libc, config["root"], budget, config["uid"], reserve=len(self.source))
         if why:
             self.disk = f"watched:{budget}:" + one_word(f"tmpfs: {why}")
             return
@@ -428,6 +428,9 @@ class Supervisor:
         step = 0.001
         budget = self.config["disk_bytes"] if self.disk.startswith("watched") else 0
         files = disk.max_files(budget)
+        if budget > 0:  # what the run itself put there (the code's file, the supervisor's) is not the code's
+            base_bytes, base_files = disk.usage(self.config["root"])
+            budget, files = budget + base_bytes, files + base_files
         look = time.monotonic() + WATCH_S  # the first look once the code has run a while
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)

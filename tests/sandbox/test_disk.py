@@ -111,6 +111,12 @@ def test_dev_shm_is_private_and_inside_the_budget() -> None:
         Path(name).unlink()
 
 
+def test_a_budget_smaller_than_the_code_still_runs_it(barrier: str) -> None:
+    """The code's own file (and, watched, the supervisor's files beside it) are the run's, not the code's budget."""
+    result = run_code("x = 1\n" * 3000 + "print(x)", Limits(disk_bytes=1))
+    assert result.ok and result.stdout == "1\n", result
+
+
 def test_usage_counts_blocks_once_per_inode_and_every_file(tmp_path: Path) -> None:
     (tmp_path / "a").write_bytes(b"x" * 100_000)
     os.link(tmp_path / "a", tmp_path / "hard")
