@@ -34,7 +34,7 @@ class Isolation:
     """"tmpfs 256 MB" (the kernel refuses writes past the budget), "watched 256 MB (no tmpfs: why)" (the supervisor
     stops the run) or "off" (Limits.disk_bytes <= 0)."""
     syscalls: str = "not reported"
-    """"seccomp (46 denied)", or "not filtered (seccomp unavailable: why)"."""
+    """"seccomp (48 denied)", or "not filtered (seccomp unavailable: why)"."""
 
 
 def isolation_from_status(status: dict[str, str]) -> Isolation:

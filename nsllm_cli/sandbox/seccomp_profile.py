@@ -117,6 +117,8 @@ PROFILE: tuple[Deny, ...] = (
     Deny("syslog", "reads the kernel log (addresses that defeat KASLR)"),
     Deny("iopl", "raw I/O port access"),
     Deny("ioperm", "raw I/O port access"),
+    Deny("uselib", "an obsolete loader call with its own exploit history; nothing modern uses it"),
+    Deny("vhangup", "hangs up the controlling terminal of other processes"),
 )
 """Everything the code may not do besides what Landlock and the rlimits already stop; every other call is allowed."""
 
