@@ -15,19 +15,27 @@ from other processes hits every variant alike:
 - run_code, disk watched: no tmpfs (no mount namespace), the supervisor measures the folder instead;
 - run_code, no disk budget: neither, to see what the tmpfs (a mount namespace and three mounts) costs.
 The target is a median of 50 ms or less for run_code on a trivial snippet.
+
+The two barriers of issue 21 cost less than the round trip's noise on a shared machine, so they are also timed
+alone, in forked children of this process, interleaved with a bare fork + exit: the seccomp filter's load
+(`code_process.load_seccomp`) and the disk budget's mount namespace + tmpfs + private /dev/shm
+(`disk.mount_budget`, with the namespace's teardown at exit).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 
-from nsllm_cli.sandbox import Limits, run_code
+from nsllm_cli.sandbox import Limits, code_process, disk, run_code, supervisor
 from nsllm_cli.sandbox import run as sandbox
+from nsllm_cli.sandbox.seccomp_profile import compiled
 
 
 def _naive(code: str, *flags: str) -> Callable[[], object]:
@@ -51,6 +59,54 @@ def _sandboxed(
         return result
 
     return call
+
+
+def _forked(step: Callable[[], object]) -> float:
+    """Seconds for fork + `step` in the child + exit, as the parent sees them; the child must succeed."""
+    start = time.perf_counter()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            step()
+        except BaseException:
+            os._exit(1)
+        os._exit(0)
+    _, status = os.waitpid(pid, 0)
+    if status != 0:
+        raise RuntimeError("a timed step failed in its child")
+    return time.perf_counter() - start
+
+
+def _barrier_costs(runs: int) -> None:
+    """Print the median of fork + exit, + the seccomp load, + the tmpfs budget, interleaved in one run."""
+    libc = supervisor.load_libc()
+    program = compiled().program
+    folder = tempfile.mkdtemp(prefix="nsllm-bench-")
+
+    def tmpfs() -> None:
+        if libc.unshare(supervisor.CLONE_NEWNS | (0 if os.geteuid() == 0 else supervisor.CLONE_NEWUSER)) != 0:
+            raise OSError("no mount namespace")
+        if disk.mount_budget(libc, folder, 256_000_000, -1):
+            raise OSError("no tmpfs")
+
+    steps: dict[str, Callable[[], object]] = {"fork + exit": lambda: None}
+    if program:
+        steps["fork + seccomp load + exit"] = lambda: code_process.load_seccomp(libc, program)
+    try:
+        _forked(tmpfs)
+        steps["fork + mount ns, tmpfs, /dev/shm + exit"] = tmpfs
+    except RuntimeError:
+        print("disk budget: no mount namespace here (the watched folder costs one scan per 50 ms)")
+    times: dict[str, list[float]] = {name: [] for name in steps}
+    for _ in range(runs):
+        for name, step in steps.items():
+            times[name].append(_forked(step))
+    os.rmdir(folder)
+    base = statistics.median(times["fork + exit"]) * 1000
+    print(f"{'barrier alone':<42} {'median':>8} {'cost':>8}   (ms, {runs} runs each)")
+    for name, values in times.items():
+        med = statistics.median(values) * 1000
+        print(f"{name:<42} {med:8.2f} {med - base:+8.2f}")
 
 
 def main() -> None:
@@ -96,6 +152,7 @@ def main() -> None:
         f" | naive python -c {med['naive python -c']:.0f} ms"
         f" | naive -I -S -B {med['naive python -I -S -B -c']:.0f} ms | {target} the 50 ms target"
     )
+    _barrier_costs(max(args.runs, 3) * 5)
 
 
 if __name__ == "__main__":
