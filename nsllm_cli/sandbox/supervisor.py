@@ -406,7 +406,9 @@ class Supervisor:
         used, count = disk.usage(root, seen)
         if count > files or used > budget:
             return True
-        return held and used + disk.held_open(descendants(os.getpid()), root, seen) > budget
+        if not held or not sys.platform.startswith("linux"):  # deleted open files are found through /proc
+            return False
+        return used + disk.held_open(descendants(os.getpid()), root, seen) > budget
 
     def wait_for(self, pid: int) -> tuple[int | None, str]:
         """Wait for `pid`, the deadline or a word from the parent (EOF: the parent died). No threads.
