@@ -8,10 +8,11 @@ five seconds, and a full disk breaks every other process of the user. Two barrie
   the same tmpfs; the kernel refuses the write past the budget (ENOSPC). The tmpfs is freed with the namespace.
 - watched (`usage`, `held_open`): without a mount namespace, the supervisor measures the folder's blocks and files,
   and the files of the folder that the code deleted but still holds open, every 50 ms while the code runs, and
-  stops the run (reason "disk") once either passes the budget. A fast writer can pass the budget by what it writes
-  in those 50 ms. Not seen: a deleted file that is only mapped in memory (each is still capped by RLIMIT_FSIZE).
+  stops the run (reason "disk") once either passes the budget; it measures the folder once more when the code
+  ends. A fast writer can pass the budget by what it writes in those 50 ms. Not seen: a file deleted and closed
+  between two looks, or deleted while only mapped in memory (each is still capped by RLIMIT_FSIZE).
 
-Like `supervisor.py`, this module runs in the sandbox's isolated interpreter: `os` and `sys` only.
+Like `supervisor.py`, this module runs in the sandbox's isolated interpreter: it imports `os` only.
 
 Example:
     >>> max_files(256_000_000)

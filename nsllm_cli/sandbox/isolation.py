@@ -17,6 +17,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from nsllm_cli.sandbox.disk import describe
+
 
 @dataclass(frozen=True)
 class Isolation:
@@ -70,7 +72,7 @@ def _disk(word: str, unquote: Callable[[str], str]) -> str:
     """The `disk=` word (tmpfs:BYTES, watched:BYTES:why, off) as people read it."""
     kind, _, rest = word.partition(":")
     budget, _, why = rest.partition(":")
-    size = f"{int(budget) / 1e6:g} MB" if budget.isdigit() else budget
+    size = describe(int(budget)) if budget.isdigit() else budget
     if kind == "tmpfs":
         return f"tmpfs {size}"
     if kind == "watched":

@@ -180,7 +180,9 @@ def test_without_landlock_the_isolation_says_reads_are_not_restricted(monkeypatc
 
 
 def test_isolation_reaches_the_run_records() -> None:
-    """steer/bench write every execution with `exec_dict` into samples.jsonl: the file barrier is in it."""
+    """steer/bench write every execution with `exec_dict` into samples.jsonl: every barrier is in it."""
     record = exec_dict(run_code("print(1)"))
+    assert record["isolation"]["disk"].startswith(("tmpfs 256 MB", "watched 256 MB"))
+    assert record["isolation"]["syscalls"].startswith(("seccomp (", "not filtered ("))
     files = record["isolation"]["files"]
     assert files == f"landlock (ABI {ABI})" if ABI else files.startswith("reads not restricted (landlock unavailable:")
