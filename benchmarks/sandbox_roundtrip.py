@@ -35,6 +35,7 @@ from collections.abc import Callable
 
 from nsllm_cli.sandbox import Limits, code_process, disk, run_code, supervisor
 from nsllm_cli.sandbox import run as sandbox
+from nsllm_cli.sandbox.libc import load_libc
 from nsllm_cli.sandbox.seccomp_profile import compiled
 
 
@@ -79,7 +80,7 @@ def _forked(step: Callable[[], object]) -> float:
 
 def _barrier_costs(runs: int) -> None:
     """Print the median of fork + exit, + the seccomp load, + the tmpfs budget, interleaved in one run."""
-    libc = supervisor.load_libc()
+    libc = load_libc()
     program = compiled().program
     folder = tempfile.mkdtemp(prefix="nsllm-bench-")
 

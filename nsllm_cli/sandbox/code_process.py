@@ -61,7 +61,7 @@ def run(
     Args:
         config: the supervisor's configuration (limits, uid, the temp folder, the code's file).
         source: the code, read by the supervisor before any privilege drop.
-        libc: the supervisor's libc (`supervisor.load_libc`), or None where there is none.
+        libc: the supervisor's libc (`libc.load_libc`), or None where there is none.
         ruleset: the Landlock ruleset to narrow and enforce (`fd` -1: Landlock does not hold).
         guard_network: refuse network access in the audit hook (no network namespace could be made).
         seccomp: the seccomp program to load (`seccomp_profile.compiled`); empty: none.

@@ -45,7 +45,8 @@ _BACKSTOP_S = 5.0  # the supervisor enforces the timeout; the parent kills every
 _EOF_GRACE_S = 0.5  # after the supervisor is gone, how long to wait for pipes that an escaped process holds open
 _FLOOD_FACTOR = 16  # read and discard up to this many times `output_bytes` before killing a flood
 _UID_BASE = 0x7000_0000  # a run as root switches to a random uid in [base, base + 2**24): no user or file has it
-_CHILD_MODULES = ("supervisor", "code_process", "landlock", "disk")  # what the child imports: stdlib + these siblings
+# What the child imports: the standard library and these siblings.
+_CHILD_MODULES = ("supervisor", "code_process", "landlock", "disk", "libc")
 
 
 class SandboxBackend(Protocol):

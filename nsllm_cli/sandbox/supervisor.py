@@ -4,13 +4,13 @@ the code does, reports its exit status and kills every process it started.
 Why a process of its own: the timeout, the process tree and the namespaces must be handled by something that the
 code cannot block, and that dies with the caller (EOF on the control pipe). It uses no threads.
 
-How it runs: `run.py` writes this module and `landlock.py`, compiled (`.pyc`: compiling them in every child costs
-milliseconds), into the run's temp folder and starts `python -I -S -B -X utf8 <folder>/supervisor.pyc '<json>'`,
-the JSON being a `Config`. Under `-I` nothing but the standard library is importable, and startup time is the
-sandbox's round trip: so this module imports only cheap builtins (no `json`, which imports `re`; no `signal`, which
-imports `enum`; no `ctypes` package; no `typing` at run time) and `landlock` from its own folder. Run by path as
-`supervisor.py` it works the same (slower). Imported as `nsllm_cli.sandbox.supervisor` (tests, mypy) it does
-nothing.
+How it runs: `run.py` writes this module and its siblings (`code_process`, `landlock`, `disk`, `libc`), compiled
+(`.pyc`: compiling them in every child costs milliseconds), into the run's temp folder and starts `python -I -S -B
+-X utf8 <folder>/supervisor.pyc '<json>'`, the JSON being a `Config`. Under `-I` nothing but the standard library is
+importable, and startup time is the sandbox's round trip: so this module imports only cheap builtins (no `json`,
+which imports `re`; no `signal`, which imports `enum`; no `ctypes` package; no `typing` at run time) and those
+siblings from its own folder. Run by path as `supervisor.py` it works the same (slower). Imported as
+`nsllm_cli.sandbox.supervisor` (tests, mypy) it does nothing.
 
 Shape: supervisor -> [PID 1 of a new PID namespace ->] code. Pipes shared with the parent:
 - control (`Config.ctl_fd`, read here): `o` means the output floods, any other byte means stop, EOF means the
@@ -35,11 +35,13 @@ import time
 TYPE_CHECKING = False  # typing costs milliseconds at startup: type-only names live under this
 if TYPE_CHECKING or __package__:
     from nsllm_cli.sandbox import code_process, disk, landlock
+    from nsllm_cli.sandbox.libc import load_libc
 else:  # run as a script: under -I only the standard library is on sys.path, so reach the siblings by this folder
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import code_process
     import disk
     import landlock
+    from libc import load_libc
 
     del sys.path[0]
 
@@ -117,52 +119,6 @@ def load_config(text: str) -> Config:
     value, _ = make_scanner(Context())(text, 0)  # type: ignore[arg-type]
     config: Config = value
     return config
-
-
-def load_libc() -> Any:
-    """libc through `_ctypes` alone: the `ctypes` package costs several ms of startup (struct, endian classes)."""
-    import _ctypes
-
-    class c_int(_ctypes._SimpleCData):
-        _type_ = "i"
-
-    class c_uint(_ctypes._SimpleCData):
-        _type_ = "I"
-
-    class c_char(_ctypes._SimpleCData):
-        _type_ = "c"
-
-    class Fn(_ctypes.CFuncPtr):
-        _flags_ = _ctypes.FUNCFLAG_CDECL | _ctypes.FUNCFLAG_USE_ERRNO
-        _restype_ = c_int
-
-    class Lib:
-        _handle = _ctypes.dlopen(None, 0x102)  # type: ignore[arg-type]  # RTLD_NOW | RTLD_GLOBAL, like CDLL(None)
-        get_errno = staticmethod(_ctypes.get_errno)
-
-        def __getattr__(self, name: str) -> Fn:
-            return Fn((name, self))  # type: ignore[arg-type]  # a CDLL-like object: _handle
-
-        @staticmethod
-        def u32(*values: int) -> object:
-            class U(_ctypes.Array):
-                _type_ = c_uint
-                _length_ = len(values)
-
-            return U(*values)
-
-        @staticmethod
-        def buffer(data: bytes) -> tuple[object, int]:
-            """A C copy of `data` and its address (keep the copy alive while the address is in use)."""
-
-            class B(_ctypes.Array):
-                _type_ = c_char
-                _length_ = len(data)
-
-            copy = B.from_buffer_copy(data)
-            return copy, _ctypes.addressof(copy)
-
-    return Lib()
 
 
 def one_word(text: str) -> str:

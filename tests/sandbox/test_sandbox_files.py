@@ -167,7 +167,7 @@ def test_the_code_reads_and_writes_its_own_temp_folder(mode: str) -> None:
     rest = (
         "main.py"
         if result.isolation.disk.startswith("tmpfs")
-        else ("code_process.pyc disk.pyc landlock.pyc main.py supervisor.pyc")
+        else ("code_process.pyc disk.pyc landlock.pyc libc.pyc main.py supervisor.pyc")
     )
     assert result.stdout == f"hello tmp {rest}\n8 8\n"
 
