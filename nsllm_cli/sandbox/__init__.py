@@ -23,9 +23,9 @@ held. In the no-namespace, non-root fallback the code can signal its supervisor 
 PR_SET_PDEATHSIG, but its own setsid'd children may be re-parented out of reach).
 
 Modules: `run` (the parent side: `run_code`), `supervisor` and `code_process` (the child side, run by path in an
-isolated interpreter), `landlock`, `disk` (the disk budget, child side), `seccomp_profile` (the system calls
-refused, compiled in the parent), `access` (what the code may read), `limits`, `result`, `isolation`. Whether
-model code may run at all is the user's choice: `nsllm_cli.consent`.
+isolated interpreter), `libc` (libc for the child side), `landlock`, `disk` (the disk budget, child side),
+`seccomp_profile` (the system calls refused, compiled in the parent), `access` (what the code may read), `limits`,
+`result`, `isolation`. Whether model code may run at all is the user's choice: `nsllm_cli.consent`.
 
 Example:
     >>> result = run_code("print(6 * 7)")  # doctest: +SKIP
