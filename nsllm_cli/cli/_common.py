@@ -60,6 +60,22 @@ AllowCodeOpt = Annotated[
         f"Env: {ALLOW_ENV}=1.",
     ),
 ]
+SandboxDiskOpt = Annotated[
+    int,
+    typer.Option(
+        "--sandbox-disk",
+        min=0,
+        help="Disk budget of each sandboxed program's folder (and its /dev/shm), in MB (10^6 bytes); default 256; "
+        "0: none beyond the 16 MiB per file.",
+    ),
+]
+
+
+def sandbox_executor(disk_mb: int) -> Callable[[str], Any]:
+    """The sandbox's `run_code` with the user's limits (what `--sandbox-disk` sets), for the steering loop."""
+    from nsllm_cli.sandbox import Limits, run_code
+
+    return functools.partial(run_code, limits=Limits(disk_bytes=disk_mb * 1_000_000))
 
 
 def err_console() -> Console:

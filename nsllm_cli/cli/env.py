@@ -66,7 +66,8 @@ def collect(model: str, cache: Any, home: Any, runs_dir: Any) -> dict[str, Any]:
 
 
 def sandbox_info() -> dict[str, str]:
-    """What the code sandbox isolates on this machine (one trivial sandboxed run): files, network, processes."""
+    """What the code sandbox isolates on this machine (one trivial sandboxed run): files, network, processes, the
+    disk budget and the system calls."""
     from nsllm_cli.sandbox import isolation_report
 
     try:
@@ -75,7 +76,13 @@ def sandbox_info() -> dict[str, str]:
         return {"error": str(e)}
     if iso is None:
         return {"error": "the sandbox did not report its isolation"}
-    return {"files": iso.files, "network": iso.network, "processes": iso.processes}
+    return {
+        "files": iso.files,
+        "network": iso.network,
+        "processes": iso.processes,
+        "disk": iso.disk,
+        "syscalls": iso.syscalls,
+    }
 
 
 def _render(info: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from nsllm_cli.cli._common import AllowCodeOpt, ConfigOpt, RunDirOpt, SeedOpt, err_console, guarded, settings
+from nsllm_cli.cli._common import AllowCodeOpt, ConfigOpt, RunDirOpt, SandboxDiskOpt, SeedOpt, guarded, settings
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -41,6 +41,7 @@ def steer(
         int, typer.Option(min=0, help="Steered rounds after the code/text choice (at most N+1 answers).")
     ] = 5,
     allow_code_execution: AllowCodeOpt = False,
+    sandbox_disk: SandboxDiskOpt = 256,
     base_url: Annotated[
         str | None, typer.Option(help="OpenAI-compatible URL for the task (and checker) model. Env: NSLLM_BASE_URL.")
     ] = None,
@@ -74,6 +75,7 @@ def steer(
     run_dir: RunDirOpt = None,
 ) -> None:
     """Guide a task model between code and text over several rounds (CodeSteer); print the final answer."""
+    from nsllm_cli.cli._common import err_console, sandbox_executor
     from nsllm_cli.errors import ConfigError, NsllmError
 
     text = _read_question(question, question_file)
@@ -116,6 +118,7 @@ def steer(
         "checker_llm": checker_llm,
         "max_rounds": max_rounds,
         "allow_code_execution": allow_code,
+        "sandbox_disk_mb": sandbox_disk,
         "steer_mode": mode,
         "stop_match": stop_match,
         "complexity_metric": complexity_metric,
@@ -140,6 +143,7 @@ def steer(
             checker_llm=checker,
             max_rounds=max_rounds,
             allow_code=allow_code,
+            executor=sandbox_executor(sandbox_disk),
             steer_mode=mode,  # type: ignore[arg-type]
             stop_match=stop_match,  # type: ignore[arg-type]
             complexity_metric=complexity_metric,  # type: ignore[arg-type]

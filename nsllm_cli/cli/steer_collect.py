@@ -12,10 +12,12 @@ from nsllm_cli.cli._common import (
     AllowCodeOpt,
     ConfigOpt,
     RunDirOpt,
+    SandboxDiskOpt,
     SeedOpt,
     err_console,
     guarded,
     out_console,
+    sandbox_executor,
     settings,
 )
 from nsllm_cli.cli._progress import TallyProgress
@@ -47,6 +49,7 @@ def collect(
     max_rounds: Annotated[int, typer.Option(min=0, help="Steered rounds after the code/text choice.")] = 5,
     keep_failed: Annotated[bool, typer.Option(help="Also train on trajectories whose final answer is wrong.")] = False,
     allow_code_execution: AllowCodeOpt = False,
+    sandbox_disk: SandboxDiskOpt = 256,
     self_check: Annotated[bool, typer.Option("--self-check/--no-self-check", help="The self-answer checker.")] = True,
     concurrency: Annotated[int, typer.Option(min=1, max=64, help="Instances in flight at once.")] = 1,
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible URL of the task model.")] = None,
@@ -101,11 +104,12 @@ def collect(
             "max_rounds": max_rounds,
             "keep_failed": keep_failed,
             "allow_code_execution": allow_code,
+            "sandbox_disk_mb": sandbox_disk,
         },
     )
     options: dict[str, Any] = {
         "task": task_model, "steer": steerer, "max_rounds": max_rounds, "allow_code": allow_code,
-        "self_check_enabled": self_check, "concurrency": concurrency,
+        "executor": sandbox_executor(sandbox_disk), "self_check_enabled": self_check, "concurrency": concurrency,
     }  # fmt: skip
     raw = run.path / ("trees.jsonl" if trees else "trajectories.jsonl")
     with run.guard():

@@ -13,10 +13,12 @@ from nsllm_cli.cli._common import (
     AllowCodeOpt,
     ConfigOpt,
     RunDirOpt,
+    SandboxDiskOpt,
     SeedOpt,
     err_console,
     guarded,
     out_console,
+    sandbox_executor,
     settings,
 )
 from nsllm_cli.cli._progress import TallyProgress
@@ -68,6 +70,7 @@ def symbench(
         ),
     ] = False,
     allow_code_execution: AllowCodeOpt = False,
+    sandbox_disk: SandboxDiskOpt = 256,
     extractor_llm: Annotated[
         str | None,
         typer.Option(help="Model that restates an answer the parser could not read (a logged, counted fallback)."),
@@ -96,7 +99,6 @@ def symbench(
     from nsllm_cli.jsonl import read_jsonl, write_json_atomic
     from nsllm_cli.providers.base import GenParams
     from nsllm_cli.providers.registry import provider_for
-    from nsllm_cli.sandbox import run_code
     from nsllm_cli.symbench.gold import gold_summary
     from nsllm_cli.symbench.registry import data_folder, select_tasks
     from nsllm_cli.symbench.splits import test_set
@@ -157,6 +159,7 @@ def symbench(
         "data_dir": str(folder) if folder else None,
         "paper_scoring": paper_scoring,
         "allow_code_execution": allow_code,
+        "sandbox_disk_mb": sandbox_disk,
         "extractor_llm": extractor_llm,
         "max_rounds": max_rounds,
         "max_tokens": max_tokens,
@@ -182,7 +185,7 @@ def symbench(
     setup = MethodSetup(
         task=task_model,
         steer=steerer,
-        executor=run_code if allow_code else None,
+        executor=sandbox_executor(sandbox_disk) if allow_code else None,
         task_params=params,
         max_rounds=max_rounds,
         self_check=self_check,

@@ -8,7 +8,9 @@ Layers, strongest first (what is active is measured per run, see `ExecResult.iso
   programs, a few device files and its own /proc/<pid>, and writes only its temp folder (and /dev/null); on Linux
   a PID namespace (every process dies with the namespace) and a network namespace with no interfaces but a down
   loopback, when `unshare` is allowed; as root, an unused uid (so RLIMIT_NPROC applies and the file system
-  permissions hold).
+  permissions hold); a disk budget for the temp folder (`disk`: a size-limited tmpfs with a private /dev/shm in a
+  mount namespace, else a folder the supervisor watches); a seccomp filter that refuses namespace creation,
+  mounts, ptrace, bpf, io_uring and the like (`seccomp_profile`, compiled by libseccomp).
 - Fallbacks: without namespaces, a supervisor made child subreaper (`prctl`) kills every descendant found in /proc,
   setsid'd grandchildren included; elsewhere only the process group is killed.
 - Guards (Python level only, bypassable with ctypes or a child program): an audit hook refuses writes outside the
@@ -21,8 +23,9 @@ held. In the no-namespace, non-root fallback the code can signal its supervisor 
 PR_SET_PDEATHSIG, but its own setsid'd children may be re-parented out of reach).
 
 Modules: `run` (the parent side: `run_code`), `supervisor` and `code_process` (the child side, run by path in an
-isolated interpreter), `landlock`, `access` (what the code may read), `limits`, `result`, `isolation`. Whether
-model code may run at all is the user's choice: `nsllm_cli.consent`.
+isolated interpreter), `libc` (libc for the child side), `landlock`, `disk` (the disk budget, child side),
+`seccomp_profile` (the system calls refused, compiled in the parent), `access` (what the code may read), `limits`,
+`result`, `isolation`. Whether model code may run at all is the user's choice: `nsllm_cli.consent`.
 
 Example:
     >>> result = run_code("print(6 * 7)")  # doctest: +SKIP

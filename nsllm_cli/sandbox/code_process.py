@@ -3,8 +3,9 @@
 Why a module of its own: these steps are the last line between model-written code and the machine, in an order
 that matters. Forked by the supervisor (`supervisor.py`), the process takes its own process group, narrows the
 Landlock ruleset to its own /proc/<pid>, drops root for an unused uid, sets the rlimits, dies with its parent
-(PR_SET_PDEATHSIG), enforces Landlock (or refuses to run the code), installs the audit-hook guard and only then
-executes the code as `__main__`. It never returns: it exits as a normal interpreter would, minus the slow teardown.
+(PR_SET_PDEATHSIG), enforces Landlock and loads the seccomp filter (or refuses to run the code), installs the
+audit-hook guard and only then executes the code as `__main__` (a module of its own, so that `multiprocessing`
+finds the code's functions). It never returns: it exits as a normal interpreter would, minus the slow teardown.
 
 It runs in the supervisor's isolated interpreter, so, like the supervisor, it imports only cheap builtins and its
 siblings (the supervisor puts their folder on sys.path while it imports them).
@@ -45,15 +46,26 @@ NET_EVENTS = {
 }  # fmt: skip
 
 
-def run(config: Config, source: bytes, *, libc: Any, ruleset: Ruleset, guard_network: bool) -> NoReturn:
-    """Become the code process: own group, no privileges, limits, guard; then run the code; never returns.
+def run(
+    config: Config,
+    source: bytes,
+    *,
+    libc: Any,
+    ruleset: Ruleset,
+    guard_network: bool,
+    seccomp: bytes,
+    writable: list[str],
+) -> NoReturn:
+    """Become the code process: own group, no privileges, limits, Landlock, seccomp, guard; then run the code.
 
     Args:
         config: the supervisor's configuration (limits, uid, the temp folder, the code's file).
         source: the code, read by the supervisor before any privilege drop.
-        libc: the supervisor's libc (`supervisor.load_libc`), or None where there is none.
+        libc: the supervisor's libc (`libc.load_libc`), or None where there is none.
         ruleset: the Landlock ruleset to narrow and enforce (`fd` -1: Landlock does not hold).
         guard_network: refuse network access in the audit hook (no network namespace could be made).
+        seccomp: the seccomp program to load (`seccomp_profile.compiled`); empty: none.
+        writable: the folders the audit-hook guard lets the code write (Landlock's rules say the same).
     """
     for fd in (config["ctl_fd"], config["status_fd"]):
         try:
@@ -96,7 +108,13 @@ def run(config: Config, source: bytes, *, libc: Any, ruleset: Ruleset, guard_net
         except OSError as e:  # the supervisor reported Landlock as holding: fail closed, do not run the code
             os.write(2, f"sandbox: Landlock could not restrict file access ({e}); the code was not run\n".encode())
             os._exit(126)
-    install_guard(config["root"], block_network=guard_network)
+    if seccomp:
+        try:
+            load_seccomp(libc, seccomp)
+        except OSError as e:  # the supervisor reported the filter as holding: fail closed
+            os.write(2, f"sandbox: seccomp could not filter system calls ({e}); the code was not run\n".encode())
+            os._exit(126)
+    install_guard(writable, block_network=guard_network)
     import builtins
 
     def _quit(code: object = None) -> NoReturn:
@@ -106,7 +124,10 @@ def run(config: Config, source: bytes, *, libc: Any, ruleset: Ruleset, guard_net
     main = config["main"]
     sys.argv = [main]
     sys.path[:] = [p for p in sys.path if p] + config["site_paths"]
-    g = {"__name__": "__main__", "__file__": main, "__builtins__": builtins, "__doc__": None, "__spec__": None}
+    module = type(sys)("__main__")  # a real __main__ module: multiprocessing pickles the code's functions by it
+    g = module.__dict__
+    g.update({"__file__": main, "__builtins__": builtins, "__spec__": None})
+    sys.modules["__main__"] = module
     rc = 0
     try:
         exec(compile(source, main, "exec"), g)
@@ -134,6 +155,23 @@ def drop_privileges(uid: int, *, keep_read_capability: bool, libc: Any) -> None:
             libc.prctl(47, 2, 2, 0, 0)  # PR_CAP_AMBIENT_RAISE: survives exec of the interpreter by the code
 
 
+def load_seccomp(libc: Any, program: bytes) -> None:
+    """Filter the system calls of this process and of all it starts with `program` (BPF exported by libseccomp).
+
+    Raises:
+        OSError: the kernel refused the filter (the caller must then not run the code).
+    """
+    copy, address = libc.buffer(program)
+    size = (sys.maxsize.bit_length() + 1) // 8  # a pointer
+    # struct sock_fprog: unsigned short len (instructions of 8 bytes), padding, struct sock_filter *filter
+    fprog = (len(program) // 8).to_bytes(2, sys.byteorder) + bytes(size - 2) + address.to_bytes(size, sys.byteorder)
+    # PR_SET_NO_NEW_PRIVS (an unprivileged filter needs it; Landlock set it already), PR_SET_SECCOMP, MODE_FILTER
+    if libc.prctl(38, 1, 0, 0, 0) != 0 or libc.prctl(22, 2, fprog, 0, 0) != 0:
+        err = libc.get_errno()
+        raise OSError(err, os.strerror(err))
+    del copy  # the kernel copied the program
+
+
 def user_tasks(uid: int) -> int:
     """Tasks (threads) of `uid`: RLIMIT_NPROC counts them all, so the limit is set relative to this."""
     n = 0
@@ -157,16 +195,16 @@ def limit(name: str, soft: int, hard: int | None = None) -> None:
             pass
 
 
-def install_guard(root: str, *, block_network: bool) -> None:
+def install_guard(roots: list[str], *, block_network: bool) -> None:
     """Audit hook: a Python-level guard (ctypes or a child program can bypass it), not an OS barrier.
 
     Args:
-        root: the only folder the code may write (besides /dev/null).
+        roots: the only folders the code may write (besides /dev/null): its temp folder, and its private /dev/shm.
         block_network: refuse socket connects and name lookups (no network namespace could be made).
     """
     realpath, fsdecode = os.path.realpath, os.fsdecode
-    root = realpath(root)
-    prefix = root + os.sep
+    real = tuple(realpath(root) for root in roots)
+    prefixes = tuple(root + os.sep for root in real)
 
     def inside(path: object, dir_fd: int | None = None) -> bool:
         if isinstance(path, int):
@@ -178,7 +216,7 @@ def install_guard(root: str, *, block_network: bool) -> None:
             p = realpath(p)
         except Exception:
             return False
-        return p == root or p.startswith(prefix) or p == "/dev/null"
+        return p in real or p.startswith(prefixes) or p == "/dev/null"
 
     def hook(event: str, args: tuple[Any, ...]) -> None:
         if event == "open":

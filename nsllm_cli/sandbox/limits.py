@@ -34,3 +34,7 @@ class Limits:
     """Allow the network (no network namespace, no audit-hook guard)."""
     open_files: int = 256
     """Open file descriptors (RLIMIT_NOFILE)."""
+    disk_bytes: int = 256_000_000
+    """Total bytes the code may keep in its temp folder and private /dev/shm (default 256 MB), and one file per
+    16 kB of it: a size-limited tmpfs where a mount namespace can be made (the write fails with ENOSPC), else the
+    supervisor watches the folder and stops the run (reason "disk")."""

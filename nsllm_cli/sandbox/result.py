@@ -28,7 +28,7 @@ class ExecResult:
     """The code's exit code; negative: killed by that signal; None: the supervisor could not report it."""
     timed_out: bool = False
     killed_reason: str | None = None
-    """"timeout", "memory", "cpu", "file_size", "output", "killed" or None."""
+    """"timeout", "memory", "cpu", "file_size", "disk", "seccomp", "output", "killed" or None."""
     duration_s: float = 0.0
     truncated: bool = False
     """A stream gave more than `Limits.output_bytes`; the rest was read and dropped."""
@@ -46,7 +46,8 @@ class Captured:
     stdout: bytearray
     stderr: bytearray
     status: bytearray
-    """The supervisor's `key=value` words (`child=`, `code=`, `why=`, `net=`, `procs=`, `fs=`, `landlock=`)."""
+    """The supervisor's `key=value` words (`child=`, `code=`, `why=`, `net=`, `procs=`, `fs=`, `landlock=`, `disk=`,
+    `seccomp=`, `full=`)."""
     truncated: bool = False
     stopped_for: str | None = None
     """"output" or "timeout" when the parent had to intervene."""
@@ -68,10 +69,12 @@ def to_result(got: Captured, duration: float) -> ExecResult:
         reason = "output"
     elif timed_out:
         reason = "timeout"
+    elif why == "disk":
+        reason = "disk"  # the watched temp folder passed its budget
     elif returncode is None:
         reason = "killed"  # the supervisor itself died (killed by the code?) before it could report
     elif returncode != 0:
-        reason = _reason_from_exit(returncode, stderr)
+        reason = _reason_from_exit(returncode, stderr) or ("disk" if status.get("full") == "1" else None)
     isolation = None
     if {"net", "procs", "fs"} <= status.keys():
         isolation = isolation_from_status(status)
@@ -90,6 +93,8 @@ def to_result(got: Captured, duration: float) -> ExecResult:
 def _reason_from_exit(returncode: int, stderr: str) -> str | None:
     """Name the limit behind a failure: the signal the kernel sent, or the last line of the traceback."""
     by_signal = {-signal.SIGXCPU: "cpu", -signal.SIGXFSZ: "file_size", -signal.SIGKILL: "killed"}
+    if hasattr(signal, "SIGSYS"):
+        by_signal[-signal.SIGSYS] = "seccomp"  # a system call of another ABI (libseccomp's bad-architecture action)
     if returncode in by_signal:
         return by_signal[returncode]
     lines = stderr.rstrip().splitlines()
@@ -98,4 +103,6 @@ def _reason_from_exit(returncode: int, stderr: str) -> str | None:
         return "memory"
     if "[Errno 27]" in last or "File too large" in last:
         return "file_size"
+    if "[Errno 28]" in last or "No space left on device" in last:
+        return "disk"  # the tmpfs budget (disk.py)
     return None

@@ -31,6 +31,7 @@ from nsllm_cli.errors import NsllmError
 from nsllm_cli.sandbox.access import DEVICES, landlock_read_paths, needs_read_capability, site_paths
 from nsllm_cli.sandbox.limits import Limits
 from nsllm_cli.sandbox.result import Captured, ExecResult, to_result
+from nsllm_cli.sandbox.seccomp_profile import Compiled, compiled
 
 if TYPE_CHECKING:
     from nsllm_cli.sandbox.isolation import Isolation
@@ -38,11 +39,14 @@ if TYPE_CHECKING:
 
 _USE_NAMESPACES = True  # tests switch this off to exercise the fallbacks on a machine that has namespaces
 _USE_LANDLOCK = True  # tests and the benchmark switch this off to see the no-Landlock fallback
+_USE_TMPFS = True  # tests and the benchmark switch this off to see the watched disk budget (disk.py)
+_USE_SECCOMP = True  # tests and the benchmark switch this off to see the system calls unfiltered
 _BACKSTOP_S = 5.0  # the supervisor enforces the timeout; the parent kills everything this much later
 _EOF_GRACE_S = 0.5  # after the supervisor is gone, how long to wait for pipes that an escaped process holds open
 _FLOOD_FACTOR = 16  # read and discard up to this many times `output_bytes` before killing a flood
 _UID_BASE = 0x7000_0000  # a run as root switches to a random uid in [base, base + 2**24): no user or file has it
-_CHILD_MODULES = ("supervisor", "code_process", "landlock")  # what the child imports: stdlib + these siblings
+# What the child imports: the standard library and these siblings.
+_CHILD_MODULES = ("supervisor", "code_process", "landlock", "disk", "libc")
 
 
 class SandboxBackend(Protocol):
@@ -103,6 +107,7 @@ def _run_in(root: Path, code: str, limits: Limits) -> ExecResult:
     ctl_r, ctl_w = os.pipe()
     st_r, st_w = os.pipe()
     mib = 1024 * 1024
+    profile = compiled() if _USE_SECCOMP else Compiled(b"", 0, "switched off")
     config: Config = {
         "ctl_fd": ctl_r,
         "status_fd": st_w,
@@ -121,6 +126,11 @@ def _run_in(root: Path, code: str, limits: Limits) -> ExecResult:
         "site_paths": list(site_paths()),
         "landlock_read": list(landlock_read_paths()) if _USE_LANDLOCK else [],
         "landlock_devices": list(DEVICES),
+        "disk_bytes": max(limits.disk_bytes, 0),
+        "disk_tmpfs": _USE_TMPFS,
+        "seccomp_bpf": profile.program.hex(),
+        "seccomp_denied": profile.denied,
+        "seccomp_why": profile.why,
     }
     supervisor = str(root / "supervisor.pyc")
     start = time.monotonic()

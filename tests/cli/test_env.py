@@ -1,4 +1,4 @@
-"""`nsllm env` reports what the code sandbox isolates on this machine, files included (issue 13)."""
+"""`nsllm env` reports what the code sandbox isolates on this machine: files (issue 13), disk and syscalls (21)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from nsllm_cli.cli.env import sandbox_info
 @pytest.mark.skipif(sys.platform == "win32", reason="the sandbox needs POSIX")
 def test_env_names_the_file_barrier_of_the_sandbox() -> None:
     info = sandbox_info()
-    assert set(info) == {"files", "network", "processes"}
+    assert set(info) == {"files", "network", "processes", "disk", "syscalls"}
+    assert info["disk"].startswith(("tmpfs 256 MB", "watched 256 MB (no tmpfs: "))
+    assert info["syscalls"].startswith(("seccomp (", "not filtered (seccomp unavailable: "))
     files = info["files"]
     assert files.startswith("landlock (ABI ") or files.startswith("reads not restricted (landlock unavailable: ")
     if sys.platform.startswith("linux"):

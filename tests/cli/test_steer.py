@@ -70,6 +70,23 @@ def test_code_without_the_flag_is_a_one_line_error_and_keeps_the_partial_transcr
     assert json.loads((tmp_path / "r" / "status.json").read_text())["state"] == "failed"
 
 
+def test_the_sandbox_disk_budget_reaches_the_program_and_the_transcript(tmp_path: Path) -> None:
+    """--sandbox-disk 1: a program that writes 5 MB is stopped (reason "disk"); the record names the barrier."""
+    fill = "Writing.\n```python\nopen('big', 'wb').write(b'x' * 5_000_000)\nprint('<<<done>>>')\n```"
+    task = _write(tmp_path / "t.json", [fill, "```python\nprint('Correct')\n```"])
+    steerer = _write(tmp_path / "s.json", ["<<<Code>>>", "<<<Return Answer>>>"])
+    run_dir = tmp_path / "r"
+    args = ["steer", Q, "--task-llm", task, "--steer-llm", steerer, "--allow-code-execution", "-q"]
+    result = runner.invoke(app, [*args, "--sandbox-disk", "1", "--max-rounds", "1", "--run-dir", str(run_dir)])
+    assert result.exit_code == 0, result.output
+    execution = json.loads((run_dir / "transcript.json").read_text())["rounds"][0]["execution"]
+    assert execution["killed_reason"] == "disk" and "<<<done>>>" not in execution["stdout"]
+    assert execution["isolation"]["disk"].startswith(("tmpfs 1 MB", "watched 1 MB"))
+    assert "sandbox_disk_mb: 1" in (run_dir / "config.yaml").read_text()
+    bad = runner.invoke(app, [*args, "--sandbox-disk", "-5"])
+    assert bad.exit_code == 2 and "--sandbox-disk" in bad.output and "Traceback" not in bad.output
+
+
 def test_missing_models_and_bad_choices_are_one_line_errors(tmp_path: Path) -> None:
     result = runner.invoke(app, ["steer", Q, "--steer-llm", "replay:x.json"])
     assert result.exit_code == 1 and "--task-llm is required" in result.stderr

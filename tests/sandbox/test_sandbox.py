@@ -17,15 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from nsllm_cli.sandbox import ExecResult, Limits, ProcessSandbox, SandboxBackend, isolation_report, run_code
+from nsllm_cli.sandbox import Limits, ProcessSandbox, SandboxBackend, isolation_report, run_code
 from nsllm_cli.sandbox import run as sandbox_run
+from tests.sandbox.hostile import PRELUDE, assert_contained, survivors, tag
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the hostile suite reads /proc")
 
 SLACK_S = 5.0  # "ended within the limit" allows startup and teardown on a loaded 2-core CI machine
 QUICK = Limits(timeout_s=3.0, cpu_s=3, memory_mb=256, file_size_mb=2, max_processes=16, output_bytes=4_000)
-# First line of every hostile snippet: the run's unique folder and uid, to look for survivors afterwards.
-PRELUDE = "import os, sys\nprint('TAG', os.getcwd(), os.getuid(), flush=True)\n"
 
 
 @pytest.fixture(params=["auto", "fallback"])
@@ -35,36 +34,6 @@ def mode(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
     yield str(request.param)
 
 
-def _tag(result: ExecResult) -> tuple[str, int]:
-    line = next(line for line in result.stdout.splitlines() if line.startswith("TAG "))
-    _, folder, uid = line.split()
-    return folder, int(uid)
-
-
-def _survivors(result: ExecResult) -> list[str]:
-    """Processes that still carry the run's folder in their command line, or the run's own uid (root runs)."""
-    folder, uid = _tag(result)
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            cmdline = (entry / "cmdline").read_bytes()
-            owner = entry.stat().st_uid
-        except OSError:
-            continue
-        if folder.encode() in cmdline or (uid != os.getuid() and owner == uid):
-            found.append(f"{entry.name}: {cmdline[:80]!r}")
-    return found
-
-
-def _assert_contained(result: ExecResult) -> None:
-    """Nothing survives, the folder is gone, and the parent can run the next snippet normally."""
-    assert _survivors(result) == []
-    assert not Path(_tag(result)[0]).exists()
-    assert run_code("print('alive')").stdout == "alive\n"
-
-
 # --- normal behaviour ---------------------------------------------------------------------------------------
 
 
@@ -72,7 +41,7 @@ def test_stdout_is_captured_and_the_folder_is_deleted() -> None:
     result = run_code("import os\nprint(6 * 7)\nprint('TAG', os.getcwd(), os.getuid())")
     assert result.ok and result.returncode == 0 and result.stdout.startswith("42\n")
     assert result.stderr == "" and not result.truncated and result.isolation is not None
-    assert Path(_tag(result)[0]).name.startswith("nsllm-sandbox-") and not Path(_tag(result)[0]).exists()
+    assert Path(tag(result)[0]).name.startswith("nsllm-sandbox-") and not Path(tag(result)[0]).exists()
 
 
 def test_exception_gives_non_zero_exit_and_a_traceback_of_the_code_only() -> None:
@@ -114,7 +83,7 @@ def test_output_flood_is_truncated_and_stopped(mode: str) -> None:
     assert result.truncated and result.killed_reason == "output" and not result.ok
     assert len(result.stdout.encode()) <= QUICK.output_bytes
     assert time.monotonic() - start < QUICK.timeout_s + SLACK_S
-    _assert_contained(result)
+    assert_contained(result)
 
 
 def test_backend_protocol_and_isolation_report() -> None:
@@ -132,13 +101,13 @@ def test_infinite_loop_times_out(mode: str) -> None:
     result = run_code(PRELUDE + "while True:\n    pass", limits)
     assert result.timed_out and result.killed_reason == "timeout" and not result.ok
     assert result.returncode == -9 and limits.timeout_s <= result.duration_s < limits.timeout_s + SLACK_S
-    _assert_contained(result)
+    assert_contained(result)
 
 
 def test_cpu_limit_stops_a_busy_loop_before_the_timeout() -> None:
     result = run_code(PRELUDE + "while True:\n    pass", Limits(timeout_s=8.0, cpu_s=1))
     assert result.killed_reason in {"cpu", "killed"} and not result.timed_out and result.duration_s < 8.0
-    _assert_contained(result)
+    assert_contained(result)
 
 
 def test_fork_bomb_is_contained(mode: str) -> None:
@@ -146,7 +115,7 @@ def test_fork_bomb_is_contained(mode: str) -> None:
     result = run_code(code, Limits(timeout_s=2.0, cpu_s=5, max_processes=16, output_bytes=4_000))
     assert not result.ok and result.killed_reason in {"timeout", "cpu", "killed"}
     assert result.duration_s < 2.0 + SLACK_S
-    _assert_contained(result)
+    assert_contained(result)
 
 
 def test_memory_bomb_ends_with_a_memory_error() -> None:
@@ -154,14 +123,14 @@ def test_memory_bomb_ends_with_a_memory_error() -> None:
     result = run_code(code, QUICK)
     assert not result.ok and result.killed_reason in {"memory", "killed"}
     assert "MemoryError" in result.stderr or result.returncode == -9
-    _assert_contained(result)
+    assert_contained(result)
 
 
 def test_disk_fill_hits_the_file_size_limit() -> None:
     code = PRELUDE + "with open('big.bin', 'wb') as f:\n    while True:\n        f.write(b'0' * 65536)\n"
     result = run_code(code, QUICK)
     assert not result.ok and result.killed_reason == "file_size" and "File too large" in result.stderr
-    _assert_contained(result)
+    assert_contained(result)
 
 
 def test_parent_environment_is_not_visible(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -170,7 +139,7 @@ def test_parent_environment_is_not_visible(monkeypatch: pytest.MonkeyPatch) -> N
     result = run_code(code)
     assert "sk-test-secret" not in result.stdout + result.stderr and "OPENAI_API_KEY" not in result.stdout
     assert "HOME" in result.stdout  # the minimal environment is there
-    _assert_contained(result)
+    assert_contained(result)
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="only the run-as-unused-uid barrier (root) hides other processes")
@@ -183,7 +152,7 @@ def test_other_processes_environments_are_unreadable_as_root(monkeypatch: pytest
     )
     result = run_code(code)
     assert "hits 0" in result.stdout
-    _assert_contained(result)
+    assert_contained(result)
 
 
 def test_writing_outside_the_folder_fails(tmp_path: Path) -> None:
@@ -192,7 +161,7 @@ def test_writing_outside_the_folder_fails(tmp_path: Path) -> None:
     result = run_code(code)
     assert result.returncode == 1 and "PermissionError" in result.stderr
     assert not target.exists()
-    _assert_contained(result)
+    assert_contained(result)
 
 
 def test_audit_guard_refuses_writes_to_a_world_writable_folder() -> None:
@@ -221,7 +190,7 @@ def test_shell_cannot_write_outside_when_started_as_root(tmp_path: Path) -> None
     target = tmp_path / "escaped.txt"
     result = run_code(PRELUDE + f"print(os.system('echo x > {target}'))\n")
     assert not target.exists()
-    _assert_contained(result)
+    assert_contained(result)
 
 
 @pytest.mark.parametrize("main_waits", [False, True], ids=["main-exits", "main-hangs"])
@@ -240,10 +209,10 @@ def test_detached_grandchild_does_not_outlive_the_run(mode: str, main_waits: boo
     try:
         result = run_code(code, Limits(timeout_s=0.8))
         assert result.timed_out == main_waits
-        _assert_contained(result)
+        assert_contained(result)
         time.sleep(1.5)
         assert not marker.exists()
-        assert _survivors(result) == []
+        assert survivors(result) == []
     finally:
         if marker.exists():
             marker.unlink()
@@ -255,7 +224,7 @@ def test_killing_the_supervisor_does_not_free_the_code(mode: str) -> None:
     code = PRELUDE + "import time\ntry:\n    os.kill(os.getppid(), 9)\nexcept OSError as e:\n    print('refused', e)\n"
     result = run_code(code + "time.sleep(30)\n", Limits(timeout_s=2.0))
     assert not result.ok and result.duration_s < 2.0 + SLACK_S
-    _assert_contained(result)
+    assert_contained(result)
 
 
 def test_network_connection_fails(mode: str) -> None:
@@ -275,7 +244,7 @@ def test_network_connection_fails(mode: str) -> None:
     assert result.isolation is not None
     if mode == "fallback":
         assert result.isolation.network == "guard" and "network access is disabled" in result.stderr
-    _assert_contained(result)
+    assert_contained(result)
 
 
 def test_network_can_be_allowed_explicitly() -> None:

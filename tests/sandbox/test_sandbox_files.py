@@ -155,14 +155,21 @@ def test_the_code_reads_and_writes_its_own_temp_folder(mode: str) -> None:
         "import os, shutil, tempfile\n"
         "os.mkdir('sub')\nopen('sub/a.txt', 'w').write('hello')\nos.rename('sub/a.txt', 'b.txt')\n"
         "with tempfile.NamedTemporaryFile('w+', delete=False) as f:\n    f.write('tmp')\n"
-        "print(open('b.txt').read(), open(f.name).read(), sorted(os.listdir('.')) == sorted(['b.txt', 'sub',"
-        " 'main.py', 'supervisor.pyc', 'code_process.pyc', 'landlock.pyc', os.path.basename(f.name)]))\n"
+        "print(open('b.txt').read(), open(f.name).read(), *sorted(set(os.listdir('.')) - {'b.txt', 'sub',"
+        " os.path.basename(f.name)}))\n"
         "shutil.rmtree('sub')\nos.remove('b.txt')\nopen('/dev/null', 'w').write('x')\n"
         "print(len(open('/dev/urandom', 'rb').read(8)), len(os.urandom(8)))\n"
     )
     result = run_code(code)
     assert result.ok, result.stderr
-    assert result.stdout == "hello tmp True\n8 8\n"
+    assert result.isolation is not None
+    # On a tmpfs (the disk budget, disk.py) the folder holds the code's file alone; otherwise the supervisor's too.
+    rest = (
+        "main.py"
+        if result.isolation.disk.startswith("tmpfs")
+        else ("code_process.pyc disk.pyc landlock.pyc libc.pyc main.py supervisor.pyc")
+    )
+    assert result.stdout == f"hello tmp {rest}\n8 8\n"
 
 
 def test_without_landlock_the_isolation_says_reads_are_not_restricted(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -173,7 +180,9 @@ def test_without_landlock_the_isolation_says_reads_are_not_restricted(monkeypatc
 
 
 def test_isolation_reaches_the_run_records() -> None:
-    """steer/bench write every execution with `exec_dict` into samples.jsonl: the file barrier is in it."""
+    """steer/bench write every execution with `exec_dict` into samples.jsonl: every barrier is in it."""
     record = exec_dict(run_code("print(1)"))
+    assert record["isolation"]["disk"].startswith(("tmpfs 256 MB", "watched 256 MB"))
+    assert record["isolation"]["syscalls"].startswith(("seccomp (", "not filtered ("))
     files = record["isolation"]["files"]
     assert files == f"landlock (ABI {ABI})" if ABI else files.startswith("reads not restricted (landlock unavailable:")
