@@ -4,9 +4,10 @@
 
 Inspect's `mockllm/model` takes scripted outputs only as Python objects (`custom_outputs`), which the command line
 cannot pass, and its unscripted outputs count tokens with a tiktoken file it downloads. This registers
-`scripted/<name>`: Inspect's MockLLM whose outputs come from the JSON file `-M answers=FILE`, either a list of
-answers given in order or an object mapping a question to its answer (the answer of the first question found in the
-last user message), each with a fixed token usage. Then it runs Inspect's command line as the `inspect` script does.
+`scripted/<name>`: Inspect's MockLLM whose outputs come from the JSON file `-M answers=FILE`, each with a fixed token
+usage. The file is a list of answers, given in order, or of recorded `{"question": ..., "text": ...}` pairs (the
+`replay:` file of `nsllm bench symbench`), answered by question: the last user message is the question, else the
+first question it contains. Then it runs Inspect's command line as the `inspect` script does.
 """
 
 from __future__ import annotations
@@ -30,10 +31,12 @@ def scripted_output(text: str) -> ModelOutput:
 
 
 def keyed(answers: dict[str, str]) -> Any:
-    """MockLLM's callable form: the answer of the first question found in the last user message."""
+    """MockLLM's callable form: the answer of the question the last user message is, or else contains."""
 
     def answer(input: list[ChatMessage], tools: list[ToolInfo], choice: ToolChoice, cfg: GenerateConfig) -> ModelOutput:
         asked = next(m.text for m in reversed(input) if m.role == "user")
+        if asked in answers:
+            return scripted_output(answers[asked])
         for question, text in answers.items():
             if question in asked:
                 return scripted_output(text)
@@ -47,8 +50,12 @@ def scripted() -> type[ModelAPI]:
     class ScriptedMockLLM(MockLLM):
         def __init__(self, model_name: str, *args: Any, answers: str = "", **model_args: Any) -> None:
             data = json.loads(Path(answers).read_text(encoding="utf-8"))
-            outputs = keyed(data) if isinstance(data, dict) else [scripted_output(t) for t in data]
-            super().__init__(model_name, *args, custom_outputs=outputs, **model_args)
+            outputs: Any
+            if data and isinstance(data[0], dict):
+                outputs = keyed({item["question"]: item["text"] for item in data})
+            else:
+                outputs = [scripted_output(text) for text in data]
+            super().__init__(model_name, *args, **{**model_args, "custom_outputs": outputs})
 
     return ScriptedMockLLM
 

@@ -11,6 +11,7 @@ import pytest
 pytest.importorskip("inspect_ai")
 
 from inspect_ai import eval as inspect_eval  # noqa: E402
+from inspect_ai.event import InfoEvent, ModelEvent  # noqa: E402
 from inspect_ai.log import EvalLog  # noqa: E402
 from inspect_ai.model import ChatMessage, GenerateConfig, Model, get_model  # noqa: E402
 from inspect_ai.tool import ToolChoice, ToolInfo  # noqa: E402
@@ -19,6 +20,7 @@ from nsllm_cli.inspect_ext.solvers import RESULT_KEY, code_only, codesteer, text
 from nsllm_cli.inspect_ext.symbench_task import symbench  # noqa: E402
 from nsllm_cli.symbench.registry import get_task  # noqa: E402
 from nsllm_cli.symbench.splits import test_set  # noqa: E402
+from tests.inspect_ext.helpers import score  # noqa: E402
 from tests.inspect_ext.scripted_inspect import scripted_output  # noqa: E402
 
 TASK = "number_multiply"
@@ -76,8 +78,7 @@ def test_codesteer_runs_the_program_in_the_sandbox_and_scores_its_output(tmp_pat
     log = run(codesteer(allow_code_execution=True, self_check=False), tmp_path, steer=steerer())
     assert log.samples is not None
     by_id = {str(s.id).split("/")[0] + str(k): s for k, s in enumerate(log.samples)}
-    scores = [s.scores["symbench_scorer"].value for s in log.samples]  # type: ignore[index]
-    assert sorted(v["success"] for v in scores) == [0.0, 1.0]  # type: ignore[index]
+    assert sorted(score(s) for s in log.samples) == [0.0, 1.0]
     for sample in by_id.values():
         result = sample.store[RESULT_KEY]
         assert result["stop_reason"] == "return_answer"
@@ -88,10 +89,11 @@ def test_codesteer_runs_the_program_in_the_sandbox_and_scores_its_output(tmp_pat
         meta = sample.scores["symbench_scorer"].metadata  # type: ignore[index]
         assert meta is not None and meta["code_ran"] and meta["text_answer"] is None
         assert str(meta["code_answer"]) == execution["stdout"].strip()[3:-3]
-        rounds = [e for e in sample.events if e.event == "info" and "nsllm/codesteer round" in str(e.source)]
+        rounds = [e for e in sample.events if isinstance(e, InfoEvent) and "nsllm/codesteer" in str(e.source)]
         assert [e.source for e in rounds] == ["nsllm/codesteer round 0", "nsllm/codesteer round 1"]
-        assert rounds[0].data["execution"]["stdout"] == execution["stdout"]  # type: ignore[index]
-        roles = [e.role for e in sample.events if e.event == "model"]  # type: ignore[union-attr]
+        shown = rounds[0].data
+        assert isinstance(shown, dict) and shown["execution"] == execution  # what ran, in the transcript
+        roles = [e.role for e in sample.events if isinstance(e, ModelEvent)]
         assert roles == ["steer", None, "steer"]  # choice, the task model's answer, the return decision
 
 
@@ -99,10 +101,9 @@ def test_code_only_runs_the_program_and_text_only_does_not(tmp_path: Path) -> No
     ran = run(code_only(allow_code_execution=True), tmp_path / "code")
     talked = run(text_only(), tmp_path / "text")
     assert ran.samples is not None and talked.samples is not None
-    ran_scores = sorted(s.scores["symbench_scorer"].value["success"] for s in ran.samples)  # type: ignore[index]
-    assert ran_scores == [0.0, 1.0]
+    assert sorted(score(s) for s in ran.samples) == [0.0, 1.0]
     # the same programs, not run: no answer outside the code, so nothing passes
-    assert [s.scores["symbench_scorer"].value["success"] for s in talked.samples] == [0.0, 0.0]  # type: ignore[index]
+    assert [score(s) for s in talked.samples] == [0.0, 0.0]
     assert all(s.store[RESULT_KEY]["final_execution"] is None for s in talked.samples)
 
 
