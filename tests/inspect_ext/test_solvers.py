@@ -129,3 +129,26 @@ def test_codesteer_without_a_steering_model_says_which_role(tmp_path: Path) -> N
     )
     assert log.status == "error"
     assert log.error is not None and "--model-role steer=" in log.error.message
+
+
+def test_the_issue_command_inspect_eval_with_codesteer_and_a_steer_role(tmp_path: Path) -> None:
+    """`inspect eval nsllm/symbench --solver nsllm/codesteer --model-role steer=...` through Inspect's command."""
+    import json
+
+    from tests.inspect_ext.helpers import inspect_eval as inspect_cli
+
+    code = programs()
+    (tmp_path / "task.json").write_text(json.dumps([{"question": q, "text": p} for q, p in code.items()]))
+    (tmp_path / "steer.json").write_text(json.dumps(["<<<Code>>>", "<<<Return Answer>>>"] * 2))
+    steer = f"steer={{model: scripted/steer, model_args: {{answers: {tmp_path / 'steer.json'}}}}}"
+    log = inspect_cli(
+        ["nsllm/symbench", "--model", "scripted/task", "-M", f"answers={tmp_path / 'task.json'}",
+         "--solver", "nsllm/codesteer", "-S", "allow_code_execution=true", "-S", "self_check=false",
+         "--model-role", steer, "--max-samples", "1", "-T", f"tasks={TASK}", "-T", "limit=2"],
+        tmp_path / "logs",
+    )  # fmt: skip
+    assert [s.solver for s in log.plan.steps] == ["nsllm/codesteer"]
+    assert log.plan.steps[0].params["allow_code_execution"] is True
+    assert log.samples is not None
+    assert sorted(score(s) for s in log.samples) == [0.0, 1.0]
+    assert all(s.store[RESULT_KEY]["rounds"][0]["execution"]["ok"] for s in log.samples)
