@@ -5,21 +5,20 @@ Each runs the method of `nsllm bench symbench --method ...` (`symbench_run.metho
 is the model under evaluation, the steering model the model role `steer` (`--model-role steer=openai/gpt-4o`).
 Model-written code runs in nsllm's sandbox, and only with the user's consent, as in the CLI: `-S
 allow_code_execution=true` (or NSLLM_ALLOW_CODE_EXECUTION=1); a method that runs code refuses to start without it.
-Every round (steering input and reply, answer, code, execution, checks) is an InfoEvent of the sample's transcript,
-beside the ModelEvents of the calls; the whole result is kept in the sample's store for the scorer.
+Every round is in the sample's transcript: the ModelEvents of its calls and, between them, InfoEvents for the
+steerer's decision, the program's run and the checks (`rounds`); the whole result is kept in the sample's store for
+the scorer.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from inspect_ai._util.error import PrerequisiteError  # private, but the one error Inspect prints as one line
-from inspect_ai.log import transcript
 from inspect_ai.model import ChatMessageAssistant, ModelOutput, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from nsllm_cli.inspect_ext.bridge import InspectProvider, run_engine
 from nsllm_cli.inspect_ext.namespace import in_namespace
+from nsllm_cli.inspect_ext.rounds import RoundEvents, round_events
 
 STEER_ROLE = "steer"
 """The model role of the steering model."""
@@ -71,10 +70,11 @@ def method_solver(
             max_rounds=max_rounds,
             self_check=self_check,
         )
-        result = await run_engine(answer, method, state.input_text, setup)
+        looped = method in NEEDS_STEERER  # the steering loop reports its rounds as they happen
+        result = await run_engine(answer, method, state.input_text, setup, RoundEvents(name) if looped else None)
         record = result.to_dict()
-        for rnd in record["rounds"]:
-            transcript().info(_round_event(rnd), source=f"{name} round {rnd['index']}")
+        if not looped:
+            round_events(name, record["rounds"])
         state.store.set(RESULT_KEY, record)
         text = result.final_response or ""
         state.messages.append(ChatMessageAssistant(content=text, model=task_llm.name))
@@ -82,11 +82,6 @@ def method_solver(
         return state
 
     return solve
-
-
-def _round_event(rnd: dict[str, Any]) -> dict[str, Any]:
-    """What the transcript shows of one round: everything but the raw calls (their ModelEvents are beside it)."""
-    return {k: v for k, v in rnd.items() if k != "calls" and v not in (None, "", {}, [])}
 
 
 @solver

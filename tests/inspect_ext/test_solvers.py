@@ -12,7 +12,7 @@ pytest.importorskip("inspect_ai")
 
 from inspect_ai import eval as inspect_eval  # noqa: E402
 from inspect_ai.event import InfoEvent, ModelEvent  # noqa: E402
-from inspect_ai.log import EvalLog  # noqa: E402
+from inspect_ai.log import EvalLog, resolve_sample_attachments  # noqa: E402
 from inspect_ai.model import ChatMessage, GenerateConfig, Model, get_model  # noqa: E402
 from inspect_ai.tool import ToolChoice, ToolInfo  # noqa: E402
 
@@ -61,6 +61,13 @@ def steerer() -> Model:
     return mock(lambda messages: "<<<Code>>>" if len(messages) == 1 else "<<<Return Answer>>>")
 
 
+def step(event: InfoEvent | ModelEvent) -> str:
+    """A transcript event in short: "model steer" / "model task", or "round N: <the info's first line>"."""
+    if isinstance(event, ModelEvent):
+        return f"model {event.role or 'task'}"
+    return f"round {str(event.source).rsplit(' ', 1)[-1]}: {str(event.data).splitlines()[0]}"
+
+
 def run(solver: Any, log_dir: Path, **roles: Model) -> EvalLog:
     [log] = inspect_eval(
         symbench(tasks=TASK, limit=2),
@@ -79,7 +86,7 @@ def test_codesteer_runs_the_program_in_the_sandbox_and_scores_its_output(tmp_pat
     assert log.samples is not None
     by_id = {str(s.id).split("/")[0] + str(k): s for k, s in enumerate(log.samples)}
     assert sorted(score(s) for s in log.samples) == [0.0, 1.0]
-    for sample in by_id.values():
+    for sample in map(resolve_sample_attachments, by_id.values()):  # long texts are attachments in the log
         result = sample.store[RESULT_KEY]
         assert result["stop_reason"] == "return_answer"
         assert [r["control"] for r in result["rounds"]] == ["Code", "Return Answer"]
@@ -89,12 +96,20 @@ def test_codesteer_runs_the_program_in_the_sandbox_and_scores_its_output(tmp_pat
         meta = sample.scores["symbench_scorer"].metadata  # type: ignore[index]
         assert meta is not None and meta["code_ran"] and meta["text_answer"] is None
         assert str(meta["code_answer"]) == execution["stdout"].strip()[3:-3]
-        rounds = [e for e in sample.events if isinstance(e, InfoEvent) and "nsllm/codesteer" in str(e.source)]
-        assert [e.source for e in rounds] == ["nsllm/codesteer round 0", "nsllm/codesteer round 1"]
-        shown = rounds[0].data
-        assert isinstance(shown, dict) and shown["execution"] == execution  # what ran, in the transcript
-        roles = [e.role for e in sample.events if isinstance(e, ModelEvent)]
-        assert roles == ["steer", None, "steer"]  # choice, the task model's answer, the return decision
+        steps = [step(e) for e in sample.events if isinstance(e, InfoEvent | ModelEvent)]
+        expected = [  # the rounds in order, between the model calls
+            "model steer",
+            "round 0: **Steerer**: `<<<Code>>>`",
+            "model task",
+            "round 0: **Symbolic checker**",
+            "round 0: **Program run in nsllm's sandbox**",
+            "round 0: **Self-answer checker**",
+            "model steer",
+            "round 1: **Steerer**: `<<<Return Answer>>>`",
+        ]
+        assert len(steps) == len(expected) and all(s.startswith(e) for s, e in zip(steps, expected, strict=True)), steps
+        ran = next(e for e in sample.events if isinstance(e, InfoEvent) and "sandbox" in str(e.data))
+        assert execution["stdout"].strip() in str(ran.data)  # what the program printed, in the transcript
 
 
 def test_code_only_runs_the_program_and_text_only_does_not(tmp_path: Path) -> None:
@@ -105,6 +120,9 @@ def test_code_only_runs_the_program_and_text_only_does_not(tmp_path: Path) -> No
     # the same programs, not run: no answer outside the code, so nothing passes
     assert [score(s) for s in talked.samples] == [0.0, 0.0]
     assert all(s.store[RESULT_KEY]["final_execution"] is None for s in talked.samples)
+    for sample in map(resolve_sample_attachments, ran.samples):  # the one round, with its program's run
+        [shown] = [e for e in sample.events if isinstance(e, InfoEvent) and e.source == "nsllm/code_only round 0"]
+        assert "Program run in nsllm's sandbox" in str(shown.data)
 
 
 def test_code_running_solvers_need_consent(monkeypatch: pytest.MonkeyPatch) -> None:
