@@ -113,9 +113,7 @@ def main() -> None:
                     1240,
                 ],
             ]
-            subprocess.run(
-                [args.playwright_python, "-c", SNAP, json.dumps(jobs), args.chromium], check=True
-            )
+            subprocess.run([args.playwright_python, "-c", SNAP, json.dumps(jobs), args.chromium], check=True)
         finally:
             view.terminate()
             view.wait()
