@@ -7,7 +7,8 @@ out first (the gold check), unless `paper_scoring` is set, exactly as in the CLI
 outside the code, the code answer from its program's output) and judges it with the task's validator
 (`symbench.scoring.verdicts`): `success` is the paper's rule (the text or the code answer passes), `strict` the code
 answer when code ran, else the text answer, `partial` the partial ratio (BoxLift, BoxNet). `success` is also reported
-per task.
+per task. When the model role `extractor` is bound (`--model-role extractor=<model>`, the CLI's `--extractor-llm`),
+an answer the parser cannot read is restated by that model, and the score's metadata says so (`llm_rescued`).
 
 Options (`-T`), as in the CLI: tasks, limit, data_dir, paper_scoring, seed, max_tokens. The method is the solver
 (`--solver nsllm/codesteer`; see `solvers.SOLVER_OF`), the steering model a model role, the concurrency
@@ -23,10 +24,11 @@ from typing import Any
 from inspect_ai import Task, task
 from inspect_ai._util.error import PrerequisiteError  # private, but the one error Inspect prints as one line
 from inspect_ai.dataset import MemoryDataset, Sample
-from inspect_ai.model import GenerateConfig
+from inspect_ai.model import GenerateConfig, get_model, model_roles
 from inspect_ai.scorer import Score, Scorer, Target, grouped, mean, scorer, stderr
 from inspect_ai.solver import TaskState
 
+from nsllm_cli.inspect_ext.bridge import InspectProvider, run_engine
 from nsllm_cli.inspect_ext.namespace import in_namespace
 from nsllm_cli.inspect_ext.solvers import RESULT_KEY, only_question
 
@@ -34,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 PAPER_MAX_TOKENS = 2000
 """The paper's answer budget (`bench symbench` uses it for API models)."""
+EXTRACTOR_ROLE = "extractor"
+"""The model role that restates an answer the parser could not read (`bench symbench --extractor-llm`)."""
 
 
 @task
@@ -143,7 +147,10 @@ def symbench_scorer(paper_scoring: bool = False) -> Scorer:
             result = SteerResult.from_dict(stored)
         else:  # another solver (e.g. Inspect's generate()): its last answer is the response
             result = SteerResult(state.input_text, final_response=state.output.completion)
-        found = extract(task, inst, result)
+        if EXTRACTOR_ROLE in model_roles():  # the logged, counted fallback of --extractor-llm
+            found = await run_engine(extract, task, inst, result, InspectProvider(get_model(role=EXTRACTOR_ROLE)))
+        else:
+            found = extract(task, inst, result)
         judged = verdicts(task.verify_paper if paper_scoring else task.verify, inst, found)
         either, strict = judged["or"], judged["strict"]
         shown = found.code_answer if found.code_ran and found.code_answer is not None else found.text_answer
@@ -155,6 +162,8 @@ def symbench_scorer(paper_scoring: bool = False) -> Scorer:
                 "text_answer": _plain(found.text_answer),
                 "code_answer": _plain(found.code_answer),
                 "code_ran": found.code_ran,
+                "extracted_by": {"text": found.text_via, "code": found.code_via},
+                "llm_rescued": found.rescued_by_llm,
                 "verdicts": judged,
                 "scoring": "paper" if paper_scoring else "fixed",
             },

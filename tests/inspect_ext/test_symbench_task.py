@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,3 +92,30 @@ def test_bad_options_are_one_line_errors(tmp_path: Path) -> None:
         symbench(data_dir=str(tmp_path / "missing"))
     with pytest.raises(PrerequisiteError, match="needs data"):
         symbench(tasks="game24")  # external data only
+
+
+def test_the_extractor_role_restates_an_unreadable_answer(tmp_path: Path) -> None:
+    """Answers without `<<<...>>>` score 0; with `--model-role extractor=...` (the CLI's --extractor-llm) the model
+    restates them, the restated answer is judged, and the score says it was rescued."""
+    task = get_task("number_multiply")
+    insts = test_set(task, data_dir=None, limit=2, seed=0).instances
+    said = {task.prompt(i): f"I believe it is {i.data['target_answer']}" for i in insts}
+    restated = {task.prompt(insts[0]): task.gold_answer(insts[0]), task.prompt(insts[1]): "<<<NONE>>>"}
+
+    def by_question(answers: dict[str, str]) -> Any:
+        def reply(messages: Any, *rest: Any) -> Any:
+            return scripted_output(next(a for q, a in answers.items() if q in messages[-1].text))
+
+        return get_model("mockllm/model", custom_outputs=reply)
+
+    def scores(**roles: Any) -> dict[str, tuple[float, bool]]:
+        [log] = inspect_eval_api(
+            symbench(tasks="number_multiply", limit=2), model=by_question(said), model_roles=roles or None,
+            log_dir=str(tmp_path), display="none",
+        )  # fmt: skip
+        assert log.status == "success" and log.samples is not None
+        return {str(s.id): (score(s), s.scores["symbench_scorer"].metadata["llm_rescued"]) for s in log.samples}  # type: ignore[index]
+
+    first, second = (f"number_multiply/{i.id}" for i in insts)
+    assert scores() == {first: (0.0, False), second: (0.0, False)}
+    assert scores(extractor=by_question(restated)) == {first: (1.0, True), second: (0.0, False)}
