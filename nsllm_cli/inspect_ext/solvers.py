@@ -69,6 +69,7 @@ def method_solver(
             task_params=None,  # the eval's generate config decides (the task's defaults, --temperature, ...)
             max_rounds=max_rounds,
             self_check=self_check,
+            steer_mode=steer_mode(steer.name if steer else None),
         )
         looped = method in NEEDS_STEERER  # the steering loop reports its rounds as they happen
         result = await run_engine(answer, method, state.input_text, setup, RoundEvents(name) if looped else None)
@@ -82,6 +83,14 @@ def method_solver(
         return state
 
     return solve
+
+
+def steer_mode(name: str | None) -> str:
+    """The steering mode for the steering model `name`: local when `nsllm/<model>` serves it in-process (a trained
+    steerer: its whole reply is the guidance), else api; the rule of `bench symbench` (`local:` models steer in
+    local mode, `ns:` ones do not)."""
+    served = name or ""
+    return "local" if served.startswith("nsllm/") and not served.startswith("nsllm/ns:") else "api"
 
 
 @solver

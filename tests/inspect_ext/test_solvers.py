@@ -170,3 +170,11 @@ def test_the_issue_command_inspect_eval_with_codesteer_and_a_steer_role(tmp_path
     assert log.samples is not None
     assert sorted(score(s) for s in log.samples) == [0.0, 1.0]
     assert all(s.store[RESULT_KEY]["rounds"][0]["execution"]["ok"] for s in log.samples)
+
+
+def test_a_steerer_served_by_nsllm_steers_in_local_mode_as_in_the_cli() -> None:
+    from nsllm_cli.inspect_ext.solvers import steer_mode
+
+    assert steer_mode("nsllm/runs/steer-sft") == "local" and steer_mode("nsllm/embedded") == "local"
+    assert steer_mode("nsllm/ns:runs/demo/finetune") == "api" and steer_mode("openai/gpt-4o") == "api"
+    assert steer_mode(None) == "api"
