@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from inspect_ai import Task, task
 from inspect_ai._util.error import PrerequisiteError  # private, but the one error Inspect prints as one line
@@ -31,6 +31,10 @@ from inspect_ai.solver import TaskState
 from nsllm_cli.inspect_ext.bridge import InspectProvider, run_engine
 from nsllm_cli.inspect_ext.namespace import in_namespace
 from nsllm_cli.inspect_ext.solvers import RESULT_KEY, only_question
+
+if TYPE_CHECKING:
+    from nsllm_cli.symbench.base import Instance
+    from nsllm_cli.symbench.base import Task as SymbenchTask
 
 logger = logging.getLogger(__name__)
 
@@ -78,11 +82,15 @@ def symbench(
     samples: list[Sample] = []
     excluded: list[GoldProblem] = []
     skipped: list[str] = []
+    notes: dict[str, str] = {}
     for t in selected:
         sel = test_set(t, data_dir=folder, limit=limit, seed=test_seed, gold_check=not paper_scoring)
         if sel.source == "none":
             skipped.append(t.name)
             continue
+        if sel.note not in ("", "generated"):  # unreadable samples, errata, a task generated for want of data
+            notes[t.name] = sel.note
+            logger.warning("%s: %s", t.name, sel.note)
         excluded += sel.excluded
         samples += [_sample(t, inst) for inst in sel.instances]
     if skipped:
@@ -98,11 +106,17 @@ def symbench(
         solver=only_question(),
         scorer=symbench_scorer(paper_scoring=paper_scoring),
         config=GenerateConfig(temperature=0.0, max_tokens=max_tokens, seed=test_seed),
-        metadata={"gold_check": gold, "skipped_tasks": skipped, "seed": test_seed, "data_dir": str(folder or "")},
+        metadata={
+            "gold_check": gold,
+            "skipped_tasks": skipped,
+            "notes": notes,
+            "seed": test_seed,
+            "data_dir": str(folder or ""),
+        },
     )
 
 
-def _sample(task: Any, inst: Any) -> Sample:
+def _sample(task: SymbenchTask, inst: Instance) -> Sample:
     """One instance as a sample: the prompt, its gold answer as the target (for reading), everything to score it."""
     from nsllm_cli.symbench.splits import instance_hash
 

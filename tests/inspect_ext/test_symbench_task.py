@@ -73,11 +73,13 @@ def run_task(tmp_path: Path, **options: object) -> tuple[list[str], dict[str, ob
 
 
 def test_the_gold_check_leaves_out_broken_stored_gold_unless_paper_scoring(tmp_path: Path) -> None:
-    write_pooling(tmp_path)
+    write_pooling(tmp_path, n=5)
+    (tmp_path / "pooling_dataset" / "sample_4" / "solution.json").write_text("{not json")
     ids, meta = run_task(tmp_path)
     assert f"pooling/{BROKEN}" not in ids and len(ids) == 3
     gold = meta["gold_check"]
     assert gold["excluded"] == 1 and gold["instances"][0]["id"] == BROKEN  # type: ignore[index]
+    assert "1 unreadable sample(s) skipped" in meta["notes"]["pooling"]  # type: ignore[index]
     ids, meta = run_task(tmp_path, paper_scoring=True)
     assert f"pooling/{BROKEN}" in ids and len(ids) == 4
     assert meta["gold_check"]["on"] is False  # type: ignore[index]
