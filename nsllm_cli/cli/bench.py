@@ -91,6 +91,7 @@ def math_bench(
     from nsllm_cli.models.resolve import load_model, resolve_model
     from nsllm_cli.ns.activations import model_fingerprint
     from nsllm_cli.ns.bench import METHODS, PROMPTS, WORDINGS, aggregate, plot_accuracy, run_bench
+    from nsllm_cli.ns.bench_questions import test_problems
 
     if prompt not in PROMPTS:
         raise NsllmError(f"unknown --prompt {prompt!r}: use {' or '.join(PROMPTS)}")
@@ -117,7 +118,7 @@ def math_bench(
 
         read_ns_run(ns_run)  # a wrong folder fails before the model loads
     trained_runs = [r for r in (ns_run, lora_run, adapter_run) if r is not None]
-    problems = _test_problems(
+    problems = test_problems(
         data, per_type=per_type, seed=s.seed, complexity=complexity, runs=trained_runs, slice_=slice_
     )[:limit]
     if not problems:
@@ -192,50 +193,6 @@ def math_bench(
 app.command("symbench")(symbench_run.symbench)
 app.command("ls")(symbench_cmd.ls)
 app.command("validate")(symbench_cmd.validate)
-
-
-def _test_problems(
-    data: Path | None, *, per_type: int, seed: int, complexity: int, runs: list[Path], slice_: str | None = None
-) -> list[Any]:
-    """Test questions: a CSV, a split folder's test file, or generated per type (in a slice, if asked), disjoint
-    from every trained run."""
-    from nsllm_cli.ns.dataset import load_splits
-    from nsllm_cli.ns.problems import PROBLEM_TYPES
-    from nsllm_cli.ns.sampling import slice_problems
-    from nsllm_cli.ns.splits import generate_test_per_type
-
-    if data is not None:
-        splits = load_splits(
-            data, n_train=0, n_val=0, n_test=0, seed=seed, complexity=complexity, single_file_split="test"
-        )
-        return list(splits.get("test", []))
-    exclude: frozenset[tuple[str, int, int]] = frozenset().union(*(_training_keys(run) for run in runs))
-    if slice_ is not None:
-        return slice_problems(
-            slice_, per_type, seed=seed + 7919, complexity=complexity, types=PROBLEM_TYPES, exclude=exclude
-        )
-    return generate_test_per_type(per_type, seed=seed + 7919, complexity=complexity, exclude=exclude)
-
-
-def _training_keys(ns_run: Path) -> frozenset[tuple[str, int, int]]:
-    """The (type, x, y) the NS run trained on: its `training_keys.json` (step-wise runs list every question
-    their reader and writer saw), else regenerated from its recorded config."""
-    import yaml
-
-    from nsllm_cli.ns.dataset import load_splits
-
-    listed = ns_run / "artifacts" / "training_keys.json"
-    if listed.is_file():
-        return frozenset((str(t), int(x), int(y)) for t, x, y in json.loads(listed.read_text(encoding="utf-8")))
-
-    config = yaml.safe_load((ns_run / "config.yaml").read_text(encoding="utf-8"))
-    ft = config.get("finetune", {})
-    data = ft.get("data")
-    seed = int(config["settings"]["seed"])
-    train = load_splits(
-        Path(data) if data else None, n_train=int(ft.get("questions", 0)) or 1, n_val=0, n_test=0, seed=seed
-    )["train"]
-    return frozenset((p.problem_type, p.x, p.y) for p in train)
 
 
 def _render(summary: dict[str, Any], methods: list[str]) -> None:

@@ -62,7 +62,26 @@ def collect(model: str, cache: Any, home: Any, runs_dir: Any) -> dict[str, Any]:
         "paths": {"home": str(home), "cache": str(cache), "runs": str(runs_dir)},
         "model": {"spec": model, "kind": kind, "path": target, "state": state, "embedded_gguf": wheel},
         "sandbox": sandbox_info(),
+        "inspect": inspect_info(),
     }
+
+
+def inspect_info() -> dict[str, str | None]:
+    """Whether the Inspect AI integration is available: inspect-ai's version and nsllm's entry point in it."""
+    from importlib import metadata
+
+    try:
+        version: str | None = metadata.version("inspect-ai")
+    except metadata.PackageNotFoundError:
+        version = None
+    registered = any(ep.name == "nsllm" for ep in metadata.entry_points(group="inspect_ai"))
+    if version is None:
+        state = "not installed: pip install 'nsllm[inspect]'"
+    elif not registered:
+        state = "inspect-ai is installed, but nsllm's entry point is not: reinstall nsllm"
+    else:
+        state = "available: inspect eval nsllm/symbench, nsllm/math; --model nsllm/<model>"
+    return {"inspect_ai": version, "state": state}
 
 
 def sandbox_info() -> dict[str, str]:
@@ -108,4 +127,8 @@ def _render(info: dict[str, Any]) -> None:
     )
     box = info["sandbox"]
     table.add_row("sandbox", "; ".join(f"{k}: {v}" for k, v in box.items()))
+    ins = info["inspect"]
+    version = f"inspect-ai {ins['inspect_ai']}: " if ins["inspect_ai"] else ""
+    colour = "green" if ins["state"].startswith("available") else "yellow"
+    table.add_row("Inspect AI", f"{version}[{colour}]{ins['state']}[/]")
     console.print(table)

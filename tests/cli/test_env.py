@@ -25,3 +25,27 @@ def test_env_names_the_file_barrier_of_the_sandbox() -> None:
         except LandlockUnavailableError:
             return
         assert files == f"landlock (ABI {abi})"
+
+
+def test_env_says_whether_the_inspect_integration_is_available(monkeypatch: pytest.MonkeyPatch) -> None:
+    from importlib import metadata
+
+    from nsllm_cli.cli.env import inspect_info
+
+    try:
+        metadata.version("inspect-ai")
+    except metadata.PackageNotFoundError:
+        assert inspect_info()["state"] == "not installed: pip install 'nsllm[inspect]'"
+        return
+    info = inspect_info()
+    assert info["inspect_ai"] == metadata.version("inspect-ai")
+    assert info["state"].startswith("available: inspect eval nsllm/symbench")  # type: ignore[union-attr]
+    real = metadata.version
+
+    def without_inspect(name: str) -> str:
+        if name == "inspect-ai":
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+
+    monkeypatch.setattr(metadata, "version", without_inspect)
+    assert inspect_info() == {"inspect_ai": None, "state": "not installed: pip install 'nsllm[inspect]'"}

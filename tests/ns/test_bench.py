@@ -83,10 +83,10 @@ def test_bench_cli_end_to_end_and_resume(tiny_dir: Path, tmp_path: Path) -> None
     assert (b / "accuracy.png").stat().st_size > 1000
     assert "mean, 8 trained" in result.stdout
     # the test questions never appear in the NS run's training questions
-    from nsllm_cli.cli.bench import _training_keys
+    from nsllm_cli.ns.bench_questions import training_keys
     from nsllm_cli.ns.splits import generate_splits
 
-    trained = _training_keys(f)
+    trained = training_keys(f)
     assert trained == {p.key for p in generate_splits(n_train=16, n_val=0, n_test=0, seed=0)["train"]}
     asked = {(r["problem_type"], r["x"], r["y"]) for r in map(json.loads, samples)}
     assert not asked & trained

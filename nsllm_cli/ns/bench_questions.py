@@ -1,0 +1,66 @@
+"""The test questions of `bench math`: a CSV, a split folder's test file, or generated per type, never a question
+a trained run saw.
+
+Why a module of its own: two front ends ask the same questions, `nsllm bench math` and the Inspect task
+`nsllm/math`, so the choice lives in the engine and both call it.
+
+Example:
+    >>> problems = test_problems(None, per_type=2, seed=0, complexity=2, runs=[])
+    >>> len(problems)
+    20
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from nsllm_cli.ns.problems import Problem
+
+
+def test_problems(
+    data: Path | None, *, per_type: int, seed: int, complexity: int, runs: list[Path], slice_: str | None = None
+) -> list[Problem]:
+    """Test questions: a CSV, a split folder's test file, or generated per type (in a slice, if asked), disjoint
+    from every trained run in `runs`."""
+    from nsllm_cli.ns.dataset import load_splits
+    from nsllm_cli.ns.problems import PROBLEM_TYPES
+    from nsllm_cli.ns.sampling import slice_problems
+    from nsllm_cli.ns.splits import generate_test_per_type
+
+    if data is not None:
+        splits = load_splits(
+            data, n_train=0, n_val=0, n_test=0, seed=seed, complexity=complexity, single_file_split="test"
+        )
+        return list(splits.get("test", []))
+    exclude: frozenset[tuple[str, int, int]] = frozenset().union(*(training_keys(run) for run in runs))
+    if slice_ is not None:
+        return slice_problems(
+            slice_, per_type, seed=seed + 7919, complexity=complexity, types=PROBLEM_TYPES, exclude=exclude
+        )
+    return generate_test_per_type(per_type, seed=seed + 7919, complexity=complexity, exclude=exclude)
+
+
+test_problems.__test__ = False  # type: ignore[attr-defined]  # a library function, not a pytest test
+
+
+def training_keys(ns_run: Path) -> frozenset[tuple[str, int, int]]:
+    """The (type, x, y) a trained run saw: its `training_keys.json` (step-wise runs list every question their
+    reader and writer saw), else regenerated from its recorded config."""
+    import yaml
+
+    from nsllm_cli.ns.dataset import load_splits
+
+    listed = ns_run / "artifacts" / "training_keys.json"
+    if listed.is_file():
+        return frozenset((str(t), int(x), int(y)) for t, x, y in json.loads(listed.read_text(encoding="utf-8")))
+
+    config: dict[str, Any] = yaml.safe_load((ns_run / "config.yaml").read_text(encoding="utf-8"))
+    ft = config.get("finetune", {})
+    data = ft.get("data")
+    seed = int(config["settings"]["seed"])
+    train = load_splits(
+        Path(data) if data else None, n_train=int(ft.get("questions", 0)) or 1, n_val=0, n_test=0, seed=seed
+    )["train"]
+    return frozenset((p.problem_type, p.x, p.y) for p in train)
