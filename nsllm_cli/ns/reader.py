@@ -179,12 +179,22 @@ class SpanReader(nn.Module):
         return out
 
     @torch.no_grad()
-    def read(self, feats: Sequence[torch.Tensor], *, gate: float = 0.9) -> ReadOut:
-        """Decode each prompt's (type, x, y) and gate from its question tokens' features (always in eval mode)."""
+    def read(
+        self, feats: Sequence[torch.Tensor], *, gate: float = 0.9, digit_ok: Sequence[torch.Tensor] | None = None
+    ) -> ReadOut:
+        """Decode each prompt's (type, x, y) and gate from its question tokens' features (always in eval mode).
+
+        `digit_ok` (per prompt, a bool per question token): the tokens that are digits in the vocabulary. The digit
+        head reads the value of a digit from the states; it is never asked whether '²' or a letter is one (it read
+        "680²" as 6802), so a token that is no digit token is no digit."""
         self.eval()
         x_all, mask = pad_feats(feats)
         z = self.encode(x_all)
         digits = self.digit_head(z).argmax(-1)
+        if digit_ok is not None:
+            for b, allowed in enumerate(digit_ok):
+                row = digits[b, : int(allowed.shape[0])]
+                row[~allowed.to(row.device)] = NOT_DIGIT
         groups = number_groups(digits, mask)
         roles = self.role_logits(z, mask, groups)
         pool = pooled(feats).to(self.mean.device)
@@ -339,7 +349,9 @@ def train_reader(
 def evaluate_reader(reader: SpanReader, data: ReaderData, *, gate: float = 0.9) -> dict[str, float]:
     """Problem fully right (type, x, y, gate open) on positives; the gate's false-open rate on negatives and its
     open rate on questions of operations never trained (labels above *none*, evaluation splits only)."""
-    out = reader.read([data.item_feats(i) for i in range(len(data))], gate=gate)
+    # the digit tokens of each prompt, as the NS model knows them from its tokenizer (the stored labels come from it)
+    digit_ok = [data.digits[int(data.offsets[i]) : int(data.offsets[i + 1])] != NOT_DIGIT for i in range(len(data))]
+    out = reader.read([data.item_feats(i) for i in range(len(data))], gate=gate, digit_ok=digit_ok)
     positive = data.types < reader.n_types
     negative = data.types == reader.n_types
     unseen = data.types > reader.n_types

@@ -88,6 +88,11 @@ def digit_of(tok: Any, token_id: int) -> int:
     return int(text) if isinstance(text, str) and len(text) == 1 and "0" <= text <= "9" else NOT_DIGIT
 
 
+def digit_token_ids(tok: Any) -> list[int]:
+    """The ids of the vocabulary's one-digit tokens ('0'..'9'): the only tokens a reader may read as digits."""
+    return [i for i in range(len(tok)) if digit_of(tok, i) != NOT_DIGIT]
+
+
 def number_groups(digits: torch.Tensor, mask: torch.Tensor) -> list[list[list[int]]]:
     """Per item, the runs of consecutive digit positions: ``[[[t0, t1, t2], [t5, t6]], ...]``.
 

@@ -87,11 +87,13 @@ class StepwiseNS(nn.Module):
         complexity: int = 2,
         max_steps: int = 8,
         oracle: bool = False,
+        digit_ids: Sequence[int] = (),
     ) -> None:
         """Args: types are the reader's type classes (names, in its order); read_layers the block inputs
         the reader sees (all before `write_layer`); header the user-turn header ids (`spans.user_header_ids`);
         gate the type probability above which the hook writes; max_steps the answer tokens it can write;
-        oracle (an ablation) makes bench and finetune give the true (type, x, y) instead of the reader's."""
+        oracle (an ablation) makes bench and finetune give the true (type, x, y) instead of the reader's;
+        digit_ids the tokenizer's one-digit tokens (`spans.digit_token_ids`; empty: the digit head alone decides)."""
         if not read_layers or max(read_layers) >= write_layer:
             raise ValueError(f"the read layers {list(read_layers)} must all come before the write layer {write_layer}")
         super().__init__()
@@ -104,6 +106,7 @@ class StepwiseNS(nn.Module):
         self.complexity = complexity
         self.max_steps = max_steps
         self.oracle = oracle
+        self.digit_ids = sorted(int(i) for i in digit_ids)
         self.shuffle: torch.Generator | None = None
         """Counterfactual check: when set, each prefill hands the items' results to one another (a seeded
         derangement among the open-gate items), so a bench can see whether the output follows what was written."""
@@ -161,13 +164,25 @@ class StepwiseNS(nn.Module):
             out.append(torch.cat([states[layer][b, start : last + 1] for layer in self.read_layers], dim=-1))
         return out
 
-    def decide(self, feats: Sequence[torch.Tensor]) -> StepDecoded:
+    def digit_ok(self, spans: Sequence[torch.Tensor]) -> list[torch.Tensor] | None:
+        """Per question span (token ids), which tokens are digit tokens; None when the digit ids are unknown."""
+        if not self.digit_ids:
+            return None
+        table = torch.tensor(self.digit_ids)
+        return [torch.isin(ids.long().cpu(), table) for ids in spans]
+
+    def spans(self, ids: torch.Tensor, last: int) -> list[torch.Tensor]:
+        """Per item, the question span's token ids up to `last` (the tokens `features` returns states of)."""
+        return [ids[b, query_start(ids[b, : last + 1].tolist(), self.header) : last + 1] for b in range(ids.shape[0])]
+
+    def decide(self, feats: Sequence[torch.Tensor], spans: Sequence[torch.Tensor] | None = None) -> StepDecoded:
         """Read each item, gate it and compute its result symbolically.
 
         Multiplication and lcm are trained with the modulus 10**(c+1) in the question ("... mod 1000"). Where no
         such number was read and the unreduced result is larger, the question asks for a number the writer was
         not trained to give: the gate stays shut ("needs a modulus")."""
-        read = self.reader.read([f.detach().float() for f in feats], gate=self.gate_threshold)
+        digit_ok = self.digit_ok(spans) if spans is not None else None
+        read = self.reader.read([f.detach().float() for f in feats], gate=self.gate_threshold, digit_ok=digit_ok)
         gate, reasons = read.gate.clone(), list(read.reason)
         modulus = 10 ** (self.complexity + 1)
         for b in range(len(reasons)):
@@ -226,7 +241,7 @@ class StepwiseNS(nn.Module):
         else:
             if self._ids is None or any(layer not in self._states for layer in self.read_layers):
                 raise RuntimeError("the read layers were not recorded: use `attach(model, ns)`, not `intervene`")
-            decided = self.decide(self.features(self._states, self._ids, p))
+            decided = self.decide(self.features(self._states, self._ids, p), self.spans(self._ids, p))
         if self.shuffle is not None:
             decided = self._shuffled(decided, self.shuffle)
         self.last = decided

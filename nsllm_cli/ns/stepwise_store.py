@@ -105,6 +105,7 @@ def save_stepwise(folder: Path, ns: StepwiseNS, *, meta: dict[str, Any]) -> None
             "complexity": ns.complexity,
             "max_steps": ns.max_steps,
             "oracle": ns.oracle,
+            "digit_ids": ns.digit_ids,
         },
         depends_on={"vsa_atoms": sha},
     )
@@ -140,5 +141,6 @@ def load_stepwise(folder: Path, **overrides: Any) -> tuple[StepwiseNS, dict[str,
         complexity=int(meta["complexity"]),
         max_steps=int(meta["max_steps"]),
         oracle=bool(meta.get("oracle", False)),
+        digit_ids=[int(v) for v in meta.get("digit_ids", ())],
     )
     return ns, manifest

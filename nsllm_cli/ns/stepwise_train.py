@@ -41,12 +41,13 @@ def read_items(model: Any, tok: Any, ns: StepwiseNS, items: Sequence[ReadItem]) 
 
     prompts = [render_prompt(tok, it.messages) for it in items]
     states, own = prefill_states(model, tok, prompts, ns.read_layers)
-    feats = []
+    feats, spans = [], []
     for i, ids in enumerate(own):
         pad = states[ns.read_layers[0]].shape[1] - len(ids)
         start = query_start(ids, ns.header)
         feats.append(torch.cat([states[layer][i, pad + start :] for layer in ns.read_layers], dim=-1))
-    return ns.decide(feats)
+        spans.append(torch.tensor(ids[start:]))
+    return ns.decide(feats, spans)
 
 
 def teacher_forced(model: Any, batch: TFBatch, ns: StepwiseNS, decided: StepDecoded) -> torch.Tensor:

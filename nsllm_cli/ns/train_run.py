@@ -170,7 +170,7 @@ def stepwise_ns(
         LayerError: the write layer is not a block input after the read layers.
     """
     from nsllm_cli.hooks import num_layers
-    from nsllm_cli.ns.spans import user_header_ids
+    from nsllm_cli.ns.spans import digit_token_ids, user_header_ids
     from nsllm_cli.ns.stepwise import StepwiseNS
     from nsllm_cli.ns.writer import StepWriter
 
@@ -189,6 +189,7 @@ def stepwise_ns(
         read_layers=meta["read_layers"],
         write_layer=layer,
         header=user_header_ids(tok),
+        digit_ids=digit_token_ids(tok),
         gate=gate,
         complexity=complexity,
         max_steps=complexity + 3,

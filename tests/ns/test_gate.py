@@ -56,7 +56,7 @@ def _stepwise(read: ReadOut, complexity: int = 2) -> Any:
     vsa = VSA.generate(types=PROBLEM_TYPES, dim=256, seed=0)
     reader = SpanReader(d_model=8, n_slots=1, digit_slots=[0], type_slots=[0], ood_slot=0, n_types=len(TRAIN_TYPES))
 
-    def fixed(feats: Any, gate: float = 0.9) -> ReadOut:
+    def fixed(feats: Any, gate: float = 0.9, digit_ok: Any = None) -> ReadOut:
         return read
 
     reader.read = fixed  # type: ignore[method-assign]
@@ -106,6 +106,31 @@ def test_reasons_for_a_shut_gate_from_the_reader() -> None:
     out = reader.read([spaced])
     assert out.reason[0] in ("ambiguous numbers", "no operands", "not a trained operation")
     assert not bool(out.gate[0])
+
+
+def test_only_the_vocabulary_digit_tokens_are_read_as_digits() -> None:
+    """The digit head reads every token as 7 here; told which tokens are digit tokens, the reader finds the two
+    numbers 7 and 7 (a '²' after a number no longer becomes its last digit)."""
+    d = 8
+    reader = SpanReader(d_model=d, n_slots=1, digit_slots=[0], type_slots=[0], ood_slot=0, n_types=len(TRAIN_TYPES))
+    with torch.no_grad():
+        reader.digit_head.weight.zero_()
+        reader.digit_head.bias.fill_(-10.0)
+        reader.digit_head.bias[7] = 10.0
+    feats = [torch.randn((5, d))]
+    assert reader.read(feats).reason == ["no operands"]  # 77777: one number
+    ok = torch.tensor([False, True, False, True, False])
+    out = reader.read(feats, digit_ok=[ok])
+    assert bool(out.found[0]) and (int(out.x[0]), int(out.y[0])) == (7, 7)
+    assert reader.read(feats, digit_ok=[torch.zeros(5, dtype=torch.bool)]).reason == ["no operands"]
+
+
+def test_the_ns_model_knows_its_tokenizer_digit_tokens(tiny: tuple[Any, Any]) -> None:
+    from nsllm_cli.ns.spans import digit_token_ids
+
+    _, tok = tiny
+    ids = digit_token_ids(tok)
+    assert sorted(tok.convert_ids_to_tokens(ids)) == list("0123456789")
 
 
 def test_a_reader_trained_before_the_open_set_gate_is_refused(tmp_path: Path) -> None:

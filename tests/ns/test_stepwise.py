@@ -15,7 +15,15 @@ from nsllm_cli.cli import app
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES, make_problem
 from nsllm_cli.ns.read_data import problem_item, reader_items
 from nsllm_cli.ns.reader import SpanReader
-from nsllm_cli.ns.spans import NO_ROLE, NOT_DIGIT, ROLES, query_start, token_labels, user_header_ids
+from nsllm_cli.ns.spans import (
+    NO_ROLE,
+    NOT_DIGIT,
+    ROLES,
+    digit_token_ids,
+    query_start,
+    token_labels,
+    user_header_ids,
+)
 from nsllm_cli.ns.stepwise import StepDecoded, StepwiseNS
 from nsllm_cli.ns.vsa import VSA
 from nsllm_cli.ns.writer import StepWriter, answer_digits, digit_codes, end_code, step_codes
@@ -105,7 +113,10 @@ def _ns(model: Any, tok: Any, vsa: VSA, *, open_gate: bool) -> StepwiseNS:
     writer = StepWriter(vsa.dim, d)
     with torch.no_grad():
         writer.decoder.weight.normal_(0, 5.0, generator=torch.Generator().manual_seed(0))
-    ns = StepwiseNS(vsa, reader, writer, types=TRAIN_TYPES, read_layers=[0], write_layer=1, header=user_header_ids(tok))
+    ns = StepwiseNS(
+        vsa, reader, writer, types=TRAIN_TYPES, read_layers=[0], write_layer=1, header=user_header_ids(tok),
+        digit_ids=digit_token_ids(tok),
+    )  # fmt: skip
     if open_gate:  # a fixed read, as training feeds it: gcd(120, 84) -> 12
         t = torch.tensor([TRAIN_TYPES.index("gcd")])
         ns.forced = ns.compute(
@@ -179,6 +190,7 @@ def test_save_and_load_round_trip_and_refuse_other_atoms(tiny: tuple[Any, Any], 
     assert isinstance(loaded, StepwiseNS) and manifest["meta"]["recipe"] == "steps"
     assert torch.equal(loaded.writer.decoder.weight, ns.writer.decoder.weight)
     assert loaded.read_layers == [0] and loaded.layer == 1 and loaded.header == ns.header
+    assert loaded.digit_ids == ns.digit_ids and len(ns.digit_ids) == 10
     VSA.generate(types=PROBLEM_TYPES, dim=512, seed=1).save(tmp_path / "ns" / "vsa_atoms")
     with pytest.raises(ArtifactError, match="checksum|another vsa_atoms"):
         load_ns(tmp_path / "ns")
