@@ -20,6 +20,9 @@ from nsllm_cli.ns.wordings import (
     negatives,
     phrase,
 )
+from nsllm_cli.ns.wordings._minimal import TRAINED_VERBS, UNTRAINED_VERBS, VERB_FRAMES, trained_pairs, untrained_pairs
+from nsllm_cli.ns.wordings._registry import TRAIN_FAMILIES, TRAIN_FORMS
+from nsllm_cli.ns.wordings._scenes import SCENE_QUESTIONS, scene, scene_pairs
 
 PROMPTS_FILE = Path(__file__).resolve().parents[1] / "data" / "non_math_prompts.txt"
 DIGITS = re.compile(r"[0-9]+")
@@ -172,6 +175,10 @@ def test_negatives(split: str) -> None:
         assert w.family in allowed and heldout_family(w.family) == (split == "heldout")
         assert not UNSEEN_WORDS.search(w.text), w.text  # addition and division are never negatives
         assert not DIVISION_FRAME.search(w.text), w.text
+        if w.family.startswith(f"{NEGATIVE}/scene-"):
+            # a trained word problem's scene (it may name the operation) asked a question no trained one answers
+            assert TRAIN_FAMILIES[w.family].template.endswith(SCENE_QUESTIONS), w.text
+            continue
         if w.family.startswith((f"{NEGATIVE}/pair-", f"{NEGATIVE}/unknown-op-")):
             continue  # a trained frame ("gcd(x,y)" too) with an untrained or meaningless operation word
         assert not OPERATION_WORDS.search(w.text), w.text
@@ -258,3 +265,44 @@ def test_training_operands_cover_every_length_and_zero_results() -> None:
     swapped = [p for p in problems if p.problem_type not in COMMUTATIVE and p.x < p.y]
     assert {p.problem_type for p in swapped} == {"modulo", "square_mod"}  # roles cannot come from size
     assert all(solve(p.problem_type, p.x, p.y) == p.solution for p in problems)
+
+
+def test_verb_frames_carry_trained_and_untrained_verbs_alike() -> None:
+    """Every imperative frame appears with a trained verb (a question of that type) and with untrained verbs (a
+    negative), so the verb decides; no addition or division verb is among them."""
+    pairs = trained_pairs()
+    negs = untrained_pairs()
+    for problem_type, verbs in TRAINED_VERBS.items():
+        for verb, conn in verbs:
+            mine = [t for t in pairs[problem_type] if verb.lower() in t.lower() and conn.strip(", ") in t]
+            assert len(mine) >= len(VERB_FRAMES), (problem_type, verb, conn)
+    for frame in VERB_FRAMES:
+        opener = frame.split("{")[0] or frame.split("}")[-1]
+        assert sum(opener in t for t in negs) >= len(UNTRAINED_VERBS) // 2, frame
+    assert any(t == "Multiply {x} by {y} mod {m}." for t in pairs["multiplication"])
+    assert "Subtract {num} from {num2}." in negs
+    unseen = re.compile(r"\b(add|plus|sum|total|divide|split|share|quotient)\b", re.IGNORECASE)
+    assert not [t for t in negs if unseen.search(t)]
+
+
+def test_scenes_split_off_the_question_of_trained_word_problems() -> None:
+    """A scene keeps the sentences before the question when they hold both operands; a word problem whose question
+    names an operand has none. Scene negatives exist only for trained types, with every scene question."""
+    assert scene("{x} sweets are shared among {y} children equally; how many are left over?") == (
+        "{x} sweets are shared among {y} children equally."
+    )
+    assert scene("A farmer packs {x} eggs into boxes of {y}. How many eggs are left unpacked?") == (
+        "A farmer packs {x} eggs into boxes of {y}."
+    )
+    assert scene("A box holds {y} eggs. With {x} eggs, how many are left over?") is None
+    assert scene("{x} and {y} are numbers.") is None  # no question: nothing to swap
+    word = {t: TRAIN_FORMS[t].get("word", ()) for t in TRAIN_TYPES}
+    out = scene_pairs(word)
+    scenes = {scene(t) for ts in word.values() for t in ts} - {None}
+    assert len(scenes) >= 20 and len(out) == len(scenes) * len(SCENE_QUESTIONS)
+    assert all("{x}" not in t and "{y}" not in t and "{num}" in t and "{num2}" in t for t in out)
+    assert all(t.endswith(SCENE_QUESTIONS) for t in out)
+    unseen_scenes = {scene(t) for t in TRAIN_FORMS["addition"]["word"] + TRAIN_FORMS["division"]["word"]} - {None}
+    assert unseen_scenes and not any(
+        (s or "").replace("{x}", "{num}").replace("{y}", "{num2}") in t for s in unseen_scenes for t in out
+    )

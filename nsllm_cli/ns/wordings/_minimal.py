@@ -31,6 +31,17 @@ NOUN_FRAMES: tuple[str, ...] = (
     "Can you tell me the {op} of {x} and {y}?",
 )
 CALL_FRAMES: tuple[str, ...] = ("{op}({x}, {y})", "{op}({x},{y}) = ?", "What does {op}({x}, {y}) return?")
+VERB_FRAMES: tuple[str, ...] = (
+    "{Verb} {x} {conn} {y}.",
+    "Please {verb} {x} {conn} {y}.",
+    "Can you {verb} {x} {conn} {y}?",
+    "{Verb} {x} {conn} {y}, and give me the answer.",
+    "Could you {verb} {x} {conn} {y} for me?",
+    "{Verb} {x} {conn} {y}. Tell me the number you get.",
+    "I want you to {verb} {x} {conn} {y}.",
+)
+"""Imperatives: the verb names the operation ("Multiply 12 by 5."). An unseen operation asked this way ("Add 12 and
+5.") shares the frame with trained and untrained verbs alike, so the verb, not the frame, has to decide."""
 
 # Trained operation words, by frame. A modulus the operation needs (multiplication and lcm take "mod {m}") follows
 # the second operand (`SUFFIX`), so the frame stays the same.
@@ -48,6 +59,26 @@ TRAINED_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "bitwise_or": {"infix": ("OR", "|", "bitwise-OR"), "noun": ("bitwise OR", "binary OR")},
 }
 SUFFIX: dict[str, str] = {"multiplication": " mod {m}", "lcm": " mod {m}"}
+# Trained verbs: (verb, the words between the operands). gcd and lcm have no verb of their own.
+TRAINED_VERBS: dict[str, tuple[tuple[str, str], ...]] = {
+    "multiplication": (("multiply", "by"), ("multiply", "and"), ("multiply", "with")),
+    "modulo": (("reduce", "modulo"), ("reduce", "mod"), ("take", "modulo")),
+    "square_mod": (("square", ", then reduce it modulo"), ("square", "and take the result mod")),
+    "bitwise_and": (("AND", "with"), ("bitwise-AND", "with"), ("AND", "and")),
+    "bitwise_xor": (("XOR", "with"), ("xor", "with"), ("XOR", "and")),
+    "bitwise_or": (("OR", "with"), ("bitwise-OR", "with"), ("OR", "and")),
+}
+# Untrained verbs in the same frames (no addition or division verb: those are the unseen test types).
+UNTRAINED_VERBS: tuple[tuple[str, str], ...] = (
+    ("subtract", "from"), ("compare", "with"), ("compare", "and"), ("average", "and"), ("swap", "and"),
+    ("concatenate", "and"), ("NAND", "with"), ("NOR", "with"), ("XNOR", "with"), ("raise", "to the power"),
+    ("exponentiate", "by"), ("shift", "left by"), ("shift", "right by"), ("round", "to the nearest multiple of"),
+    ("cube", ", then reduce it modulo"), ("square", ", then subtract"), ("interleave", "and"), ("sort", "and"),
+    ("rotate", "left by"), ("pad", "to a width of"), ("truncate", "to"), ("subtract", "minus"),
+    ("take the larger of", "and"), ("take the smaller of", "and"), ("reverse the digits of", "and"),
+    ("NAND", "and"), ("NOR", "and"), ("cube", "and take the result mod"), ("compare", "against"),
+    ("mirror", "and"), ("merge the digits of", "and"),
+)  # fmt: skip
 # Operations that are none of the trained ones (and neither addition nor division).
 UNTRAINED_WORDS: dict[str, tuple[str, ...]] = {
     "infix": (
@@ -91,15 +122,27 @@ def _fill(frame: str, word: str, *, a: str, b: str, suffix: str = "") -> str:
     return frame.replace("{op}", word).replace("{y}", b + suffix, 1).replace("{x}", a)
 
 
+def _verb(frame: str, verb: str, conn: str, *, a: str, b: str, suffix: str = "") -> str:
+    """`frame` with the verb (capitalised where it opens the sentence; AND, XOR... as written), the operands
+    joined by `conn` (", then ..." joins without a space) and the suffix right after the second operand."""
+    cap = verb if verb[0].isupper() else verb[0].upper() + verb[1:]
+    joined = f"{a}{conn} {b}{suffix}" if conn.startswith(",") else f"{a} {conn} {b}{suffix}"
+    return frame.replace("{Verb}", cap).replace("{verb}", verb).replace("{x} {conn} {y}", joined)
+
+
 def trained_pairs() -> dict[str, tuple[str, ...]]:
     """Per trained type, its templates in the shared frames (slots {x}, {y}, {m})."""
     out: dict[str, tuple[str, ...]] = {}
     for problem_type, by_frame in TRAINED_WORDS.items():
         templates: list[str] = []
+        suffix = SUFFIX.get(problem_type, "")
         for frame_kind, words in by_frame.items():
             for frame in _FRAMES[frame_kind]:
                 for word in words:
-                    templates.append(_fill(frame, word, a="{x}", b="{y}", suffix=SUFFIX.get(problem_type, "")))
+                    templates.append(_fill(frame, word, a="{x}", b="{y}", suffix=suffix))
+        for verb, conn in TRAINED_VERBS.get(problem_type, ()):
+            for frame in VERB_FRAMES:
+                templates.append(_verb(frame, verb, conn, a="{x}", b="{y}", suffix=suffix))
         out[problem_type] = tuple(dict.fromkeys(templates))
     return out
 
@@ -111,6 +154,9 @@ def untrained_pairs() -> tuple[str, ...]:
         for frame in _FRAMES[frame_kind]:
             for word in words:
                 out.append(_fill(frame, word, a="{num}", b="{num2}"))
+    for verb, conn in UNTRAINED_VERBS:
+        for frame in VERB_FRAMES:
+            out.append(_verb(frame, verb, conn, a="{num}", b="{num2}"))
     return tuple(dict.fromkeys(out))
 
 

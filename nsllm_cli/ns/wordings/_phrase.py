@@ -23,6 +23,7 @@ from nsllm_cli.ns.wordings._frames import (
 from nsllm_cli.ns.wordings._registry import (
     NEGATIVE,
     PAIR_TOPIC,
+    SCENE_TOPIC,
     UNKNOWN_TOPIC,
     Family,
     Wording,
@@ -35,7 +36,10 @@ from nsllm_cli.ns.wordings._registry import (
 PAIR_SHARE = 0.3
 """Share of training questions drawn from the minimal-pair frames (`_minimal`), the rest from the other families."""
 NEGATIVE_KINDS = {"negative-text": 0.25, "negative-numeric": 0.25, "negative-math": 0.5}
-"""How negatives split by kind; half of the other-math ones come from the minimal-pair frames."""
+"""How negatives split by kind."""
+MATH_NEGATIVE_GROUPS = {PAIR_TOPIC: 0.3, UNKNOWN_TOPIC: 0.2, SCENE_TOPIC: 0.2, None: 0.3}
+"""How the other-maths negatives split: minimal-pair frames with untrained operations, unknown operators, trained
+word problems' scenes with other questions, and the other-maths topics (None)."""
 _AMBIGUOUS_LOWER = re.compile(r"\b(AND|OR)\b")
 _AMBIGUOUS_UPPER = re.compile(r"\b(and|or)\b", re.IGNORECASE)
 
@@ -130,7 +134,8 @@ def _negative(family: Family, dice: Dice) -> Wording:
 
 def negatives(n: int, rng: np.random.Generator, *, split: str = "train") -> list[Wording]:
     """`n` prompts that are none of the 10 problem types: a quarter text, a quarter numeric text, half other maths
-    (a third of those in the minimal-pair frames with untrained operations, a third with unknown operators).
+    (split by `MATH_NEGATIVE_GROUPS`: minimal-pair frames with untrained operations, unknown operators, trained
+    word problems' scenes with other questions, other topics).
 
     Every number in them is tagged "other". Addition and division are never among them (they are unseen *test*
     types, not negatives).
@@ -152,12 +157,15 @@ def negatives(n: int, rng: np.random.Generator, *, split: str = "train") -> list
                 kind = name
                 break
         options = negatives_by_kind(kind, split)
-        if kind == "negative-math":  # a third each: untrained operations, unknown operators, other maths
-            roll = dice.uniform()
-            group = PAIR_TOPIC if roll < 1 / 3 else UNKNOWN_TOPIC if roll < 2 / 3 else None
-            chosen = tuple(
-                f for f in options if f.group == group or (group is None and f.group not in (PAIR_TOPIC, UNKNOWN_TOPIC))
-            )
+        if kind == "negative-math":
+            roll, edge, group = dice.uniform(), 0.0, None
+            for name_, share in MATH_NEGATIVE_GROUPS.items():
+                edge += share
+                if roll < edge:
+                    group = name_
+                    break
+            special = [g for g in MATH_NEGATIVE_GROUPS if g is not None]
+            chosen = tuple(f for f in options if f.group == group or (group is None and f.group not in special))
             options = chosen or options
         out.append(_negative(_pick(options, dice), dice))
     return out

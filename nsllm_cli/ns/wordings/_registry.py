@@ -9,8 +9,11 @@ Question tables (`_arithmetic`, `_number_theory`, `_bitwise`, `_minimal`). Slots
 - terse: a bare expression, no frame
 - word: a short word problem
 - chat: a casual lower-case turn, with random chatty prefixes/suffixes
-- pair: a shared frame with the type's operation word (`_minimal`: the same frames carry untrained operations as
-  negatives)
+- pair: a shared frame with the type's operation word or verb (`_minimal`: the same frames carry untrained
+  operations as negatives)
+
+Negatives also include the trained word problems' scenes asked questions no trained operation answers
+(`_scenes`).
 
 The training families are built here. The held-out families live in `nsllm_cli.ns.heldout_wordings`, which is
 imported only when a held-out wording is asked for (`split="heldout"`): code that builds training data never
@@ -25,13 +28,14 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-from nsllm_cli.ns.problems import PROBLEM_TYPES, TEMPLATES
+from nsllm_cli.ns.problems import PROBLEM_TYPES, TEMPLATES, TRAIN_TYPES
 from nsllm_cli.ns.wordings._arithmetic import ARITHMETIC_FORMS
 from nsllm_cli.ns.wordings._bitwise import BITWISE_FORMS
 from nsllm_cli.ns.wordings._frames import GROUP_KIND
 from nsllm_cli.ns.wordings._minimal import trained_pairs, unknown_pairs, untrained_pairs
 from nsllm_cli.ns.wordings._negative_forms import NEGATIVE_FORMS
 from nsllm_cli.ns.wordings._number_theory import NUMBER_THEORY_FORMS
+from nsllm_cli.ns.wordings._scenes import scene_pairs
 
 WORDING_SPLITS: tuple[str, ...] = ("train", "heldout")
 NEGATIVE = "neg"  # the pseudo problem type whose families `families(NEGATIVE, split)` lists
@@ -43,6 +47,7 @@ TRAIN_FORMS: dict[str, dict[str, tuple[str, ...]]] = {**ARITHMETIC_FORMS, **NUMB
 HELDOUT_MODULE = "nsllm_cli.ns.heldout_wordings"
 PAIR_TOPIC = "pair"
 UNKNOWN_TOPIC = "unknown-op"
+SCENE_TOPIC = "scene"
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,9 @@ def _train_registry() -> dict[str, Family]:
     for i, template in enumerate(unknown_pairs()):
         fid = f"{NEGATIVE}/{UNKNOWN_TOPIC}-{i}"
         out[fid] = Family(fid, NEGATIVE, UNKNOWN_TOPIC, "negative-math", template, False)
+    for i, template in enumerate(scene_pairs({t: TRAIN_FORMS[t].get("word", ()) for t in TRAIN_TYPES})):
+        fid = f"{NEGATIVE}/{SCENE_TOPIC}-{i}"
+        out[fid] = Family(fid, NEGATIVE, SCENE_TOPIC, "negative-math", template, False)
     return out
 
 
