@@ -64,10 +64,12 @@ TRAINED_VERBS: dict[str, tuple[tuple[str, str], ...]] = {
     "multiplication": (("multiply", "by"), ("multiply", "and"), ("multiply", "with")),
     "modulo": (("reduce", "modulo"), ("reduce", "mod"), ("take", "modulo")),
     "square_mod": (("square", ", then reduce it modulo"), ("square", "and take the result mod")),
-    "bitwise_and": (("AND", "with"), ("bitwise-AND", "with"), ("AND", "and")),
-    "bitwise_xor": (("XOR", "with"), ("xor", "with"), ("XOR", "and")),
-    "bitwise_or": (("OR", "with"), ("bitwise-OR", "with"), ("OR", "and")),
+    "bitwise_and": (("AND", "with"), ("bitwise-AND", "with")),
+    "bitwise_xor": (("XOR", "with"), ("xor", "with")),
+    "bitwise_or": (("OR", "with"), ("bitwise-OR", "with")),
 }
+"""No "AND {x} and {y}": the conjunction and the operator in one phrase read as a sum to people, and one letter
+away from "Add {x} and {y}" it taught the type read that a sum is a bitwise AND (measured: the gate opened there)."""
 # Untrained verbs in the same frames (no addition or division verb: those are the unseen test types).
 UNTRAINED_VERBS: tuple[tuple[str, str], ...] = (
     ("subtract", "from"), ("compare", "with"), ("compare", "and"), ("average", "and"), ("swap", "and"),
@@ -76,7 +78,7 @@ UNTRAINED_VERBS: tuple[tuple[str, str], ...] = (
     ("cube", ", then reduce it modulo"), ("square", ", then subtract"), ("interleave", "and"), ("sort", "and"),
     ("rotate", "left by"), ("pad", "to a width of"), ("truncate", "to"), ("subtract", "minus"),
     ("take the larger of", "and"), ("take the smaller of", "and"), ("reverse the digits of", "and"),
-    ("NAND", "and"), ("NOR", "and"), ("cube", "and take the result mod"), ("compare", "against"),
+    ("cube", "and take the result mod"), ("compare", "against"),
     ("mirror", "and"), ("merge the digits of", "and"),
 )  # fmt: skip
 # Operations that are none of the trained ones (and neither addition nor division).
