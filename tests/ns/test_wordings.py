@@ -23,6 +23,7 @@ from nsllm_cli.ns.wordings import (
 from nsllm_cli.ns.wordings._minimal import TRAINED_VERBS, UNTRAINED_VERBS, VERB_FRAMES, trained_pairs, untrained_pairs
 from nsllm_cli.ns.wordings._registry import TRAIN_FAMILIES, TRAIN_FORMS
 from nsllm_cli.ns.wordings._scenes import SCENE_QUESTIONS, scene, scene_pairs
+from nsllm_cli.ns.wordings._stories import PLOTS, story_forms
 
 PROMPTS_FILE = Path(__file__).resolve().parents[1] / "data" / "non_math_prompts.txt"
 DIGITS = re.compile(r"[0-9]+")
@@ -306,3 +307,33 @@ def test_scenes_split_off_the_question_of_trained_word_problems() -> None:
     assert unseen_scenes and not any(
         (s or "").replace("{x}", "{num}").replace("{y}", "{num2}") in t for s in unseen_scenes for t in out
     )
+
+
+def test_story_word_problems_compose_plots_of_trained_types_only() -> None:
+    """Every trained type has composed stories, each with both operands once; the bitwise stories share their scenes,
+    so the question alone tells AND, OR and XOR apart; no story is addition or division; stories are a bounded share
+    of the training questions, and their scenes also become scene negatives."""
+    forms = story_forms()
+    assert set(forms) == set(TRAIN_TYPES)
+    for t, templates in forms.items():
+        assert len(templates) >= 10, t
+        for template in templates:
+            assert template.count("{y}") == 1 and template.count("{x}") >= 1, template
+            assert ("{m}" in template) == (t in ("multiplication", "lcm")), template
+    for plots in PLOTS.values():  # a scene negative keeps the scene and never a trained question's instruction
+        assert all(scene(f"{s} {q}") in (s, None) for scenes, questions in plots for s in scenes for q in questions)
+    scenes_of = {t: {scene(s) for s in forms[t]} for t in ("bitwise_and", "bitwise_or", "bitwise_xor")}
+    assert scenes_of["bitwise_and"] == scenes_of["bitwise_or"] == scenes_of["bitwise_xor"] != {None}
+    questions_of = {t: {s.split(scene(s) or "")[1] for s in forms[t]} for t in scenes_of}
+    assert not (questions_of["bitwise_and"] & questions_of["bitwise_or"]) and not (
+        questions_of["bitwise_or"] & questions_of["bitwise_xor"]
+    )
+    rng = np.random.default_rng(5)
+    drawn = [phrase(make_problem(t, 384, 57), rng) for t in TRAIN_TYPES for _ in range(150)]
+    share = sum("/story-" in w.family for w in drawn) / len(drawn)
+    assert 0.04 < share < 0.2, share
+    story = [w for w in drawn if "/story-" in w.family]
+    assert all(w.kind == "word-problem" and {r for *_, r in w.spans} >= {"x", "y"} for w in story)
+    negative_scenes = {f.template for f in TRAIN_FAMILIES.values() if f.id.startswith("neg/scene-")}
+    story_scene = (scene(forms["gcd"][0]) or "").replace("{x}", "{num}").replace("{y}", "{num2}")
+    assert any(t.startswith(story_scene) for t in negative_scenes)

@@ -21,7 +21,17 @@ BITWISE_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
             "Apply a bitwise AND to {x} and {y}. What is the result?",
             "Take {x} and {y} in binary and keep only the 1 bits they share. What number is that?",
         ),
-        "terse": ("{x} & {y} = ?", "{x}&{y}", "{x} AND {y} =", "and({x}, {y})", "{y} & {x} ="),
+        "terse": (
+            "{x} & {y} = ?",
+            "{x}&{y}",
+            "{x} AND {y} =",
+            "and({x}, {y})",
+            "{y} & {x} =",
+            "AND({x}, {y})",
+            "{x} .and. {y}",
+            "{x} & {y}",
+            "{x} AND {y}",
+        ),
         "word": (
             "Two switch panels have settings {x} and {y}, read as binary numbers. A light is on only where both "
             "panels have a switch on. What number do the lights show?",
@@ -48,7 +58,17 @@ BITWISE_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
             "Which number has a 1 bit exactly where {x} and {y} differ?",
             "What do you get when {x} is XORed with {y}?",
         ),
-        "terse": ("{x} ^ {y} = ?", "{x}^{y}", "{x} XOR {y} =", "xor({x}, {y})", "{x} xor {y} = ?"),
+        "terse": (
+            "{x} ^ {y} = ?",
+            "{x}^{y}",
+            "{x} XOR {y} =",
+            "xor({x}, {y})",
+            "{x} xor {y} = ?",
+            "XOR({x}, {y})",
+            "{x} .xor. {y}",
+            "{x} ^ {y}",
+            "{x} XOR {y}",
+        ),
         "word": (
             "Two light strips show the binary patterns {x} and {y}. A third strip lights where exactly one of "
             "them is lit. What number does it show?",
@@ -76,7 +96,17 @@ BITWISE_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
             "Which number has every bit that is on in {x} or in {y}?",
             "What do you get when {x} is ORed with {y}?",
         ),
-        "terse": ("{x} | {y} = ?", "{x}|{y}", "{x} OR {y} =", "or({x}, {y})", "{y} | {x} ="),
+        "terse": (
+            "{x} | {y} = ?",
+            "{x}|{y}",
+            "{x} OR {y} =",
+            "or({x}, {y})",
+            "{y} | {x} =",
+            "OR({x}, {y})",
+            "{x} .or. {y}",
+            "{x} | {y}",
+            "{x} OR {y}",
+        ),
         "word": (
             "Two switch panels have settings {x} and {y} in binary. A light is on where at least one panel has "
             "its switch on. What number do the lights show?",

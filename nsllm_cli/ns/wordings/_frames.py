@@ -5,7 +5,8 @@ the prefixes and suffixes of negatives. `GROUP_KIND` maps a question group to it
 from __future__ import annotations
 
 GROUP_KIND: dict[str, str] = {
-    "paper": "question", "np": "question", "ask": "question", "terse": "terse", "word": "word-problem", "chat": "chat",
+    "paper": "question", "np": "question", "ask": "question", "terse": "terse", "word": "word-problem",
+    "story": "word-problem", "chat": "chat",
 }  # fmt: skip
 
 OPENERS: tuple[str, ...] = (

@@ -21,7 +21,17 @@ NUMBER_THEORY_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
             "If you divide {x} and {y} by the same number and want no remainder, what is the largest such number?",
             "Find the greatest common divisor of {x} and {y}.",
         ),
-        "terse": ("gcd({x},{y})?", "gcd({x}, {y}) = ?", "GCD {x} {y}", "gcd of {x}, {y} =", "GCD({y}, {x})"),
+        "terse": (
+            "gcd({x},{y})?",
+            "gcd({x}, {y}) = ?",
+            "GCD {x} {y}",
+            "gcd of {x}, {y} =",
+            "GCD({y}, {x})",
+            "gcd {x} {y} =",
+            "GCD[{x}, {y}]",
+            "gcf({x}, {y})",
+            "math.gcd({x}, {y})",
+        ),
         "word": (
             "A baker has {x} rolls and {y} buns and wants identical boxes with nothing left over. "
             "How many boxes at most?",
@@ -61,6 +71,9 @@ NUMBER_THEORY_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
             "LCM {x} {y} mod {m}",
             "lcm({y}, {x}) mod {m}",
             "lcm of {x}, {y} (mod {m}) =",
+            "LCM({x}, {y}) mod {m}",
+            "lcm {x} {y} % {m} =",
+            "math.lcm({x}, {y}) % {m}",
         ),
         "word": (
             "Two buses leave every {x} and {y} minutes from the same stop. After how many minutes do they leave "
@@ -96,7 +109,17 @@ NUMBER_THEORY_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
             "What is {x} squared modulo {y}?",
             "Compute ({x} * {x}) mod {y}.",
         ),
-        "terse": ("{x}^2 mod {y} =", "{x}^2 % {y}", "({x}**2) % {y} = ?", "{x}*{x} mod {y} =", "sq({x}) mod {y}"),
+        "terse": (
+            "{x}^2 mod {y} =",
+            "{x}^2 % {y}",
+            "({x}**2) % {y} = ?",
+            "{x}*{x} mod {y} =",
+            "sq({x}) mod {y}",
+            "{x} ^ 2 mod {y} = ?",
+            "({x})^2 (mod {y})",
+            "square({x}) % {y}",
+            "{x}**2 % {y}",
+        ),
         "word": (
             "A square garden is {x} meters on each side. Its area is split into plots of {y} square meters. "
             "How many square meters are left over?",

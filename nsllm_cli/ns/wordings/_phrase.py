@@ -24,6 +24,7 @@ from nsllm_cli.ns.wordings._registry import (
     NEGATIVE,
     PAIR_TOPIC,
     SCENE_TOPIC,
+    STORY_GROUP,
     UNKNOWN_TOPIC,
     Family,
     Wording,
@@ -35,6 +36,9 @@ from nsllm_cli.ns.wordings._registry import (
 
 PAIR_SHARE = 0.3
 """Share of training questions drawn from the minimal-pair frames (`_minimal`), the rest from the other families."""
+STORY_SHARE = 0.15
+"""Share of the other training questions drawn from the composed story word problems (`_stories`): there are many
+of them, and a uniform draw over all families would make most questions stories."""
 NEGATIVE_KINDS = {"negative-text": 0.25, "negative-numeric": 0.25, "negative-math": 0.5}
 """How negatives split by kind."""
 MATH_NEGATIVE_GROUPS = {PAIR_TOPIC: 0.3, UNKNOWN_TOPIC: 0.2, SCENE_TOPIC: 0.2, None: 0.3}
@@ -90,9 +94,9 @@ def _pick(options: tuple[Family, ...], dice: Dice) -> Family:
 def phrase(problem: Problem, rng: np.random.Generator, *, split: str = "train", complexity: int = 2) -> Wording:
     """A random wording of `problem` from one of its type's `split` families.
 
-    Training wordings: 30% from the minimal-pair frames, the rest uniform over the other families, with random
-    context sentences (distractor numbers), casing and typos. Held-out wordings: uniform over the held-out families,
-    as written.
+    Training wordings: 30% from the minimal-pair frames, then 15% of the rest from the story word problems, the rest
+    uniform over the other families, with random context sentences (distractor numbers), casing and typos. Held-out
+    wordings: uniform over the held-out families, as written.
 
     Args:
         problem: Type and operands; its own `question` text is not used.
@@ -109,10 +113,14 @@ def phrase(problem: Problem, rng: np.random.Generator, *, split: str = "train", 
     dice = Dice(rng)
     train = split == "train"
     pairs = by_split(problem.problem_type, split, "pair") if train else ()
+    stories = by_split(problem.problem_type, split, STORY_GROUP) if train else ()
     if pairs and dice.chance(PAIR_SHARE):
         family = _pick(pairs, dice)
+    elif stories and dice.chance(STORY_SHARE):
+        family = _pick(stories, dice)
     else:
-        family = _pick(tuple(f for f in by_split(problem.problem_type, split) if f.group != "pair"), dice)
+        others = tuple(f for f in by_split(problem.problem_type, split) if f.group not in ("pair", STORY_GROUP))
+        family = _pick(others, dice)
     values = {"x": str(problem.x), "y": str(problem.y), "m": str(10 ** (complexity + 1))}
     text, marks = fill(_question_template(family, dice, train=train), values, dice)
     if train and family.group != "paper":

@@ -9,6 +9,7 @@ Question tables (`_arithmetic`, `_number_theory`, `_bitwise`, `_minimal`). Slots
 - terse: a bare expression, no frame
 - word: a short word problem
 - chat: a casual lower-case turn, with random chatty prefixes/suffixes
+- story: a word problem composed from a plot's scene and question (`_stories`)
 - pair: a shared frame with the type's operation word or verb (`_minimal`: the same frames carry untrained
   operations as negatives)
 
@@ -36,6 +37,7 @@ from nsllm_cli.ns.wordings._minimal import trained_pairs, unknown_pairs, untrain
 from nsllm_cli.ns.wordings._negative_forms import NEGATIVE_FORMS
 from nsllm_cli.ns.wordings._number_theory import NUMBER_THEORY_FORMS
 from nsllm_cli.ns.wordings._scenes import scene_pairs
+from nsllm_cli.ns.wordings._stories import story_forms
 
 WORDING_SPLITS: tuple[str, ...] = ("train", "heldout")
 NEGATIVE = "neg"  # the pseudo problem type whose families `families(NEGATIVE, split)` lists
@@ -48,6 +50,7 @@ HELDOUT_MODULE = "nsllm_cli.ns.heldout_wordings"
 PAIR_TOPIC = "pair"
 UNKNOWN_TOPIC = "unknown-op"
 SCENE_TOPIC = "scene"
+STORY_GROUP = "story"
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,11 @@ def _train_registry() -> dict[str, Family]:
     for t, templates in pairs.items():
         for i, template in enumerate(templates):
             out[f"{t}/pair-{i}"] = Family(f"{t}/pair-{i}", t, "pair", "question", template, False)
+    stories = story_forms()
+    for t, templates in stories.items():
+        for i, template in enumerate(templates):
+            fid = f"{t}/{STORY_GROUP}-{i}"
+            out[fid] = Family(fid, t, STORY_GROUP, GROUP_KIND[STORY_GROUP], template, False)
     for f in _negative_families(NEGATIVE_FORMS, heldout=False):
         out[f.id] = f
     for i, template in enumerate(untrained_pairs()):
@@ -113,7 +121,9 @@ def _train_registry() -> dict[str, Family]:
     for i, template in enumerate(unknown_pairs()):
         fid = f"{NEGATIVE}/{UNKNOWN_TOPIC}-{i}"
         out[fid] = Family(fid, NEGATIVE, UNKNOWN_TOPIC, "negative-math", template, False)
-    for i, template in enumerate(scene_pairs({t: TRAIN_FORMS[t].get("word", ()) for t in TRAIN_TYPES})):
+    for i, template in enumerate(
+        scene_pairs({t: TRAIN_FORMS[t].get("word", ()) + stories.get(t, ()) for t in TRAIN_TYPES})
+    ):
         fid = f"{NEGATIVE}/{SCENE_TOPIC}-{i}"
         out[fid] = Family(fid, NEGATIVE, SCENE_TOPIC, "negative-math", template, False)
     return out

@@ -74,6 +74,10 @@ POOLS: dict[str, tuple[str, ...]] = {
     "airline": ("BA", "LH", "AF", "UA", "KL", "IB", "AZ"),
     "minute": ("00", "05", "15", "20", "30", "45", "50"),
     "decade": ("1920", "1930", "1940", "1950", "1960", "1970", "1980", "1990", "2000", "2010"),
+    "things": ("marbles", "stickers", "cards", "coins", "beads", "apples", "pencils", "stamps", "cookies", "shells"),
+    "box": ("boxes", "bags", "crates", "jars", "trays", "packs", "tins"),
+    "person": ("Mia", "Tom", "Ana", "Ravi", "Lena", "Omar", "Sara", "Ken", "Zoe", "Luis"),
+    "device": ("router", "thermostat", "printer", "camera", "controller", "sensor board"),
     "digit": ("1", "2", "3", "4", "5", "6", "7", "8", "9"),
 }  # fmt: skip
 RANGES: dict[str, tuple[int, int]] = {  # inclusive
