@@ -23,7 +23,7 @@ from nsllm_cli.ns.wordings import (
 from nsllm_cli.ns.wordings._minimal import TRAINED_VERBS, UNTRAINED_VERBS, VERB_FRAMES, trained_pairs, untrained_pairs
 from nsllm_cli.ns.wordings._registry import TRAIN_FAMILIES, TRAIN_FORMS
 from nsllm_cli.ns.wordings._scenes import SCENE_QUESTIONS, scene, scene_pairs
-from nsllm_cli.ns.wordings._stories import PLOTS, story_forms
+from nsllm_cli.ns.wordings._stories import PLOTS, near_misses, story_forms
 
 PROMPTS_FILE = Path(__file__).resolve().parents[1] / "data" / "non_math_prompts.txt"
 DIGITS = re.compile(r"[0-9]+")
@@ -180,8 +180,8 @@ def test_negatives(split: str) -> None:
             # a trained word problem's scene (it may name the operation) asked a question no trained one answers
             assert TRAIN_FAMILIES[w.family].template.endswith(SCENE_QUESTIONS), w.text
             continue
-        if w.family.startswith((f"{NEGATIVE}/pair-", f"{NEGATIVE}/unknown-op-")):
-            continue  # a trained frame ("gcd(x,y)" too) with an untrained or meaningless operation word
+        if w.family.startswith((f"{NEGATIVE}/pair-", f"{NEGATIVE}/unknown-op-", f"{NEGATIVE}/near-miss-")):
+            continue  # a trained frame or story scene ("gcd(x,y)" too) with an untrained or meaningless operation word
         assert not OPERATION_WORDS.search(w.text), w.text
         assert not OPERATION_SYMBOLS.search(w.text), w.text
         assert not re.search(r"[0-9],[0-9]", w.text)
@@ -321,7 +321,7 @@ def test_story_word_problems_compose_plots_of_trained_types_only() -> None:
             assert template.count("{y}") == 1 and template.count("{x}") >= 1, template
             assert ("{m}" in template) == (t in ("multiplication", "lcm")), template
     for plots in PLOTS.values():  # a scene negative keeps the scene and never a trained question's instruction
-        assert all(scene(f"{s} {q}") in (s, None) for scenes, questions in plots for s in scenes for q in questions)
+        assert all(scene(f"{s} {q}") in (s, None) for scenes, questions, _ in plots for s in scenes for q in questions)
     scenes_of = {t: {scene(s) for s in forms[t]} for t in ("bitwise_and", "bitwise_or", "bitwise_xor")}
     assert scenes_of["bitwise_and"] == scenes_of["bitwise_or"] == scenes_of["bitwise_xor"] != {None}
     questions_of = {t: {s.split(scene(s) or "")[1] for s in forms[t]} for t in scenes_of}
@@ -337,3 +337,19 @@ def test_story_word_problems_compose_plots_of_trained_types_only() -> None:
     negative_scenes = {f.template for f in TRAIN_FAMILIES.values() if f.id.startswith("neg/scene-")}
     story_scene = (scene(forms["gcd"][0]) or "").replace("{x}", "{num}").replace("{y}", "{num2}")
     assert any(t.startswith(story_scene) for t in negative_scenes)
+
+
+def test_near_miss_negatives_ask_untrained_questions_in_story_scenes() -> None:
+    """Every plot has near-miss questions; as negatives they carry the plot's scenes with no operand slots and no
+    trained question of any plot, and `negatives` draws them."""
+    trained_questions = {q for plots in PLOTS.values() for _, questions, _ in plots for q in questions}
+    for plots in PLOTS.values():
+        for *_, near in plots:
+            assert near and not set(near) & trained_questions
+    templates = near_misses()
+    assert templates and all("{x}" not in t and "{y}" not in t and "{num}" in t for t in templates)
+    assert not any(t.endswith(q) for t in templates for q in trained_questions)
+    drawn = negatives(3000, np.random.default_rng(2))
+    near = [w for w in drawn if w.family.startswith("neg/near-miss-")]
+    assert 0.03 < len(near) / len(drawn) < 0.15
+    assert all(w.problem_type is None and all(r == "other" for *_, r in w.spans) for w in near)

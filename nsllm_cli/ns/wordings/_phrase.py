@@ -21,6 +21,7 @@ from nsllm_cli.ns.wordings._frames import (
     SUFFIXES,
 )
 from nsllm_cli.ns.wordings._registry import (
+    NEAR_TOPIC,
     NEGATIVE,
     PAIR_TOPIC,
     SCENE_TOPIC,
@@ -41,9 +42,10 @@ STORY_SHARE = 0.15
 of them, and a uniform draw over all families would make most questions stories."""
 NEGATIVE_KINDS = {"negative-text": 0.25, "negative-numeric": 0.25, "negative-math": 0.5}
 """How negatives split by kind."""
-MATH_NEGATIVE_GROUPS = {PAIR_TOPIC: 0.3, UNKNOWN_TOPIC: 0.2, SCENE_TOPIC: 0.2, None: 0.3}
+MATH_NEGATIVE_GROUPS = {PAIR_TOPIC: 0.3, UNKNOWN_TOPIC: 0.15, SCENE_TOPIC: 0.15, NEAR_TOPIC: 0.15, None: 0.25}
 """How the other-maths negatives split: minimal-pair frames with untrained operations, unknown operators, trained
-word problems' scenes with other questions, and the other-maths topics (None)."""
+word problems' scenes with other questions, story scenes with their near-miss questions, and the other-maths topics
+(None)."""
 _AMBIGUOUS_LOWER = re.compile(r"\b(AND|OR)\b")
 _AMBIGUOUS_UPPER = re.compile(r"\b(and|or)\b", re.IGNORECASE)
 
@@ -143,7 +145,7 @@ def _negative(family: Family, dice: Dice) -> Wording:
 def negatives(n: int, rng: np.random.Generator, *, split: str = "train") -> list[Wording]:
     """`n` prompts that are none of the 10 problem types: a quarter text, a quarter numeric text, half other maths
     (split by `MATH_NEGATIVE_GROUPS`: minimal-pair frames with untrained operations, unknown operators, trained
-    word problems' scenes with other questions, other topics).
+    word problems' scenes with other questions, story scenes with near-miss questions, other topics).
 
     Every number in them is tagged "other". Addition and division are never among them (they are unseen *test*
     types, not negatives).

@@ -14,7 +14,7 @@ Question tables (`_arithmetic`, `_number_theory`, `_bitwise`, `_minimal`). Slots
   operations as negatives)
 
 Negatives also include the trained word problems' scenes asked questions no trained operation answers
-(`_scenes`).
+(`_scenes`), and the story plots' scenes asked their near-miss questions (`_stories`).
 
 The training families are built here. The held-out families live in `nsllm_cli.ns.heldout_wordings`, which is
 imported only when a held-out wording is asked for (`split="heldout"`): code that builds training data never
@@ -37,7 +37,7 @@ from nsllm_cli.ns.wordings._minimal import trained_pairs, unknown_pairs, untrain
 from nsllm_cli.ns.wordings._negative_forms import NEGATIVE_FORMS
 from nsllm_cli.ns.wordings._number_theory import NUMBER_THEORY_FORMS
 from nsllm_cli.ns.wordings._scenes import scene_pairs
-from nsllm_cli.ns.wordings._stories import story_forms
+from nsllm_cli.ns.wordings._stories import near_misses, story_forms
 
 WORDING_SPLITS: tuple[str, ...] = ("train", "heldout")
 NEGATIVE = "neg"  # the pseudo problem type whose families `families(NEGATIVE, split)` lists
@@ -50,6 +50,7 @@ HELDOUT_MODULE = "nsllm_cli.ns.heldout_wordings"
 PAIR_TOPIC = "pair"
 UNKNOWN_TOPIC = "unknown-op"
 SCENE_TOPIC = "scene"
+NEAR_TOPIC = "near-miss"
 STORY_GROUP = "story"
 
 
@@ -126,6 +127,9 @@ def _train_registry() -> dict[str, Family]:
     ):
         fid = f"{NEGATIVE}/{SCENE_TOPIC}-{i}"
         out[fid] = Family(fid, NEGATIVE, SCENE_TOPIC, "negative-math", template, False)
+    for i, template in enumerate(near_misses()):
+        fid = f"{NEGATIVE}/{NEAR_TOPIC}-{i}"
+        out[fid] = Family(fid, NEGATIVE, NEAR_TOPIC, "negative-math", template, False)
     return out
 
 

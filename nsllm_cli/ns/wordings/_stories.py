@@ -14,7 +14,7 @@ minimal-pair neighbour of an unseen one.
 
 from __future__ import annotations
 
-Plot = tuple[tuple[str, ...], tuple[str, ...]]  # (scenes, questions)
+Plot = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # (scenes, questions, near misses)
 
 _BIT_SCENES: tuple[str, ...] = (
     "A {device} stores its settings as the bit pattern {x}, and a second {device} stores {y}.",
@@ -22,6 +22,12 @@ _BIT_SCENES: tuple[str, ...] = (
     "Register R1 holds {x} and register R2 holds {y}.",
     "Two rows of lamps encode the numbers {x} and {y} in binary, one lamp per bit.",
     "{person} writes {x} and {y} in base 2, one under the other.",
+)
+
+_BIT_NEAR_MISSES: tuple[str, ...] = (
+    "Which bits are set in the first but not in the second? Give that number.",
+    "How many bits are set in the first?",
+    "Which number has the first one's bits flipped within the same width?",
 )
 
 PLOTS: dict[str, tuple[Plot, ...]] = {
@@ -37,6 +43,11 @@ PLOTS: dict[str, tuple[Plot, ...]] = {
                 "What is that number of items mod {m}?",
                 "Give the product of the two counts, reduced mod {m}.",
             ),
+            (
+                "How many are there in a single group?",
+                "If one group were taken away, how many groups would be left?",
+                "What is the difference between the two counts?",
+            ),
         ),
         (
             (
@@ -44,6 +55,10 @@ PLOTS: dict[str, tuple[Plot, ...]] = {
                 "A machine makes {x} parts an hour and runs for {y} hours.",
             ),
             ("What does that come to, modulo {m}?", "Multiply it out and give the answer mod {m}."),
+            (
+                "How much longer than the other number is the larger one?",
+                "Which of the two numbers is odd?",
+            ),
         ),
     ),
     "modulo": (
@@ -60,6 +75,11 @@ PLOTS: dict[str, tuple[Plot, ...]] = {
                 "How many are spare?",
                 "What is the remainder?",
             ),
+            (
+                "How many more would be needed to fill one more group?",
+                "How many end up packed in complete groups?",
+                "Is the number of items even or odd?",
+            ),
         ),
         (
             (
@@ -67,6 +87,10 @@ PLOTS: dict[str, tuple[Plot, ...]] = {
                 "A wheel with {y} positions is turned forward {x} steps from position 0.",
             ),
             ("Where does it stop?", "At which position does it end up?"),
+            (
+                "How many steps back lead to position 0?",
+                "How many positions are there?",
+            ),
         ),
     ),
     "gcd": (
@@ -79,6 +103,10 @@ PLOTS: dict[str, tuple[Plot, ...]] = {
                 "What is the largest number of identical groups that use all of them?",
                 "How many equal sets, at most, can be made with none left over?",
             ),
+            (
+                "How many more red ones are there than blue ones?",
+                "Which count is smaller?",
+            ),
         ),
         (
             (
@@ -89,6 +117,10 @@ PLOTS: dict[str, tuple[Plot, ...]] = {
             (
                 "Which greatest length measures both exactly, with nothing wasted?",
                 "Find the longest whole unit that fits both lengths a whole number of times.",
+            ),
+            (
+                "How much longer is one than the other?",
+                "Which one is shorter?",
             ),
         ),
     ),
@@ -103,6 +135,10 @@ PLOTS: dict[str, tuple[Plot, ...]] = {
                 "When do both happen together again for the first time? Give it mod {m}.",
                 "What is the first time they coincide again, modulo {m}?",
             ),
+            (
+                "How many times does the first happen before they coincide?",
+                "How much longer is the longer interval?",
+            ),
         ),
         (
             (
@@ -112,6 +148,10 @@ PLOTS: dict[str, tuple[Plot, ...]] = {
             (
                 "Which smallest amount do both divide evenly, modulo {m}?",
                 "Name the smallest number that is a multiple of each, mod {m}.",
+            ),
+            (
+                "How many more are in the larger pack than in the smaller?",
+                "Which pack is larger?",
             ),
         ),
     ),
@@ -123,10 +163,18 @@ PLOTS: dict[str, tuple[Plot, ...]] = {
                 "The {box} take {y} {things} each, and a square grid of {x} by {x} {things} is packed into them.",
             ),
             ("How much is left over?", "What remains once every container is full?"),
+            (
+                "What is the whole area or count before packing?",
+                "How many more would fill one more container?",
+            ),
         ),
         (
             ("A number {x} is multiplied by itself.", "{person} squares the number {x}."),
             ("What remains after dividing the result by {y}?", "What is the remainder of that on division by {y}?"),
+            (
+                "What is that square?",
+                "How many digits does the result have?",
+            ),
         ),
     ),
     "bitwise_and": (
@@ -136,6 +184,7 @@ PLOTS: dict[str, tuple[Plot, ...]] = {
                 "Which number has a 1 only in the positions where both have a 1?",
                 "If you keep the bits that are set in both, what number is left?",
             ),
+            _BIT_NEAR_MISSES,
         ),
     ),
     "bitwise_or": (
@@ -145,6 +194,7 @@ PLOTS: dict[str, tuple[Plot, ...]] = {
                 "Which number has a 1 in every position where at least one of them has a 1?",
                 "If you switch on every bit that is set in either, what number do you get?",
             ),
+            _BIT_NEAR_MISSES,
         ),
     ),
     "bitwise_xor": (
@@ -154,14 +204,29 @@ PLOTS: dict[str, tuple[Plot, ...]] = {
                 "Which number has a 1 exactly in the positions where they differ?",
                 "If you keep the bits that are set in one but not both, what number is left?",
             ),
+            _BIT_NEAR_MISSES,
         ),
     ),
 }
 
 
+def near_misses() -> tuple[str, ...]:
+    """Negative templates (slots {num}, {num2}; a modulus becomes {num3}): every plot's scenes with its near-miss
+    questions, operations no run trains (the rest after packing, how many more, popcount, AND NOT, ...) asked in a
+    trained story's own words, so that a story's scene and its kind of question do not decide the type alone."""
+    out = [
+        f"{s} {q}".replace("{x}", "{num}").replace("{y}", "{num2}").replace("{m}", "{num3}")
+        for plots in PLOTS.values()
+        for scenes, _, near in plots
+        for s in scenes
+        for q in near
+    ]
+    return tuple(dict.fromkeys(out))
+
+
 def story_forms() -> dict[str, tuple[str, ...]]:
     """Per trained operation, every scene of its plots with every question of the same plot."""
     return {
-        t: tuple(f"{s} {q}" for scenes, questions in plots for s in scenes for q in questions)
+        t: tuple(f"{s} {q}" for scenes, questions, _ in plots for s in scenes for q in questions)
         for t, plots in PLOTS.items()
     }
