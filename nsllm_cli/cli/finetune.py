@@ -67,7 +67,7 @@ def finetune(
     gate: Annotated[
         float | None,
         typer.Option(
-            help="Intervene only where the type score exceeds this (default: steps 0.9 probability, paper 0.8)."
+            help="Intervene only where the type score exceeds this (default: steps 0.95 probability, paper 0.8)."
         ),
     ] = None,
     mix: Annotated[float, typer.Option(min=0.0, max=1.0, help="w: weight kept of the original hidden state.")] = 0.5,
@@ -129,6 +129,7 @@ def finetune(
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
     if method == "ns" and train_run is not None and has_reader(train_run):
         from nsllm_cli.cli._finetune_steps import finetune_steps
+        from nsllm_cli.ns.reader import GATE
 
         finetune_steps(
             s,
@@ -137,7 +138,7 @@ def finetune(
             steps=300 if steps is None else steps,
             batch_size=batch_size,
             lr=3e-2 if lr is None else lr,
-            gate=0.9 if gate is None else gate,
+            gate=GATE if gate is None else gate,
             write_layer=write_layer,
             oracle=oracle,
             checkpoint_every=checkpoint_every,

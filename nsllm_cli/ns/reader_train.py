@@ -25,6 +25,7 @@ from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.open_set import OpenSet, auroc
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
 from nsllm_cli.ns.reader import (
+    GATE,
     READER_VERSION,
     ReaderData,
     SpanReader,
@@ -176,7 +177,7 @@ def train_steps_reader(
     hidden: int = 256,
     lr: float = 2e-3,
     batch_size: int = 64,
-    gate: float = 0.9,
+    gate: float = GATE,
     vsa_dim: int = 2048,
     atoms_seed: int = 0,
     seed: int = 0,

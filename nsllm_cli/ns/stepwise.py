@@ -35,7 +35,7 @@ from torch import nn
 
 from nsllm_cli.hooks import get_layers, resolve_layer
 from nsllm_cli.ns.problems import solve
-from nsllm_cli.ns.reader import SpanReader
+from nsllm_cli.ns.reader import GATE, SpanReader
 from nsllm_cli.ns.spans import query_start
 from nsllm_cli.ns.vsa import VSA
 from nsllm_cli.ns.writer import StepWriter, step_codes
@@ -83,7 +83,7 @@ class StepwiseNS(nn.Module):
         read_layers: Sequence[int],
         write_layer: int,
         header: Sequence[int],
-        gate: float = 0.9,
+        gate: float = GATE,
         complexity: int = 2,
         max_steps: int = 8,
         oracle: bool = False,

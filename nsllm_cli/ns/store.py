@@ -6,7 +6,7 @@ and `load_ns` tells the two apart.
 
 Example:
     >>> save_ns(run / "artifacts" / "ns", ns, meta={"steps": 1000})
-    >>> ns, manifest = load_ns(run / "artifacts" / "ns", gate=0.9)
+    >>> ns, manifest = load_ns(run / "artifacts" / "ns", gate=0.95)
 """
 
 from __future__ import annotations

@@ -350,6 +350,6 @@ def test_near_miss_negatives_ask_untrained_questions_in_story_scenes() -> None:
     assert templates and all("{x}" not in t and "{y}" not in t and "{num}" in t for t in templates)
     assert not any(t.endswith(q) for t in templates for q in trained_questions)
     drawn = negatives(3000, np.random.default_rng(2))
-    near = [w for w in drawn if w.family.startswith("neg/near-miss-")]
-    assert 0.03 < len(near) / len(drawn) < 0.15
-    assert all(w.problem_type is None and all(r == "other" for *_, r in w.spans) for w in near)
+    picked = [w for w in drawn if w.family.startswith("neg/near-miss-")]
+    assert 0.03 < len(picked) / len(drawn) < 0.15
+    assert all(w.problem_type is None and all(r == "other" for *_, r in w.spans) for w in picked)
