@@ -38,12 +38,12 @@ READER_VERSION = 2
 """Readers saved before the pooled type read and the open-set test have no version; they are refused."""
 OPEN = "open"
 ROLE_MIN = 0.6
+"""With three or more numbers, the gate stays shut unless both operands' roles are read with this probability."""
 GATE = 0.95
 """Type probability above which the gate may open. Measured on three runs' held-out chat benches (neurosymbolic.md):
 0.95 against 0.9 keeps 2-shot, zero and one-digit accuracy, costs 3-6 points of held-out right answers, and cuts the
 unseen operations' confident opens from 14% to 6% on the full recipe (3% to 1% and 5% to 5% on two demo runs): a
 shut gate leaves the plain model's answer, an open one on the wrong operation writes a wrong number with certainty."""
-"""With three or more numbers, the gate stays shut unless both operands' roles are read with this probability."""
 
 
 @dataclass

@@ -45,6 +45,12 @@ def scene(template: str) -> str | None:
     return text
 
 
+def as_negative(template: str) -> str:
+    """A question template's operand and modulus slots as the plain number slots of a negative ({num}, {num2},
+    {num3}): its numbers are no one's operands."""
+    return template.replace("{x}", "{num}").replace("{y}", "{num2}").replace("{m}", "{num3}")
+
+
 def scene_pairs(word_templates: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     """Negative templates (slots {num}, {num2}; a modulus becomes {num3}): every scene of `word_templates` (per
     trained type, its word problems) with every question of `SCENE_QUESTIONS`."""
@@ -54,6 +60,5 @@ def scene_pairs(word_templates: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
             text = scene(template)
             if text is None:
                 continue
-            text = text.replace("{x}", "{num}").replace("{y}", "{num2}").replace("{m}", "{num3}")
-            out += [f"{text} {q}" for q in SCENE_QUESTIONS]
+            out += [f"{as_negative(text)} {q}" for q in SCENE_QUESTIONS]
     return tuple(dict.fromkeys(out))

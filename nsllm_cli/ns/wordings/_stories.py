@@ -14,6 +14,8 @@ minimal-pair neighbour of an unseen one.
 
 from __future__ import annotations
 
+from nsllm_cli.ns.wordings._scenes import as_negative
+
 Plot = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]  # (scenes, questions, near misses)
 
 _BIT_SCENES: tuple[str, ...] = (
@@ -211,15 +213,12 @@ PLOTS: dict[str, tuple[Plot, ...]] = {
 
 
 def near_misses() -> tuple[str, ...]:
-    """Negative templates (slots {num}, {num2}; a modulus becomes {num3}): every plot's scenes with its near-miss
-    questions, operations no run trains (the rest after packing, how many more, popcount, AND NOT, ...) asked in a
-    trained story's own words, so that a story's scene and its kind of question do not decide the type alone."""
+    """Negative templates (operand and modulus slots as in `_scenes.as_negative`): every plot's scenes with its
+    near-miss questions, operations no run trains (the rest after packing, how many more, popcount, AND NOT, ...)
+    asked in a trained story's own words, so that a story's scene and its kind of question do not decide the type
+    alone."""
     out = [
-        f"{s} {q}".replace("{x}", "{num}").replace("{y}", "{num2}").replace("{m}", "{num3}")
-        for plots in PLOTS.values()
-        for scenes, _, near in plots
-        for s in scenes
-        for q in near
+        as_negative(f"{s} {q}") for plots in PLOTS.values() for scenes, _, near in plots for s in scenes for q in near
     ]
     return tuple(dict.fromkeys(out))
 
