@@ -225,7 +225,7 @@ def accuracy_png(out: Path) -> None:
 
 def layers_png(out: Path) -> None:
     """`train`'s per-layer chart of a small `--recipe paper` run on the embedded model (snapshot of its table)."""
-    from nsllm_cli.ns.train import plot_layers
+    from nsllm_cli.ns.paper.train import plot_layers
 
     data = json.loads((DATA / "paper-layers.json").read_text(encoding="utf-8"))
     plot_layers(data["table"], out, best=data["best_layer"])

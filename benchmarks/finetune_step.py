@@ -23,11 +23,11 @@ from nsllm_cli.config import load_settings
 from nsllm_cli.hooks import intervene
 from nsllm_cli.models.resolve import load_model, resolve_model
 from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
-from nsllm_cli.ns.intervention import NSIntervention
+from nsllm_cli.ns.paper.intervention import NSIntervention
 from nsllm_cli.ns.problems import PROBLEM_TYPES
 from nsllm_cli.ns.prompts import answer_text, ns_messages
 from nsllm_cli.ns.splits import generate_splits
-from nsllm_cli.ns.steps import forward_answers, freeze
+from nsllm_cli.ns.trainer import forward_answers, freeze
 from nsllm_cli.ns.vsa import VSA
 
 

@@ -19,7 +19,7 @@ import torch
 
 from nsllm_cli.config import load_settings
 from nsllm_cli.models.resolve import load_model, resolve_model
-from nsllm_cli.ns.gather import prefill_hidden
+from nsllm_cli.ns.prefill import prefill_hidden
 from nsllm_cli.ns.prompts import ns_messages, render_prompt
 from nsllm_cli.ns.splits import generate_splits
 

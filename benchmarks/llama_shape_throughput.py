@@ -103,7 +103,7 @@ class Meter:
 
 def gather_rows(model: Any, tok: Any, meter: Meter, *, n: int, batch_size: int, upto: int) -> list[dict[str, Any]]:
     """Questions per second of the naive loop and of nsllm's batched prefill (all layers, then 0..upto)."""
-    from nsllm_cli.ns.gather import prefill_hidden
+    from nsllm_cli.ns.prefill import prefill_hidden
     from nsllm_cli.ns.prompts import ns_messages, render_prompt
     from nsllm_cli.ns.splits import generate_splits
 
@@ -142,11 +142,11 @@ def step_rows(model: Any, tok: Any, meter: Meter, *, steps: int, batch_size: int
     """Seconds per NS finetune step: `model(labels=...)` against nsllm's `forward_answers` with a prefix cache."""
     from nsllm_cli.hooks import intervene
     from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
-    from nsllm_cli.ns.intervention import NSIntervention
+    from nsllm_cli.ns.paper.intervention import NSIntervention
     from nsllm_cli.ns.problems import PROBLEM_TYPES
     from nsllm_cli.ns.prompts import answer_text, ns_messages
     from nsllm_cli.ns.splits import generate_splits
-    from nsllm_cli.ns.steps import forward_answers, freeze
+    from nsllm_cli.ns.trainer import forward_answers, freeze
     from nsllm_cli.ns.vsa import VSA
 
     freeze(model)

@@ -24,9 +24,8 @@ import torch
 from nsllm_cli.config import load_settings
 from nsllm_cli.models.resolve import load_model, resolve_model
 from nsllm_cli.ns.bench import bench_messages, generate_batch
-from nsllm_cli.ns.intervention import attach
-from nsllm_cli.ns.prompts import few_shot_examples, render_prompt
-from nsllm_cli.ns.read_data import messages_for
+from nsllm_cli.ns.injection import attach
+from nsllm_cli.ns.prompts import few_shot_examples, messages_for, render_prompt
 from nsllm_cli.ns.splits import generate_test_per_type
 from nsllm_cli.providers.ns_local import load_ns_run
 

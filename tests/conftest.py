@@ -108,9 +108,9 @@ def tiny_ns_run(tmp_path_factory: pytest.TempPathFactory, tiny_dir: Path, model_
     import torch
 
     from nsllm_cli.ns.activations import model_fingerprint
-    from nsllm_cli.ns.intervention import NSIntervention
+    from nsllm_cli.ns.paper.intervention import NSIntervention
+    from nsllm_cli.ns.paper.store import save_ns
     from nsllm_cli.ns.problems import PROBLEM_TYPES
-    from nsllm_cli.ns.store import save_ns
     from nsllm_cli.ns.vsa import VSA
     from nsllm_cli.providers.local import LocalProvider
 

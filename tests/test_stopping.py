@@ -90,7 +90,7 @@ def test_deferred_stop_asks_first_and_aborts_on_the_second_signal(capsys: pytest
 
 
 def test_step_loop_saves_a_checkpoint_at_the_step_it_was_stopped(tmp_path: Path) -> None:
-    from nsllm_cli.ns.steps import run_steps
+    from nsllm_cli.ns.trainer import run_steps
 
     before = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
     install_stop_handlers()

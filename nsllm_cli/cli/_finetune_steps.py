@@ -25,12 +25,12 @@ def finetune_steps(
     resume: Path | None,
     run_dir: Path | None,
 ) -> None:
-    """`finetune` on a steps train run: the writer, on the reader's own reads (see `ns.stepwise_train`)."""
+    """`finetune` on a steps train run: the writer, on the reader's own reads (see `ns.steps.finetune`)."""
     from nsllm_cli.jsonl import write_json_atomic
     from nsllm_cli.models.resolve import load_model, resolve_model
     from nsllm_cli.ns.activations import model_fingerprint
-    from nsllm_cli.ns.stepwise_store import load_reader
-    from nsllm_cli.ns.stepwise_train import finetune_stepwise
+    from nsllm_cli.ns.steps.finetune import finetune_stepwise
+    from nsllm_cli.ns.steps.store import load_reader
     from nsllm_cli.ns.train_run import check_same_model, stepwise_ns, training_keys, writer_items
 
     reader, vsa, meta = load_reader(train_run / "artifacts" / "reader")

@@ -107,8 +107,8 @@ def finetune(
     from nsllm_cli.errors import NsllmError
     from nsllm_cli.models.resolve import load_model, resolve_model
     from nsllm_cli.ns.activations import model_fingerprint
-    from nsllm_cli.ns.finetune import training_problems
-    from nsllm_cli.ns.methods import describe, train_method
+    from nsllm_cli.ns.paper.finetune import training_problems
+    from nsllm_cli.ns.paper.methods import describe, train_method
     from nsllm_cli.ns.train_run import (
         check_layer,
         check_same_model,
@@ -129,7 +129,7 @@ def finetune(
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
     if method == "ns" and train_run is not None and has_reader(train_run):
         from nsllm_cli.cli._finetune_steps import finetune_steps
-        from nsllm_cli.ns.reader import GATE
+        from nsllm_cli.ns.steps.reader import GATE
 
         finetune_steps(
             s,

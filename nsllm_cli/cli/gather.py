@@ -85,8 +85,8 @@ def gather(
     from nsllm_cli.errors import NsllmError
     from nsllm_cli.models.resolve import load_model, model_depth, resolve_model
     from nsllm_cli.ns.dataset import gather_items
-    from nsllm_cli.ns.gather import gather as run_gather
-    from nsllm_cli.ns.gather import resolve_layers
+    from nsllm_cli.ns.paper.gather import gather as run_gather
+    from nsllm_cli.ns.prefill import resolve_layers
 
     if recipe not in ("steps", "paper"):
         raise NsllmError(f"unknown --recipe {recipe!r}: use steps or paper")
@@ -179,7 +179,7 @@ def _gather_steps(
     from nsllm_cli.errors import DataError
     from nsllm_cli.hooks import num_layers
     from nsllm_cli.models.resolve import load_model, model_depth, resolve_model
-    from nsllm_cli.ns.span_gather import gather_spans, read_layers_for, span_items
+    from nsllm_cli.ns.steps.gather import gather_spans, read_layers_for, span_items
 
     items, config = span_items(n_train=n_train, n_neg=n_neg, n_val=n_val, seed=s.seed, complexity=complexity)
     resolved = resolve_model(s.model, cache=s.cache_dir)

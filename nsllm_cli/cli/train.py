@@ -46,13 +46,13 @@ def train(
     """Fit the reader (steps gather) or Enc_L/Dec_L per layer (paper gather); table and best layer in the run."""
     from nsllm_cli.cli._run import open_run
     from nsllm_cli.errors import NsllmError
-    from nsllm_cli.ns.train import train as run_train
+    from nsllm_cli.ns.paper.train import train as run_train
 
     if solver not in ("lstsq", "adam"):
         raise NsllmError(f"unknown --solver {solver!r}: use lstsq or adam")
     source = gather / "activations" if (gather / "activations").is_dir() else gather
     s = settings(config, seed=seed)
-    from nsllm_cli.ns.span_gather import is_span_gather
+    from nsllm_cli.ns.steps.gather import is_span_gather
 
     if is_span_gather(source):
         _train_steps(source, s, epochs=reader_epochs, vsa_dim=vsa_dim, atoms_seed=atoms_seed, run_dir=run_dir)
@@ -149,7 +149,7 @@ def _train_steps(source: Path, s: Any, *, epochs: int, vsa_dim: int, atoms_seed:
 
     from nsllm_cli.cli._progress import EventProgress
     from nsllm_cli.cli._run import open_run
-    from nsllm_cli.ns.reader_train import train_steps_reader
+    from nsllm_cli.ns.steps.train import train_steps_reader
 
     run = open_run(
         s,

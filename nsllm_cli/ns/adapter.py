@@ -19,7 +19,7 @@ from nsllm_cli.artifacts import load_artifact, save_artifact
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.batches import answer_loss
 from nsllm_cli.ns.problems import Problem
-from nsllm_cli.ns.steps import forward_answers, load_optimizer, ready, save_optimizer, train_steps
+from nsllm_cli.ns.trainer import forward_answers, load_optimizer, ready, save_optimizer, train_steps
 
 ADAPTER_FORMAT = "nsllm-adapter"
 

@@ -21,7 +21,7 @@ from nsllm_cli.events import Event, ignore
 from nsllm_cli.jsonl import append_jsonl, read_jsonl
 from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
 from nsllm_cli.ns.bench_report import counterfactual, error_split
-from nsllm_cli.ns.intervention import NSIntervention, attach
+from nsllm_cli.ns.injection import attach
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES, Problem
 from nsllm_cli.ns.prompts import (
     answer_text,
@@ -32,7 +32,7 @@ from nsllm_cli.ns.prompts import (
     parse_strict,
     render_prompt,
 )
-from nsllm_cli.ns.steps import forward_answers
+from nsllm_cli.ns.trainer import forward_answers
 
 METHODS = ("base", "cot", "ns", "ns-shuffled", "lora", "adapter")
 """`ns-shuffled` is the counterfactual check of the step-wise NS model: the same hook, but each question is written
@@ -89,7 +89,7 @@ def bench_prompt(
     question) from the train or the held-out wording families."""
     import numpy as np
 
-    from nsllm_cli.ns.read_data import messages_for
+    from nsllm_cli.ns.prompts import messages_for
 
     text, family = problem.question, f"{problem.problem_type}/paper"
     if wording != "paper":
@@ -170,7 +170,7 @@ def run_bench(
     methods: Sequence[str],
     out: Path,
     *,
-    ns: NSIntervention | None = None,
+    ns: Any = None,
     lora_model: Any = None,
     adapter: Any = None,
     seed: int = 0,

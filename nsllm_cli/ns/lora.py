@@ -16,7 +16,7 @@ import torch
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.batches import answer_loss
 from nsllm_cli.ns.problems import Problem
-from nsllm_cli.ns.steps import forward_answers, freeze, load_optimizer, ready, save_optimizer, train_steps
+from nsllm_cli.ns.trainer import forward_answers, freeze, load_optimizer, ready, save_optimizer, train_steps
 
 TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj")
 

@@ -145,3 +145,8 @@ def make_problem(
         solve(problem_type, x, y, complexity=complexity),
         row,
     )
+
+
+def is_unseen(problem_type: str) -> bool:
+    """Unseen types must never train (spec defect 17)."""
+    return problem_type in UNSEEN_TYPES

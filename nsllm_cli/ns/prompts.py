@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -116,3 +117,15 @@ def parse_cot(text: str) -> int | None:
     """The first ``Final Answer: N`` (bold markers allowed); None when the model never wrote one."""
     match = COT_RE.search(text)
     return int(match.group(1)) if match else None
+
+
+def messages_for(
+    question: str, fmt: str, *, shots: Sequence[tuple[str, int]] = (), system: str | None = None
+) -> list[dict[str, str]]:
+    """The chat for a question in format `fmt` (`shots` are the earlier exchanges of two-shot/multi)."""
+    if fmt == "chat":
+        return [{"role": "user", "content": question}]
+    head = [{"role": "system", "content": system or SYSTEM_PROMPT}] if fmt == "two-shot" else []
+    for q, a in shots:
+        head += [{"role": "user", "content": q}, {"role": "assistant", "content": answer_text(a)}]
+    return [*head, {"role": "user", "content": question}]

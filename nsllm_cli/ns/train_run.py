@@ -23,9 +23,9 @@ if TYPE_CHECKING:
     import torch
 
     from nsllm_cli.ns.adapter import BottleneckAdapter
-    from nsllm_cli.ns.intervention import NSIntervention
-    from nsllm_cli.ns.read_data import ReadItem
-    from nsllm_cli.ns.stepwise import StepwiseNS
+    from nsllm_cli.ns.paper.intervention import NSIntervention
+    from nsllm_cli.ns.steps.model import StepwiseNS
+    from nsllm_cli.ns.steps.read_data import ReadItem
     from nsllm_cli.ns.vsa import VSA
 
 
@@ -62,7 +62,7 @@ def load_train_run(train_run: Path, layer: str, encoder: str) -> TrainRun:
     Raises:
         ArtifactError: not a finished train run, or no multi-layer encoder where one was asked for.
     """
-    from nsllm_cli.ns.train import load_encdec
+    from nsllm_cli.ns.paper.train import load_encdec
 
     results_path = train_run / "results.json"
     if not results_path.is_file():
@@ -109,7 +109,7 @@ def check_layer(run: TrainRun, fingerprint: dict[str, Any]) -> None:
 
 def paper_ns(run: TrainRun, *, gate: float, mix: float, complexity: int, oracle: bool, inject: str) -> NSIntervention:
     """The paper's NS intervention on the run's encoder, with a decoder to train."""
-    from nsllm_cli.ns.intervention import NSIntervention
+    from nsllm_cli.ns.paper.intervention import NSIntervention
 
     return NSIntervention(
         run.vsa,
@@ -170,9 +170,9 @@ def stepwise_ns(
         LayerError: the write layer is not a block input after the read layers.
     """
     from nsllm_cli.hooks import num_layers
-    from nsllm_cli.ns.spans import digit_token_ids, user_header_ids
-    from nsllm_cli.ns.stepwise import StepwiseNS
-    from nsllm_cli.ns.writer import StepWriter
+    from nsllm_cli.ns.steps.model import StepwiseNS
+    from nsllm_cli.ns.steps.spans import digit_token_ids, user_header_ids
+    from nsllm_cli.ns.steps.writer import StepWriter
 
     depth = num_layers(lm)
     layer = max(depth - 4, max(meta["read_layers"]) + 1) if write_layer == "auto" else int(write_layer) % depth
@@ -200,7 +200,7 @@ def stepwise_ns(
 def writer_items(n: int, *, seed: int, complexity: int) -> list[ReadItem]:
     """The step-wise writer's training prompts: `n` questions in training wordings, no negatives, drawn with
     ``seed + 3`` (gather's train, val and held-out splits use seed, seed + 1 and seed + 2)."""
-    from nsllm_cli.ns.read_data import reader_items
+    from nsllm_cli.ns.steps.read_data import reader_items
 
     return reader_items(n_pos=n, n_neg=0, seed=seed + 3, split="train", complexity=complexity)
 

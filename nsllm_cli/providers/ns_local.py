@@ -4,7 +4,7 @@
 `ns:<run>` is the neurosymbolic one alone, wherever a model goes (`ns_provider`). Both are the same
 weights, loaded once (`providers.local` shares one copy per process): `NSLocalProvider` is a
 `LocalProvider` whose every generation runs with the run's intervention attached through
-`ns.intervention.attach`, and a plain `LocalProvider` of the same spec generates without it.
+`ns.injection.attach`, and a plain `LocalProvider` of the same spec generates without it.
 
 The hook lives on the shared model only while one `generate` call runs, and that call always runs
 under the model's lock (the lock every `LocalProvider` of that model takes around a generation), so
@@ -66,7 +66,7 @@ class HookedModel:
         Raises:
             RuntimeError: when called without the model's lock held (a plain generation could see the hook).
         """
-        from nsllm_cli.ns.intervention import attach
+        from nsllm_cli.ns.injection import attach
 
         if not self.lock.locked():
             raise RuntimeError("the NS hook may only be attached while the model's generation lock is held")

@@ -143,7 +143,7 @@ class Engine:
 
         `cancel`, once set, ends the generation after the token in progress (the lock is released then).
         """
-        from nsllm_cli.ns.intervention import attach
+        from nsllm_cli.ns.injection import attach
 
         cancel = cancel or Cancel()
         sampling = job.temperature > 0

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from nsllm_cli.cli import app
 from nsllm_cli.errors import ArtifactError
-from nsllm_cli.ns.train import load_encdec
+from nsllm_cli.ns.paper.train import load_encdec
 
 runner = CliRunner()
 

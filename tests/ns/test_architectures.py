@@ -12,11 +12,11 @@ import torch
 from nsllm_cli.ns.activations import model_fingerprint
 from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
 from nsllm_cli.ns.bench import generate_batch
-from nsllm_cli.ns.gather import prefill_hidden
-from nsllm_cli.ns.intervention import NSIntervention
+from nsllm_cli.ns.paper.intervention import NSIntervention
+from nsllm_cli.ns.prefill import prefill_hidden
 from nsllm_cli.ns.problems import PROBLEM_TYPES, make_problem
 from nsllm_cli.ns.prompts import answer_text, ns_messages, render_prompt
-from nsllm_cli.ns.steps import forward_answers, freeze
+from nsllm_cli.ns.trainer import forward_answers, freeze
 from nsllm_cli.ns.vsa import VSA
 
 FAMILIES = ["Qwen2", "Qwen3", "Gemma", "Gemma2", "Mistral", "Phi3"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from nsllm_cli.ns.encdec import ENC_SCHEDULE, evaluate, fit_layers, lr_factor, ridge
+from nsllm_cli.ns.paper.encdec import ENC_SCHEDULE, evaluate, fit_layers, lr_factor, ridge
 from nsllm_cli.ns.vsa import VSA
 
 TYPES = ("add", "sub", "mul")

@@ -12,13 +12,13 @@ from typer.testing import CliRunner
 from nsllm_cli.cli import app
 from nsllm_cli.errors import DataError
 from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
-from nsllm_cli.ns.finetune import check_training_types, finetune_ns
-from nsllm_cli.ns.intervention import NSIntervention
+from nsllm_cli.ns.paper.finetune import check_training_types, finetune_ns
+from nsllm_cli.ns.paper.intervention import NSIntervention
 from nsllm_cli.ns.problems import PROBLEM_TYPES, make_problem
 from nsllm_cli.ns.prompts import answer_text, ns_messages
 from nsllm_cli.ns.splits import generate_splits
-from nsllm_cli.ns.steps import forward_answers, step_items
 from nsllm_cli.ns.store import load_ns
+from nsllm_cli.ns.trainer import forward_answers, step_items
 from nsllm_cli.ns.vsa import VSA
 
 runner = CliRunner()
@@ -145,7 +145,7 @@ def test_prefix_cache_gives_the_same_loss_and_gradient(tiny: tuple[Any, Any], in
 
 
 def test_save_and_load_keep_inject_and_oracle(tmp_path: Path) -> None:
-    from nsllm_cli.ns.store import save_ns
+    from nsllm_cli.ns.paper.store import save_ns
 
     save_ns(tmp_path / "ns", _ns(inject="every", oracle=True), meta={})
     loaded, _ = load_ns(tmp_path / "ns")
@@ -153,7 +153,7 @@ def test_save_and_load_keep_inject_and_oracle(tmp_path: Path) -> None:
 
 
 def test_legacy_loss_matches_the_first_token_ce_and_runs_free(tiny: tuple[Any, Any]) -> None:
-    from nsllm_cli.ns.finetune import legacy_loss
+    from nsllm_cli.ns.paper.finetune import legacy_loss
 
     model, tok = tiny
     probs = [make_problem("gcd", 866, 46), make_problem("bitwise_xor", 500, 3)]

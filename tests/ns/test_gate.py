@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 import torch
 
-from nsllm_cli.ns.open_set import OpenSet, auroc
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
-from nsllm_cli.ns.reader import ReadOut, SpanReader
-from nsllm_cli.ns.type_read import TypeHead, family_folds, open_rate, out_of_family_probs
+from nsllm_cli.ns.steps.open_set import OpenSet, auroc
+from nsllm_cli.ns.steps.reader import ReadOut, SpanReader
+from nsllm_cli.ns.steps.type_read import TypeHead, family_folds, open_rate, out_of_family_probs
 from nsllm_cli.ns.vsa import VSA
 
 
@@ -50,8 +50,8 @@ def test_type_head_reads_separable_types_and_folds_hold_whole_families() -> None
 
 
 def _stepwise(read: ReadOut, complexity: int = 2) -> Any:
-    from nsllm_cli.ns.stepwise import StepwiseNS
-    from nsllm_cli.ns.writer import StepWriter
+    from nsllm_cli.ns.steps.model import StepwiseNS
+    from nsllm_cli.ns.steps.writer import StepWriter
 
     vsa = VSA.generate(types=PROBLEM_TYPES, dim=256, seed=0)
     reader = SpanReader(d_model=8, n_slots=1, digit_slots=[0], type_slots=[0], ood_slot=0, n_types=len(TRAIN_TYPES))
@@ -126,7 +126,7 @@ def test_only_the_vocabulary_digit_tokens_are_read_as_digits() -> None:
 
 
 def test_the_ns_model_knows_its_tokenizer_digit_tokens(tiny: tuple[Any, Any]) -> None:
-    from nsllm_cli.ns.spans import digit_token_ids
+    from nsllm_cli.ns.steps.spans import digit_token_ids
 
     _, tok = tiny
     ids = digit_token_ids(tok)
@@ -136,7 +136,7 @@ def test_the_ns_model_knows_its_tokenizer_digit_tokens(tiny: tuple[Any, Any]) ->
 def test_a_reader_trained_before_the_open_set_gate_is_refused(tmp_path: Path) -> None:
     from nsllm_cli.artifacts import save_artifact
     from nsllm_cli.errors import ArtifactError
-    from nsllm_cli.ns.stepwise_store import load_reader
+    from nsllm_cli.ns.steps.store import load_reader
 
     vsa = VSA.generate(types=PROBLEM_TYPES, dim=256, seed=0)
     sha = vsa.save(tmp_path / "reader" / "vsa_atoms")
@@ -150,7 +150,7 @@ def test_a_reader_trained_before_the_open_set_gate_is_refused(tmp_path: Path) ->
 
 
 def test_template_tail_counts_the_assistant_header(tiny: tuple[Any, Any]) -> None:
-    from nsllm_cli.ns.spans import template_tail
+    from nsllm_cli.ns.steps.spans import template_tail
 
     _, tok = tiny
     tail = template_tail(tok)
@@ -161,8 +161,8 @@ def test_template_tail_counts_the_assistant_header(tiny: tuple[Any, Any]) -> Non
 
 
 def test_content_pooling_leaves_out_digits_and_the_template_tail() -> None:
-    from nsllm_cli.ns.reader import content_pooled
-    from nsllm_cli.ns.spans import NOT_DIGIT
+    from nsllm_cli.ns.steps.reader import content_pooled
+    from nsllm_cli.ns.steps.spans import NOT_DIGIT
 
     feats = torch.arange(6, dtype=torch.float).unsqueeze(1).repeat(1, 2)  # token t has features (t, t)
     digits = torch.tensor([NOT_DIGIT, 4, 2, NOT_DIGIT, NOT_DIGIT, NOT_DIGIT])

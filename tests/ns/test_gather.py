@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 from nsllm_cli.cli import app
 from nsllm_cli.errors import ArtifactError, LayerError
 from nsllm_cli.ns.activations import load_layer, read_manifest
-from nsllm_cli.ns.gather import gather, prefill_hidden, resolve_layers
+from nsllm_cli.ns.paper.gather import gather
+from nsllm_cli.ns.prefill import prefill_hidden, resolve_layers
 from nsllm_cli.ns.problems import Problem
 from nsllm_cli.ns.prompts import ns_messages, render_prompt
 from nsllm_cli.ns.splits import generate_splits

@@ -12,10 +12,11 @@ import torch
 
 from nsllm_cli.hooks import intervene
 from nsllm_cli.ns.batches import answer_ids, build_batch
-from nsllm_cli.ns.intervention import NSIntervention, attach, is_unseen
-from nsllm_cli.ns.problems import PROBLEM_TYPES, UNSEEN_TYPES, make_problem, solve
+from nsllm_cli.ns.injection import attach
+from nsllm_cli.ns.paper.intervention import NSIntervention
+from nsllm_cli.ns.problems import PROBLEM_TYPES, UNSEEN_TYPES, is_unseen, make_problem, solve
 from nsllm_cli.ns.prompts import answer_text, ns_messages
-from nsllm_cli.ns.steps import forward_answers
+from nsllm_cli.ns.trainer import forward_answers
 from nsllm_cli.ns.vsa import VSA
 
 DIM = 1024

@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 
 from nsllm_cli.cli import app
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES, make_problem
-from nsllm_cli.ns.read_data import problem_item, reader_items
-from nsllm_cli.ns.reader import SpanReader
-from nsllm_cli.ns.spans import (
+from nsllm_cli.ns.steps.model import StepDecoded, StepwiseNS
+from nsllm_cli.ns.steps.read_data import problem_item, reader_items
+from nsllm_cli.ns.steps.reader import SpanReader
+from nsllm_cli.ns.steps.spans import (
     NO_ROLE,
     NOT_DIGIT,
     ROLES,
@@ -24,9 +25,8 @@ from nsllm_cli.ns.spans import (
     token_labels,
     user_header_ids,
 )
-from nsllm_cli.ns.stepwise import StepDecoded, StepwiseNS
+from nsllm_cli.ns.steps.writer import StepWriter, answer_digits, digit_codes, end_code, step_codes
 from nsllm_cli.ns.vsa import VSA
-from nsllm_cli.ns.writer import StepWriter, answer_digits, digit_codes, end_code, step_codes
 
 runner = CliRunner()
 
@@ -88,7 +88,7 @@ def test_token_labels_mark_digits_and_operand_roles(tiny: tuple[Any, Any]) -> No
 def test_only_ascii_digit_tokens_are_digits(tiny: tuple[Any, Any]) -> None:
     """Byte-level BPE spells the byte 0xB2 as '²' (the second byte of '²' and of 'ò'): not a digit, no crash."""
     _, tok = tiny
-    from nsllm_cli.ns.spans import digit_of
+    from nsllm_cli.ns.steps.spans import digit_of
 
     text = "680² mod 497, sò ³ ¹ ٣"
     found = [digit_of(tok, i) for i in tok(text, add_special_tokens=False).input_ids]
@@ -126,7 +126,7 @@ def _ns(model: Any, tok: Any, vsa: VSA, *, open_gate: bool) -> StepwiseNS:
 
 
 def _logits(model: Any, ids: torch.Tensor, ns: StepwiseNS | None, position: int | None = None) -> torch.Tensor:
-    from nsllm_cli.ns.intervention import attach
+    from nsllm_cli.ns.injection import attach
 
     with torch.no_grad():
         if ns is None:
@@ -164,7 +164,7 @@ def test_open_gate_writes_from_the_last_prompt_token_on_only(tiny: tuple[Any, An
 
 
 def test_generation_writes_one_step_code_per_new_token(tiny: tuple[Any, Any], vsa: VSA) -> None:
-    from nsllm_cli.ns.intervention import attach
+    from nsllm_cli.ns.injection import attach
 
     model, tok = tiny
     ns = _ns(model, tok, vsa, open_gate=True)
@@ -180,7 +180,7 @@ def test_generation_writes_one_step_code_per_new_token(tiny: tuple[Any, Any], vs
 
 def test_save_and_load_round_trip_and_refuse_other_atoms(tiny: tuple[Any, Any], vsa: VSA, tmp_path: Path) -> None:
     from nsllm_cli.errors import ArtifactError
-    from nsllm_cli.ns.stepwise_store import save_stepwise
+    from nsllm_cli.ns.steps.store import save_stepwise
     from nsllm_cli.ns.store import load_ns
 
     model, tok = tiny

@@ -242,7 +242,8 @@ def test_building_training_data_never_loads_the_heldout_module() -> None:
 
     code = (
         "import sys\n"
-        "from nsllm_cli.ns import read_data, reader_train, stepwise_train, span_gather, train_run\n"
+        "from nsllm_cli.ns import train_run\n"
+        "from nsllm_cli.ns.steps import finetune, gather, read_data, train\n"
         "items = read_data.reader_items(n_pos=300, n_neg=120, seed=0, split='train')\n"
         "assert len(items) == 420\n"
         "writer = train_run.writer_items(80, seed=0, complexity=2)\n"

@@ -39,9 +39,9 @@ def make_tiny_ns_run(
 
     from nsllm_cli.config import load_settings
     from nsllm_cli.ns.activations import model_fingerprint
-    from nsllm_cli.ns.intervention import NSIntervention
+    from nsllm_cli.ns.paper.intervention import NSIntervention
+    from nsllm_cli.ns.paper.store import save_ns
     from nsllm_cli.ns.problems import PROBLEM_TYPES
-    from nsllm_cli.ns.store import save_ns
     from nsllm_cli.ns.vsa import VSA
     from nsllm_cli.runs import RunDir
 

@@ -27,9 +27,9 @@ def make_ns_run(root: Path, model: Any, tok: Any, *, gate: float, trained_on: st
     `trained_on` replaces the recorded model's config checksum (a run of another model).
     """
     from nsllm_cli.ns.activations import model_fingerprint
-    from nsllm_cli.ns.intervention import NSIntervention
+    from nsllm_cli.ns.paper.intervention import NSIntervention
+    from nsllm_cli.ns.paper.store import save_ns
     from nsllm_cli.ns.problems import PROBLEM_TYPES
-    from nsllm_cli.ns.store import save_ns
     from nsllm_cli.ns.vsa import VSA
 
     d = int(model.config.hidden_size)

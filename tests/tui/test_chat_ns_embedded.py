@@ -48,10 +48,9 @@ def test_closed_gate_on_shipped_non_math_prompts_keeps_logits_identical(embedded
 
     from nsllm_cli.config import load_settings
     from nsllm_cli.models.resolve import load_model, resolve_model
-    from nsllm_cli.ns.intervention import attach
+    from nsllm_cli.ns.injection import attach
     from nsllm_cli.ns.problems import make_problem
-    from nsllm_cli.ns.prompts import few_shot_examples, render_prompt
-    from nsllm_cli.ns.read_data import messages_for
+    from nsllm_cli.ns.prompts import few_shot_examples, messages_for, render_prompt
     from nsllm_cli.providers.ns_local import load_ns_run
 
     s = load_settings(None, model="embedded")

@@ -15,10 +15,10 @@ import torch
 
 from nsllm_cli.artifacts import load_artifact, read_manifest, save_artifact
 from nsllm_cli.errors import ArtifactError
-from nsllm_cli.ns.reader import READER_VERSION, SpanReader
-from nsllm_cli.ns.stepwise import StepwiseNS
+from nsllm_cli.ns.steps.model import StepwiseNS
+from nsllm_cli.ns.steps.reader import READER_VERSION, SpanReader
+from nsllm_cli.ns.steps.writer import StepWriter
 from nsllm_cli.ns.vsa import VSA
-from nsllm_cli.ns.writer import StepWriter
 
 STEPS_FORMAT = "nsllm-ns-steps"
 READER_FORMAT = "nsllm-reader"

@@ -17,7 +17,7 @@ from nsllm_cli.artifacts import save_artifact, sha256_file
 from nsllm_cli.errors import ArtifactError, DataError
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns import activations as act
-from nsllm_cli.ns.encdec import Solver, evaluate, fit_layers, ridge
+from nsllm_cli.ns.paper.encdec import Solver, evaluate, fit_layers, ridge
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
 
 if TYPE_CHECKING:

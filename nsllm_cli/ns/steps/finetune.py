@@ -18,8 +18,10 @@ import torch
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.batches import TFBatch, answer_ids, answer_loss, build_batch
 from nsllm_cli.ns.prompts import answer_text, render_prompt
-from nsllm_cli.ns.read_data import ReadItem
-from nsllm_cli.ns.steps import (
+from nsllm_cli.ns.steps.model import StepDecoded, StepwiseNS
+from nsllm_cli.ns.steps.read_data import ReadItem
+from nsllm_cli.ns.steps.store import save_stepwise
+from nsllm_cli.ns.trainer import (
     end_step,
     forward_answers,
     load_weight_checkpoint,
@@ -27,8 +29,6 @@ from nsllm_cli.ns.steps import (
     save_weight_checkpoint,
     step_indices,
 )
-from nsllm_cli.ns.stepwise import StepDecoded, StepwiseNS
-from nsllm_cli.ns.stepwise_store import save_stepwise
 from nsllm_cli.stopping import deferred_stop
 
 CHECKPOINT_FORMAT = "nsllm-ns-steps-checkpoint"
@@ -36,8 +36,8 @@ CHECKPOINT_FORMAT = "nsllm-ns-steps-checkpoint"
 
 def read_items(model: Any, tok: Any, ns: StepwiseNS, items: Sequence[ReadItem]) -> StepDecoded:
     """The reader's decision for each item, from one prefill up to the highest read layer."""
-    from nsllm_cli.ns.gather import prefill_states
-    from nsllm_cli.ns.spans import query_start
+    from nsllm_cli.ns.prefill import prefill_states
+    from nsllm_cli.ns.steps.spans import query_start
 
     prompts = [render_prompt(tok, it.messages) for it in items]
     states, own = prefill_states(model, tok, prompts, ns.read_layers)

@@ -22,9 +22,10 @@ import torch
 
 from nsllm_cli.errors import ArtifactError
 from nsllm_cli.events import Event, ignore
-from nsllm_cli.ns.open_set import OpenSet, auroc
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
-from nsllm_cli.ns.reader import (
+from nsllm_cli.ns.steps.gather import digit_layers, load_rows, load_split, read_span_manifest
+from nsllm_cli.ns.steps.open_set import OpenSet, auroc
+from nsllm_cli.ns.steps.reader import (
     GATE,
     READER_VERSION,
     ReaderData,
@@ -34,9 +35,8 @@ from nsllm_cli.ns.reader import (
     pooled,
     train_reader,
 )
-from nsllm_cli.ns.span_gather import digit_layers, load_rows, load_split, read_span_manifest
-from nsllm_cli.ns.stepwise_store import save_reader
-from nsllm_cli.ns.type_read import TypeHead, family_folds, open_rate, out_of_family_probs
+from nsllm_cli.ns.steps.store import save_reader
+from nsllm_cli.ns.steps.type_read import TypeHead, family_folds, open_rate, out_of_family_probs
 from nsllm_cli.ns.vsa import VSA
 
 OPEN_QUANTILE = 0.97

@@ -26,9 +26,9 @@ import torch
 
 from nsllm_cli.events import Event
 from nsllm_cli.ns.problems import COMMUTATIVE, TRAIN_TYPES, Problem, make_problem
-from nsllm_cli.ns.prompts import answer_text, few_shot_examples, render_prompt
-from nsllm_cli.ns.reader import ReaderData
-from nsllm_cli.ns.spans import query_start, token_labels, user_header_ids
+from nsllm_cli.ns.prompts import few_shot_examples, messages_for, render_prompt
+from nsllm_cli.ns.steps.reader import ReaderData
+from nsllm_cli.ns.steps.spans import query_start, token_labels, user_header_ids
 
 FORMATS = ("two-shot", "chat", "multi")
 
@@ -48,20 +48,6 @@ class ReadItem:
     family: str
     kind: str
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def messages_for(
-    question: str, fmt: str, *, shots: Sequence[tuple[str, int]] = (), system: str | None = None
-) -> list[dict[str, str]]:
-    """The chat for a question in format `fmt` (`shots` are the earlier exchanges of two-shot/multi)."""
-    from nsllm_cli.ns.prompts import SYSTEM_PROMPT
-
-    if fmt == "chat":
-        return [{"role": "user", "content": question}]
-    head = [{"role": "system", "content": system or SYSTEM_PROMPT}] if fmt == "two-shot" else []
-    for q, a in shots:
-        head += [{"role": "user", "content": q}, {"role": "assistant", "content": answer_text(a)}]
-    return [*head, {"role": "user", "content": question}]
 
 
 def problem_item(problem: Problem, fmt: str, wording: Any | None, *, seed: int, complexity: int = 2) -> ReadItem:
@@ -217,7 +203,7 @@ def gather_reader_data(
     on_event: Event | None = None,
 ) -> ReaderData:
     """Run each prompt up to the highest read layer and keep the question tokens' block inputs + labels."""
-    from nsllm_cli.ns.gather import prefill_states
+    from nsllm_cli.ns.prefill import prefill_states
 
     header = user_header_ids(tok)
     feats, offsets, digits, roles = [], [0], [], []

@@ -1,8 +1,8 @@
 """What every step-trained method shares: the data order, the batches, the frozen model, the forward over the
 answers, the optimiser-step loop and the optimiser state in checkpoints.
 
-The NS decoder (`ns.finetune`), the LoRA baseline (`ns.lora`), the bottleneck adapter (`ns.adapter`) and the
-step-wise writer (`ns.stepwise_train`) all train through this module, so they see the same questions in the
+The NS decoder (`ns.paper.finetune`), the LoRA baseline (`ns.lora`), the bottleneck adapter (`ns.adapter`) and the
+step-wise writer (`ns.steps.finetune`) all train through this module, so they see the same questions in the
 same order and log the same records. A step's questions are a pure function of the step, so a resumed run
 sees exactly the questions it would have seen.
 
@@ -28,7 +28,7 @@ from nsllm_cli.artifacts import load_artifact, save_artifact
 from nsllm_cli.errors import DataError
 from nsllm_cli.events import Event
 from nsllm_cli.ns.batches import TFBatch, answer_ids, build_batch
-from nsllm_cli.ns.intervention import attach
+from nsllm_cli.ns.injection import attach
 from nsllm_cli.ns.problems import Problem
 from nsllm_cli.ns.prompts import answer_text, ns_messages
 from nsllm_cli.stopping import Stopped, StopRequest, deferred_stop

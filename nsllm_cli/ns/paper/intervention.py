@@ -15,7 +15,7 @@ a multi-token answer alone.
 
 Example:
     >>> ns = NSIntervention(vsa, enc_w, dec_w, layer=4)
-    >>> with attach(model, ns) as handle:  # intervene at ns.layer (+ the reads of a multi-layer encoder)
+    >>> with attach(model, ns) as handle:  # ns.injection: at ns.layer, + the reads of a multi-layer encoder
     ...     handle.position = prompt_len - 1
     ...     logits = model(**batch).logits
 """
@@ -23,16 +23,16 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import torch
 from torch import nn
 
-from nsllm_cli.hooks import InterventionHandle, get_layers, intervene, resolve_layer
-from nsllm_cli.ns.encdec import DIGIT_THRESHOLD
-from nsllm_cli.ns.problems import UNSEEN_TYPES, solve
+from nsllm_cli.hooks import get_layers, resolve_layer
+from nsllm_cli.ns.paper.encdec import DIGIT_THRESHOLD
+from nsllm_cli.ns.problems import solve
 from nsllm_cli.ns.vsa import VSA
 
 INJECT_MODES = ("last", "every")
@@ -186,22 +186,3 @@ class NSIntervention(nn.Module):
             for handle in handles:
                 handle.remove()
             self._read.clear()
-
-
-@contextmanager
-def attach(model: nn.Module, module: Any, *, prefill_only: bool | None = None) -> Iterator[InterventionHandle]:
-    """`intervene` with an NS intervention or an adapter, plus the reads a multi-layer encoder needs.
-
-    `prefill_only` defaults to the module's own (`inject="last"`: prefill only; `"every"`: every step).
-    """
-    with ExitStack() as stack:
-        reading = getattr(module, "reading", None)
-        if reading is not None:
-            stack.enter_context(reading(model))
-        only = getattr(module, "prefill_only", True) if prefill_only is None else prefill_only
-        yield stack.enter_context(intervene(model, module.layer, module.hook_fn, prefill_only=only))
-
-
-def is_unseen(problem_type: str) -> bool:
-    """Unseen types must never train (spec defect 17)."""
-    return problem_type in UNSEEN_TYPES

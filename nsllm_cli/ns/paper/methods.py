@@ -1,6 +1,6 @@
 """Which trainer a paper-recipe `finetune --method` runs: the NS decoder, the bottleneck adapter or LoRA.
 
-All three train on the same questions in the same order (`ns.steps`); this module only picks the trainer
+All three train on the same questions in the same order (`ns.trainer`); this module only picks the trainer
 and passes each the options that are its own.
 
 Example:
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from nsllm_cli.ns.adapter import BottleneckAdapter
-    from nsllm_cli.ns.intervention import NSIntervention
+    from nsllm_cli.ns.paper.intervention import NSIntervention
     from nsllm_cli.ns.problems import Problem
 
 
@@ -51,7 +51,7 @@ def train_method(
         lora_alpha: LoRA alpha.
     """
     if ns is not None:
-        from nsllm_cli.ns.finetune import finetune_ns
+        from nsllm_cli.ns.paper.finetune import finetune_ns
 
         meta = {"model": fingerprint, "train_run": str(train_run), "oracle": oracle}
         schedule: dict[int, float] | None = {} if lr_schedule == "none" else None

@@ -18,11 +18,12 @@ import torch
 from nsllm_cli.errors import DataError
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.batches import TFBatch, answer_loss
-from nsllm_cli.ns.encdec import lr_factor
-from nsllm_cli.ns.intervention import NSIntervention, attach, is_unseen
-from nsllm_cli.ns.problems import Problem
-from nsllm_cli.ns.steps import forward_answers, load_weight_checkpoint, ready, save_weight_checkpoint, train_steps
-from nsllm_cli.ns.store import save_ns
+from nsllm_cli.ns.injection import attach
+from nsllm_cli.ns.paper.encdec import lr_factor
+from nsllm_cli.ns.paper.intervention import NSIntervention
+from nsllm_cli.ns.paper.store import save_ns
+from nsllm_cli.ns.problems import Problem, is_unseen
+from nsllm_cli.ns.trainer import forward_answers, load_weight_checkpoint, ready, save_weight_checkpoint, train_steps
 
 FT_SCHEDULE: dict[int, float] = {100: 0.5, 500: 0.5, 1000: 0.4, 2000: 0.1, 4000: 0.5, 6000: 0.5, 8000: 0.5}
 CHECKPOINT_FORMAT = "nsllm-ns-checkpoint"

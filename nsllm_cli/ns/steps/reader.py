@@ -30,9 +30,9 @@ import torch
 from torch import nn
 
 from nsllm_cli.events import Event, ignore
-from nsllm_cli.ns.open_set import OpenSet
-from nsllm_cli.ns.spans import NO_ROLE, NOT_DIGIT, ROLES, number_groups
-from nsllm_cli.ns.type_read import TypeHead
+from nsllm_cli.ns.steps.open_set import OpenSet
+from nsllm_cli.ns.steps.spans import NO_ROLE, NOT_DIGIT, ROLES, number_groups
+from nsllm_cli.ns.steps.type_read import TypeHead
 
 READER_VERSION = 2
 """Readers saved before the pooled type read and the open-set test have no version; they are refused."""
@@ -317,7 +317,7 @@ def train_reader(
     on_event: Event = ignore,
 ) -> list[dict[str, float]]:
     """The digit/role trunk: AdamW with a cosine decay over `epochs`; returns one record per epoch (losses).
-    The type head and the open-set test are fitted afterwards (`reader_train`)."""
+    The type head and the open-set test are fitted afterwards (`steps.train`)."""
     reader.set_standardisation(data.feats)
     opt = torch.optim.AdamW(
         [p for n, p in reader.named_parameters() if not n.startswith(("type_head.", "open_set."))],

@@ -26,8 +26,8 @@ from nsllm_cli.errors import ArtifactError, DataError, LayerError
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.jsonl import append_jsonl, read_jsonl, write_json_atomic
 from nsllm_cli.ns.activations import INDEX_CONVENTION, model_fingerprint
-from nsllm_cli.ns.read_data import ReadItem, gather_reader_data, reader_items
-from nsllm_cli.ns.reader import ReaderData
+from nsllm_cli.ns.steps.read_data import ReadItem, gather_reader_data, reader_items
+from nsllm_cli.ns.steps.reader import ReaderData
 
 FORMAT = "nsllm-span-activations"
 SPLITS = ("train", "val", "heldout")
@@ -56,7 +56,7 @@ def gather_spans(
 
     out.mkdir(parents=True, exist_ok=True)
     counts = {split: len(items.get(split, ())) for split in SPLITS}
-    from nsllm_cli.ns.spans import template_tail
+    from nsllm_cli.ns.steps.spans import template_tail
 
     manifest = {
         "format": FORMAT,

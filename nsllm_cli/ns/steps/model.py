@@ -13,7 +13,7 @@ The gate is decided once per prompt at the prefill and held for the whole answer
 the hook returns its input unchanged (the same tensor), so the model's output is bit-identical to the
 plain model's. Only `Dec_W` trains; the LLM and the reader are frozen.
 
-The hook object has the interface `intervention.attach` expects (`layer`, `hook_fn`, `reading`,
+The hook object has the interface `injection.attach` expects (`layer`, `hook_fn`, `reading`,
 `prefill_only`), so bench, chat, serve and the providers use it like the paper's intervention.
 
 Example:
@@ -35,10 +35,10 @@ from torch import nn
 
 from nsllm_cli.hooks import get_layers, resolve_layer
 from nsllm_cli.ns.problems import solve
-from nsllm_cli.ns.reader import GATE, SpanReader
-from nsllm_cli.ns.spans import query_start
+from nsllm_cli.ns.steps.reader import GATE, SpanReader
+from nsllm_cli.ns.steps.spans import query_start
+from nsllm_cli.ns.steps.writer import StepWriter, step_codes
 from nsllm_cli.ns.vsa import VSA
-from nsllm_cli.ns.writer import StepWriter, step_codes
 
 
 @dataclass
