@@ -51,7 +51,7 @@ def finetune_steps(
         oracle=oracle,
     )
     layer = ns.layer
-    items = writer_items(n_train, seed=s.seed, complexity=ns.complexity)
+    items = writer_items(n_train, seed=s.seed, complexity=ns.complexity, types=ns.types)
     extra_config = {
         "train_run": str(train_run),
         "method": "ns",

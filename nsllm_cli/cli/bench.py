@@ -183,7 +183,9 @@ def math_bench(
                 wording=wording,
                 on_event=progress.on_event,
             )
-    summary = aggregate(records, chosen)
+    from nsllm_cli.ns.problems import TRAIN_TYPES
+
+    summary = aggregate(records, chosen, trained=tuple(getattr(ns, "types", TRAIN_TYPES)))
     plot_accuracy(summary, chosen, run.path / "accuracy.png")
     run.finish({"methods": chosen, "questions": len(problems), **summary})
     _render(summary, chosen)
@@ -199,6 +201,8 @@ def _render(summary: dict[str, Any], methods: list[str]) -> None:
     from rich.table import Table
 
     from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
+
+    trained = summary.get("trained_types", TRAIN_TYPES)
 
     table = Table(title="exact-match accuracy % (answer CE)", title_justify="left")
     table.add_column("problem type")
@@ -216,9 +220,9 @@ def _render(summary: dict[str, Any], methods: list[str]) -> None:
             n = cell["n"]
             ce = f" ({cell['answer_ce']:.2f})" if cell.get("answer_ce") is not None else ""
             cells.append(f"{cell['accuracy']:.1f}{ce}")
-        table.add_row(t + (" *" if t not in TRAIN_TYPES else ""), str(n), *cells)
+        table.add_row(t + (" *" if t not in trained else ""), str(n), *cells)
     table.add_row(
-        "[bold]mean, 8 trained[/]",
+        f"[bold]mean, {len(trained)} trained[/]",
         "",
         *[
             f"[bold]{summary['mean_trained'][m]:.1f}[/]" if summary["mean_trained"][m] is not None else "-"

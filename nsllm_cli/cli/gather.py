@@ -42,6 +42,14 @@ def gather(
             "and negatives, for the step-wise NS model; paper: the last prompt token of 2-shot prompts."
         ),
     ] = "steps",
+    ops: Annotated[
+        str,
+        typer.Option(
+            help="steps: the operations the NS model learns, 'paper' (the paper's 8, addition and division unseen) or "
+            "a comma list of types and presets, e.g. 'paper,addition'; the others are its unseen operations. "
+            "train, finetune and bench follow what gather records."
+        ),
+    ] = "paper",
     layers: Annotated[
         str,
         typer.Option(
@@ -51,7 +59,7 @@ def gather(
     ] = "auto",
     n_train: Annotated[
         int | None,
-        typer.Option(min=0, help="Generated training questions, 8 training types (default: steps 3000, paper 10000)."),
+        typer.Option(min=0, help="Generated training questions of the --ops types (default: steps 3000, paper 10000)."),
     ] = None,
     n_neg: Annotated[
         int | None,
@@ -90,6 +98,14 @@ def gather(
 
     if recipe not in ("steps", "paper"):
         raise NsllmError(f"unknown --recipe {recipe!r}: use steps or paper")
+    from nsllm_cli.ns.problems import TRAIN_TYPES, resolve_ops
+
+    try:
+        chosen_ops = resolve_ops(ops)
+    except ValueError as exc:
+        raise NsllmError(str(exc)) from None
+    if recipe == "paper" and chosen_ops != TRAIN_TYPES:
+        raise NsllmError("--recipe paper trains the paper's 8 operations (--ops paper); other --ops: --recipe steps")
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
     if recipe == "steps":
         if data is not None:
@@ -101,6 +117,7 @@ def gather(
             n_neg=n_neg,
             n_val=n_val,
             complexity=complexity,
+            ops=chosen_ops,
             batch_size=batch_size,
             shard_size=shard_size,
             resume=resume,
@@ -170,6 +187,7 @@ def _gather_steps(
     n_neg: int | None,
     n_val: int,
     complexity: int,
+    ops: tuple[str, ...],
     batch_size: int,
     shard_size: int,
     resume: Path | None,
@@ -179,9 +197,10 @@ def _gather_steps(
     from nsllm_cli.errors import DataError
     from nsllm_cli.hooks import num_layers
     from nsllm_cli.models.resolve import load_model, model_depth, resolve_model
+    from nsllm_cli.ns.problems import unseen_of
     from nsllm_cli.ns.steps.gather import gather_spans, read_layers_for, span_items
 
-    items, config = span_items(n_train=n_train, n_neg=n_neg, n_val=n_val, seed=s.seed, complexity=complexity)
+    items, config = span_items(n_train=n_train, n_neg=n_neg, n_val=n_val, seed=s.seed, complexity=complexity, ops=ops)
     resolved = resolve_model(s.model, cache=s.cache_dir)
     depth = model_depth(resolved)  # from the model's config: a bad --layers fails before the weights load
     requested = None if layers in ("auto", "all") else _parse_layers(layers)
@@ -213,6 +232,7 @@ def _gather_steps(
             "command": "gather",
             "recipe": "steps",
             "read_layers": read_layers,
+            "ops": list(ops),
             "counts": counts,
             "questions_per_s": manifest["questions_per_s"],
             "activations": str(run.path / "activations"),
@@ -223,4 +243,6 @@ def _gather_steps(
         f"gathered {sum(counts.values())} prompts ({', '.join(f'{k} {v}' for k, v in counts.items())}) at "
         f"{manifest['questions_per_s']:.1f} prompts/s; read layers {', '.join(map(str, read_layers))}"
     )
+    unseen = unseen_of(ops)
+    out.print(f"operations: {', '.join(ops)}" + (f"   unseen: {', '.join(unseen)}" if unseen else ""))
     out.print(f"run: {run.path}   next: nsllm train --gather {run.path}")

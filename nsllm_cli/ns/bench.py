@@ -272,8 +272,11 @@ def run_bench(
     return list(read_jsonl(path))
 
 
-def aggregate(records: Sequence[dict[str, Any]], methods: Sequence[str]) -> dict[str, Any]:
-    """Per-type accuracy (strict, lenient), answer CE and n; means over the 8 trained types; NS ratios."""
+def aggregate(
+    records: Sequence[dict[str, Any]], methods: Sequence[str], *, trained: Sequence[str] = TRAIN_TYPES
+) -> dict[str, Any]:
+    """Per-type accuracy (strict, lenient), answer CE and n; means over the `trained` types (the NS run's operations;
+    the paper's 8 by default); NS ratios. The other types are the run's unseen ones."""
     table: dict[str, dict[str, dict[str, Any]]] = {}
     for method in methods:
         table[method] = {}
@@ -288,15 +291,15 @@ def aggregate(records: Sequence[dict[str, Any]], methods: Sequence[str]) -> dict
                 "accuracy_lenient": 100 * sum(r["correct_lenient"] for r in rs) / len(rs),
                 "answer_ce": sum(ces) / len(ces) if ces else None,
             }
-    means = {m: _mean([table[m][t]["accuracy"] for t in TRAIN_TYPES if t in table[m]]) for m in methods}
-    errors = error_split([r for r in records if r["method"] == "ns"])
+    means = {m: _mean([table[m][t]["accuracy"] for t in trained if t in table[m]]) for m in methods}
+    errors = error_split([r for r in records if r["method"] == "ns"], trained=trained)
     shuffled = counterfactual([r for r in records if r["method"] == "ns-shuffled"])
     ratios: dict[str, Any] = {}
     if "ns" in methods:
         for base in (m for m in methods if not m.startswith("ns")):
             per_type = [
                 table["ns"][t]["accuracy"] / table[base][t]["accuracy"]
-                for t in TRAIN_TYPES
+                for t in trained
                 if t in table["ns"] and t in table[base] and table[base][t]["accuracy"] > 0
             ]
             ns_mean, base_mean = means["ns"], means[base]
@@ -307,6 +310,7 @@ def aggregate(records: Sequence[dict[str, Any]], methods: Sequence[str]) -> dict
             }
     return {
         "per_type": table,
+        "trained_types": list(trained),
         "mean_trained": means,
         "ns_ratios": ratios,
         "ns_errors": errors,
@@ -332,7 +336,8 @@ def plot_accuracy(summary: dict[str, Any], methods: Sequence[str], path: Path) -
         values = [summary["per_type"][method].get(t, {}).get("accuracy", 0.0) for t in types]
         ax.bar([i + k * width for i in range(len(types))], values, width, label=method)
     ax.set_xticks([i + width * (len(methods) - 1) / 2 for i in range(len(types))])
-    ax.set_xticklabels([t + ("*" if t not in TRAIN_TYPES else "") for t in types], rotation=30, ha="right")
+    trained = summary.get("trained_types", TRAIN_TYPES)
+    ax.set_xticklabels([t + ("*" if t not in trained else "") for t in types], rotation=30, ha="right")
     ax.set_ylabel("exact-match accuracy %")
     ax.set_ylim(0, 100)
     ax.set_title("Accuracy per problem type (* = unseen in training)")

@@ -39,23 +39,25 @@ def write_error_kind(record: dict[str, Any]) -> str:
     return "result 0" if gold == 0 else "one-digit result" if abs(gold) < 10 else "longer result"
 
 
-def error_split(records: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Where the NS answers of the trained types went wrong (the read: the reader, wrong type or operands, or the
-    gate shut; or the write: read right, answer still wrong), by kind; plus the gate rate on unseen types."""
-    trained = [r for r in records if r["problem_type"] in TRAIN_TYPES and "read_right" in r]
-    unseen = [r for r in records if r["problem_type"] not in TRAIN_TYPES and "ns_read" in r]
-    if not trained and not unseen:
+def error_split(records: Sequence[dict[str, Any]], *, trained: Sequence[str] = TRAIN_TYPES) -> dict[str, Any]:
+    """Where the NS answers of the `trained` types went wrong (the read: the reader, wrong type or operands, or the
+    gate shut; or the write: read right, answer still wrong), by kind; plus the gate rate on the other, unseen
+    types."""
+    known = frozenset(trained)
+    trained_records = [r for r in records if r["problem_type"] in known and "read_right" in r]
+    unseen = [r for r in records if r["problem_type"] not in known and "ns_read" in r]
+    if not trained_records and not unseen:
         return {}
-    wrong = [r for r in trained if not r["correct"]]
+    wrong = [r for r in trained_records if not r["correct"]]
     read_wrong = [r for r in wrong if not r["read_right"]]
     written_wrong = [r for r in wrong if r["read_right"]]
     return {
-        "n": len(trained),
+        "n": len(trained_records),
         "wrong": len(wrong),
         "read_wrong": len(read_wrong),
         "gate_closed": sum(not r["ns_read"]["gate"] for r in wrong),
         "written_wrong": len(written_wrong),
-        "read_right_rate": _mean([float(r["read_right"]) for r in trained]),
+        "read_right_rate": _mean([float(r["read_right"]) for r in trained_records]),
         "read_errors": dict(Counter(read_error_kind(r) for r in read_wrong).most_common()),
         "write_errors": dict(Counter(write_error_kind(r) for r in written_wrong).most_common()),
         "unseen_n": len(unseen),

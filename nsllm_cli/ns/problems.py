@@ -14,7 +14,7 @@ Example:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 PROBLEM_TYPES: tuple[str, ...] = (
@@ -150,3 +150,40 @@ def make_problem(
 def is_unseen(problem_type: str) -> bool:
     """Unseen types must never train (spec defect 17)."""
     return problem_type in UNSEEN_TYPES
+
+
+OPS_PRESETS: dict[str, tuple[str, ...]] = {"paper": TRAIN_TYPES}
+"""Named operation sets for `--ops`: `paper` is the paper's 8 trained types (addition and division unseen)."""
+
+
+def resolve_ops(spec: str) -> tuple[str, ...]:
+    """The operations a run trains, in `PROBLEM_TYPES` order, from `--ops`: a preset name, or a comma list of
+    types and presets (``paper,addition``). The types it leaves out are the run's unseen types: `bench` measures the
+    gate on them.
+
+    Raises:
+        ValueError: an unknown name, `all` (not built yet), or no operation at all.
+    """
+    names = [part.strip() for part in spec.split(",") if part.strip()]
+    if "all" in names:
+        raise ValueError(
+            "--ops all is not built yet: subtraction, exact multiplication and power modulo need the modulus role; "
+            f"use paper or a comma list of {', '.join(PROBLEM_TYPES)}"
+        )
+    chosen: set[str] = set()
+    for name in names:
+        if name in OPS_PRESETS:
+            chosen.update(OPS_PRESETS[name])
+        elif name in OPS:
+            chosen.add(name)
+        else:
+            known = ", ".join((*OPS_PRESETS, *PROBLEM_TYPES))
+            raise ValueError(f"unknown operation {name!r} in --ops {spec!r} (known: {known})")
+    if not chosen:
+        raise ValueError(f"--ops {spec!r} names no operation")
+    return tuple(t for t in PROBLEM_TYPES if t in chosen)
+
+
+def unseen_of(ops: Sequence[str]) -> tuple[str, ...]:
+    """The problem types a run with these trained operations never saw."""
+    return tuple(t for t in PROBLEM_TYPES if t not in ops)

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -197,12 +198,15 @@ def stepwise_ns(
     )
 
 
-def writer_items(n: int, *, seed: int, complexity: int) -> list[ReadItem]:
-    """The step-wise writer's training prompts: `n` questions in training wordings, no negatives, drawn with
-    ``seed + 3`` (gather's train, val and held-out splits use seed, seed + 1 and seed + 2)."""
+def writer_items(n: int, *, seed: int, complexity: int, types: Sequence[str] | None = None) -> list[ReadItem]:
+    """The step-wise writer's training prompts: `n` questions of the reader's `types` (None: the paper's 8) in
+    training wordings, no negatives, drawn with ``seed + 3`` (gather's train, val and held-out splits use seed,
+    seed + 1 and seed + 2)."""
+    from nsllm_cli.ns.problems import TRAIN_TYPES
     from nsllm_cli.ns.steps.read_data import reader_items
 
-    return reader_items(n_pos=n, n_neg=0, seed=seed + 3, split="train", complexity=complexity)
+    chosen = TRAIN_TYPES if types is None else tuple(types)
+    return reader_items(n_pos=n, n_neg=0, seed=seed + 3, split="train", complexity=complexity, types=chosen)
 
 
 def training_keys(items: list[ReadItem], meta: dict[str, Any]) -> list[tuple[Any, Any, Any]]:

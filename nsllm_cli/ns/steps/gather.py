@@ -26,6 +26,7 @@ from nsllm_cli.errors import ArtifactError, DataError, LayerError
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.jsonl import append_jsonl, read_jsonl, write_json_atomic
 from nsllm_cli.ns.activations import INDEX_CONVENTION, model_fingerprint
+from nsllm_cli.ns.problems import TRAIN_TYPES
 from nsllm_cli.ns.steps.read_data import ReadItem, gather_reader_data, reader_items
 from nsllm_cli.ns.steps.reader import ReaderData
 
@@ -72,6 +73,7 @@ def gather_spans(
         "shard_size": shard_size,
         "config": config,
     }
+    ops = gather_ops(manifest)
     path = out / "manifest.json"
     if path.exists():
         old = read_span_manifest(out)
@@ -100,7 +102,7 @@ def gather_spans(
                 on_event("progress", {"done": done, "total": total, "questions_per_s": rate, "split": split})
 
             data = gather_reader_data(
-                model, tok, chunk, read_layers=read_layers, batch_size=batch_size, on_event=progress
+                model, tok, chunk, read_layers=read_layers, batch_size=batch_size, on_event=progress, types=ops
             )
             tmp = out / f".{_shard(split, k)}.tmp"
             save_file({name: getattr(data, name).contiguous() for name in _FIELDS}, str(tmp))
@@ -130,6 +132,11 @@ def gather_spans(
 
 
 _FIELDS = ("feats", "offsets", "digits", "roles", "types", "x", "y")
+
+
+def gather_ops(manifest: dict[str, Any]) -> tuple[str, ...]:
+    """The operations a span gather labelled as trained types (gathers from before `--ops`: the paper's 8)."""
+    return tuple(manifest.get("config", {}).get("ops", TRAIN_TYPES))
 
 
 def read_span_manifest(folder: Path) -> dict[str, Any]:
@@ -215,12 +222,13 @@ def read_layers_for(requested: Sequence[int] | None, depth: int, *, spec: str) -
 
 
 def span_items(
-    *, n_train: int, n_neg: int | None, n_val: int, seed: int, complexity: int
-) -> tuple[dict[str, list[ReadItem]], dict[str, int]]:
+    *, n_train: int, n_neg: int | None, n_val: int, seed: int, complexity: int, ops: Sequence[str] = TRAIN_TYPES
+) -> tuple[dict[str, list[ReadItem]], dict[str, Any]]:
     """The steps recipe's prompts per split (train / val / held-out wordings, with negatives) and their counts.
 
-    Negatives default to 40% of the positives (`n_neg` for train). The evaluation splits also hold questions of the
-    unseen types (a quarter of `n_val`), never trained on. Returns the items and the config to record.
+    `ops` are the operations the reader learns (`problems.resolve_ops`). Negatives default to 40% of the positives
+    (`n_neg` for train). The evaluation splits also hold questions of the types not in `ops` (a quarter of `n_val`),
+    never trained on. Returns the items and the config to record (`train` reads the operations from it).
 
     Raises:
         DataError: no training questions.
@@ -229,14 +237,20 @@ def span_items(
         raise DataError("the steps recipe needs training questions (--n-train > 0)")
     negatives = round(0.4 * n_train) if n_neg is None else n_neg
     val_neg = round(0.4 * n_val)
-    n_unseen = round(0.25 * n_val)  # addition and division: the gate on operations never trained (evaluation only)
+    n_unseen = round(0.25 * n_val)  # the types not in ops: the gate on operations never trained (evaluation only)
+    ops = tuple(ops)
     items = {
-        "train": reader_items(n_pos=n_train, n_neg=negatives, seed=seed, split="train", complexity=complexity),
+        "train": reader_items(
+            n_pos=n_train, n_neg=negatives, seed=seed, split="train", complexity=complexity, types=ops
+        ),
         "val": reader_items(
-            n_pos=n_val, n_neg=val_neg, seed=seed + 1, split="train", complexity=complexity, n_unseen=n_unseen
+            n_pos=n_val, n_neg=val_neg, seed=seed + 1, split="train", complexity=complexity, n_unseen=n_unseen,
+            types=ops,
         ),
         "heldout": reader_items(
-            n_pos=n_val, n_neg=val_neg, seed=seed + 2, split="heldout", complexity=complexity, n_unseen=n_unseen
+            n_pos=n_val, n_neg=val_neg, seed=seed + 2, split="heldout", complexity=complexity, n_unseen=n_unseen,
+            types=ops,
         ),
-    }
-    return items, {"n_train": n_train, "n_neg": negatives, "n_val": n_val, "complexity": complexity}
+    }  # fmt: skip
+    config = {"n_train": n_train, "n_neg": negatives, "n_val": n_val, "complexity": complexity, "ops": list(ops)}
+    return items, config

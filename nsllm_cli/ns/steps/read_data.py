@@ -141,32 +141,34 @@ def reader_items(
     paper_share: float = 0.35,
     formats: Sequence[str] = FORMATS,
     n_unseen: int = 0,
+    types: Sequence[str] = TRAIN_TYPES,
 ) -> list[ReadItem]:
-    """`n_pos` questions of the trained types and `n_neg` negatives, wordings from `split` families.
+    """`n_pos` questions of the trained `types` and `n_neg` negatives, wordings from `split` families.
 
     Positives: a third in the paper's wording (half of them in the paper's two-shot format, half in any format:
     "What is 84 mod 5?" is also how people type it into a chat, and the minimal-pair negatives share that frame
     there), the rest paraphrased, formats drawn evenly. Operands
     come from `sampling.training_problems` (digit counts drawn evenly, some results of 0, both orders where order
     matters), fresh per split seed and never in `exclude` (e.g. the bench's test questions). `n_unseen` adds
-    questions of the unseen types (addition, division) for evaluation splits: they measure the gate on operations
-    never trained, and are never training data.
+    questions of the types not in `types` (with the paper's operations: addition, division) for evaluation splits:
+    they measure the gate on operations never trained, and are never training data.
     """
     from nsllm_cli.ns import wordings
-    from nsllm_cli.ns.problems import UNSEEN_TYPES
+    from nsllm_cli.ns.problems import unseen_of
     from nsllm_cli.ns.sampling import training_problems
 
     rng = np.random.default_rng([seed, 7, len(split)])
-    per_type = -(-n_pos // len(TRAIN_TYPES))
+    per_type = -(-n_pos // len(types))
     problems = training_problems(
-        per_type, seed=int(rng.integers(2**31)), complexity=complexity, types=TRAIN_TYPES, exclude=exclude
+        per_type, seed=int(rng.integers(2**31)), complexity=complexity, types=types, exclude=exclude
     )
     order = rng.permutation(len(problems))[:n_pos]
     chosen = [problems[int(i)] for i in order]
-    if n_unseen:
+    unseen_types = unseen_of(types)
+    if n_unseen and unseen_types:
         unseen = training_problems(
-            -(-n_unseen // len(UNSEEN_TYPES)), seed=int(rng.integers(2**31)), complexity=complexity,
-            types=UNSEEN_TYPES, exclude=exclude,
+            -(-n_unseen // len(unseen_types)), seed=int(rng.integers(2**31)), complexity=complexity,
+            types=unseen_types, exclude=exclude,
         )  # fmt: skip
         chosen += [unseen[int(i)] for i in rng.permutation(len(unseen))[:n_unseen]]
     items = []

@@ -23,7 +23,7 @@ import torch
 from nsllm_cli.errors import ArtifactError
 from nsllm_cli.events import Event, ignore
 from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
-from nsllm_cli.ns.steps.gather import digit_layers, load_rows, load_split, read_span_manifest
+from nsllm_cli.ns.steps.gather import digit_layers, gather_ops, load_rows, load_split, read_span_manifest
 from nsllm_cli.ns.steps.open_set import OpenSet, auroc
 from nsllm_cli.ns.steps.reader import (
     GATE,
@@ -87,10 +87,10 @@ def open_set_table(
     *,
     layers: list[int],
     d: int,
+    n_types: int = len(TRAIN_TYPES),
 ) -> list[dict[str, Any]]:
-    """Per read layer: how well the open-set score separates out-of-family questions of the trained types from
-    other-maths negatives (AUROC), and the threshold that lets `OPEN_QUANTILE` of those questions through."""
-    n_types = len(TRAIN_TYPES)
+    """Per read layer: how well the open-set score separates out-of-family questions of the `n_types` trained types
+    from other-maths negatives (AUROC), and the threshold that lets `OPEN_QUANTILE` of those questions through."""
     pos = labels < n_types
     rows = []
     for i, layer in enumerate(layers):
@@ -118,16 +118,16 @@ def layer_table(
     d_model: int,
     gate: float,
     tail: int = 0,
+    n_types: int = len(TRAIN_TYPES),
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The type read per candidate block(s), measured out of family (the choice) and on `evals` with the open-set
     test of the best separating block; and the open-set table per block. `x_train` and `w_train` are the training
-    prompts' pooled and word-pooled features (`_pool`, `_words`)."""
-    n_types = len(TRAIN_TYPES)
+    prompts' pooled and word-pooled features (`_pool`, `_words`); the labels below `n_types` are trained types."""
     labels = train.types.long()
     folds = family_folds(families)
     pos, neg = labels < n_types, labels == n_types
     math_neg = torch.tensor([k == "negative-math" for k in kinds]) & neg
-    open_rows = open_set_table(w_train, labels, folds, math_neg, layers=layers, d=d_model)
+    open_rows = open_set_table(w_train, labels, folds, math_neg, layers=layers, d=d_model, n_types=n_types)
     best = max(open_rows, key=lambda r: r["oof_auroc"] if r["oof_auroc"] == r["oof_auroc"] else -1.0)
     ood_i = layers.index(best["layer"])
     test = OpenSet.fit(_slots(w_train, [ood_i], d_model), labels, n_types=n_types)
@@ -198,6 +198,7 @@ def train_steps_reader(
     depth = int(manifest["model"]["n_layers"])
     early = digit_layers(read_layers, depth)
     tail = int(manifest.get("tail_tokens", 0))
+    ops = gather_ops(manifest)
     evals = {s: d for s in ("val", "heldout") if (d := load_split(source, s)) is not None and len(d)}
     on_event("start", {"train": len(train), "read_layers": read_layers})
     t0 = time.perf_counter()
@@ -214,6 +215,7 @@ def train_steps_reader(
         d_model=d_model,
         gate=gate,
         tail=tail,
+        n_types=len(ops),
     )
     type_layers, ood_layer = choose_layers(table, open_rows)
     on_event("layers", {"type_layers": type_layers, "ood_layer": ood_layer})
@@ -223,15 +225,15 @@ def train_steps_reader(
         digit_slots=[read_layers.index(v) for v in early],
         type_slots=[read_layers.index(v) for v in type_layers],
         ood_slot=read_layers.index(ood_layer),
-        n_types=len(TRAIN_TYPES),
+        n_types=len(ops),
         hidden=hidden,
         max_operand=10 ** (complexity + 1) - 1,
         tail=tail,
     )
     history = train_reader(reader, train, epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, on_event=on_event)
     labels = train.types.long()
-    reader.type_head = TypeHead.fit(_slots(x_train, reader.type_slots, d_model), labels, n_types=len(TRAIN_TYPES))
-    reader.open_set = OpenSet.fit(_slots(w_train, [reader.ood_slot], d_model), labels, n_types=len(TRAIN_TYPES))
+    reader.type_head = TypeHead.fit(_slots(x_train, reader.type_slots, d_model), labels, n_types=len(ops))
+    reader.open_set = OpenSet.fit(_slots(w_train, [reader.ood_slot], d_model), labels, n_types=len(ops))
     reader.open_set.threshold = next(r for r in open_rows if r["layer"] == ood_layer)["threshold"]
     seconds = time.perf_counter() - t0
     splits = {name: evaluate_reader(reader, data, gate=gate) for name, data in evals.items()}
@@ -248,7 +250,7 @@ def train_steps_reader(
         "open_threshold": reader.open_set.threshold,
         "layer_table": table,
         "open_set_table": open_rows,
-        "types": list(TRAIN_TYPES),
+        "types": list(ops),
         "complexity": complexity,
         "gate": gate,
         "epochs": epochs,
