@@ -276,6 +276,27 @@ def test_oracle_truth_opens_the_gate_on_trained_types_only(tiny: tuple[Any, Any]
     assert d.result.tolist() == [12, 0, 4]
 
 
+def test_a_result_the_writer_cannot_spell_shuts_the_gate_with_the_reason(tiny: tuple[Any, Any], vsa: VSA) -> None:
+    model, tok = tiny
+    d = int(model.config.hidden_size)
+    types = ("addition", "gcd")
+    reader = SpanReader(d_model=d, n_slots=1, digit_slots=[0], type_slots=[0], ood_slot=0, n_types=len(types))
+    ns = StepwiseNS(
+        vsa, reader, StepWriter(vsa.dim, d), types=types, read_layers=[0], write_layer=1,
+        header=user_header_ids(tok), max_steps=3,
+    )  # fmt: skip
+    decided = ns.truth([("addition", 60, 50), ("addition", 6, 5), ("gcd", 120, 84), ("modulo", 7, 5)])
+    assert decided.gate.tolist() == [False, True, True, False]  # 110 needs 3 digit steps + the end: only 2 + 1 here
+    assert decided.result.tolist() == [0, 11, 12, 0]  # nothing half-written
+    reasons = [decided.item(b, types)["reason"] for b in range(4)]
+    assert reasons == ["result too long", "open", "open", "shut"]
+    assert ns.unwritable(-3) == "negative result" and ns.unwritable(99) is None
+    assert StepwiseNS(
+        vsa, reader, StepWriter(vsa.dim, d), types=types, read_layers=[0], write_layer=1,
+        header=user_header_ids(tok), max_steps=9,
+    ).unwritable(10**vsa.max_digits) == "result too long"  # fmt: skip  # more digits than the atoms' slots
+
+
 def test_shuffled_results_go_to_other_open_items_only() -> None:
     d = StepDecoded(torch.tensor([0, 1, 2, 3]), torch.ones(4), torch.tensor([5, 6, 7, 8]), torch.tensor([1, 2, 3, 4]),
                     torch.tensor([10, 20, 30, 40]), torch.tensor([True, True, False, True]))  # fmt: skip

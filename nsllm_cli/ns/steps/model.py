@@ -194,21 +194,36 @@ class StepwiseNS(nn.Module):
                 if raw >= modulus:
                     gate[b], reasons[b] = False, "needs a modulus"
         decided = self.compute(read.type_idx, read.type_prob, read.x, read.y, gate)
-        decided.reason = reasons
+        written = decided.reason or reasons
+        decided.reason = [
+            written[b] if bool(gate[b]) and not bool(decided.gate[b]) else reasons[b] for b in range(len(reasons))
+        ]
         return decided
+
+    def unwritable(self, result: int) -> str | None:
+        """Why the writer cannot spell `result` (None: it can): a negative number (no minus sign is trained), or more
+        digits than its steps (one step is the end) and the atoms' digit slots hold. Writing part of it would end in
+        digits the model invents."""
+        if result < 0:
+            return "negative result"
+        if len(str(result)) > min(self.max_steps - 1, self.vsa.max_digits):
+            return "result too long"
+        return None
 
     def compute(
         self, type_idx: torch.Tensor, score: torch.Tensor, x: torch.Tensor, y: torch.Tensor, gate: torch.Tensor
     ) -> StepDecoded:
-        """The symbolic step: r = OP_type(x, y) per item (0 where the gate is closed)."""
-        result = torch.tensor(
-            [
-                solve(self.types[int(t)], int(a), int(b), complexity=self.complexity) if bool(g) else 0
-                for t, a, b, g in zip(type_idx, x, y, gate, strict=True)
-            ],
-            dtype=torch.long,
-        )
-        return StepDecoded(type_idx.long(), score.float(), x.long(), y.long(), result, gate.bool())
+        """The symbolic step: r = OP_type(x, y) per item (0 where the gate is closed); the gate shuts where the writer
+        cannot spell r (`unwritable`)."""
+        raw = [
+            solve(self.types[int(t)], int(a), int(b), complexity=self.complexity) if bool(g) else 0
+            for t, a, b, g in zip(type_idx, x, y, gate, strict=True)
+        ]
+        why = [self.unwritable(r) if bool(g) else None for r, g in zip(raw, gate, strict=True)]
+        open_ = torch.tensor([bool(g) and w is None for g, w in zip(gate, why, strict=True)], dtype=torch.bool)
+        result = torch.tensor([r if bool(o) else 0 for r, o in zip(raw, open_, strict=True)], dtype=torch.long)
+        reason = [w or ("open" if bool(o) else "shut") for w, o in zip(why, open_, strict=True)]
+        return StepDecoded(type_idx.long(), score.float(), x.long(), y.long(), result, open_.to(gate.device), reason)
 
     def truth(self, problems: Sequence[tuple[str, int, int]]) -> StepDecoded:
         """The oracle read of (type, x, y) triples: the gate open exactly on the reader's trained types."""

@@ -221,7 +221,9 @@ class SpanReader(nn.Module):
             confidence = min(float(role_p[pick[0], 0]), float(role_p[pick[1], 1])) if pick is not None else 0.0
             if not ok:
                 reason = "no operands"
-            elif not (0 < x <= self.max_operand and 0 < y <= self.max_operand):
+            elif x == 0 or y == 0:
+                reason = "operand 0"  # never trained (x / 0, x mod 0): the plain model answers
+            elif not (x <= self.max_operand and y <= self.max_operand):
                 reason = "operand too large"
             elif len(values) > 2 and confidence < ROLE_MIN:
                 reason = "ambiguous numbers"
