@@ -191,9 +191,12 @@ def _train_steps(source: Path, s: Any, *, epochs: int, vsa_dim: int, atoms_seed:
             cells[5],
         )
     out.print(table)
+    from nsllm_cli.ns.problems import unseen_of
+
+    unseen = unseen_of(results["types"])
     out.print(
         "val: trained wordings, new numbers; held-out: wordings never trained on; neg.: negatives; "
-        "unseen: addition and division, never trained (open % should be 0)"
+        + (f"unseen: {', '.join(unseen)}, never trained (open % should be 0)" if unseen else "no unseen operation")
     )
     out.print(f"run: {run.path}   next: nsllm finetune --train-run {run.path}")
 

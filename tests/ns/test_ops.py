@@ -76,8 +76,10 @@ def test_a_run_trained_on_chosen_ops_reads_them_and_benches_the_rest_as_unseen(t
     held = {r["problem_type"] for r in rows if r["split"] == "heldout"} - {None, "addition", "gcd"}
     assert held and held <= set(unseen_of(("addition", "gcd")))
 
-    result = runner.invoke(app, ["train", "--gather", str(g), "--reader-epochs", "1", "--run-dir", str(t)])
+    train = ["train", "--gather", str(g), "--reader-epochs", "1", "--run-dir", str(t)]
+    result = runner.invoke(app, train, env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
+    assert "unseen: multiplication, division, modulo, lcm" in result.output
     reader = json.loads((t / "artifacts" / "reader" / "manifest.json").read_text())
     assert reader["meta"]["types"] == ["addition", "gcd"] and reader["meta"]["n_types"] == 2
 
