@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nsllm_cli.errors import ArtifactError, LayerError
+from nsllm_cli.ns.problems import TRAIN_TYPES
 
 if TYPE_CHECKING:
     import torch
@@ -198,15 +199,12 @@ def stepwise_ns(
     )
 
 
-def writer_items(n: int, *, seed: int, complexity: int, types: Sequence[str] | None = None) -> list[ReadItem]:
-    """The step-wise writer's training prompts: `n` questions of the reader's `types` (None: the paper's 8) in
-    training wordings, no negatives, drawn with ``seed + 3`` (gather's train, val and held-out splits use seed,
-    seed + 1 and seed + 2)."""
-    from nsllm_cli.ns.problems import TRAIN_TYPES
+def writer_items(n: int, *, seed: int, complexity: int, types: Sequence[str] = TRAIN_TYPES) -> list[ReadItem]:
+    """The step-wise writer's training prompts: `n` questions of the reader's `types` in training wordings, no
+    negatives, drawn with ``seed + 3`` (gather's train, val and held-out splits use seed, seed + 1 and seed + 2)."""
     from nsllm_cli.ns.steps.read_data import reader_items
 
-    chosen = TRAIN_TYPES if types is None else tuple(types)
-    return reader_items(n_pos=n, n_neg=0, seed=seed + 3, split="train", complexity=complexity, types=chosen)
+    return reader_items(n_pos=n, n_neg=0, seed=seed + 3, split="train", complexity=complexity, types=types)
 
 
 def training_keys(items: list[ReadItem], meta: dict[str, Any]) -> list[tuple[Any, Any, Any]]:

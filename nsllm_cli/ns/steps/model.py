@@ -193,12 +193,7 @@ class StepwiseNS(nn.Module):
                 )
                 if raw >= modulus:
                     gate[b], reasons[b] = False, "needs a modulus"
-        decided = self.compute(read.type_idx, read.type_prob, read.x, read.y, gate)
-        written = decided.reason or reasons
-        decided.reason = [
-            written[b] if bool(gate[b]) and not bool(decided.gate[b]) else reasons[b] for b in range(len(reasons))
-        ]
-        return decided
+        return self.compute(read.type_idx, read.type_prob, read.x, read.y, gate, reasons)
 
     def unwritable(self, result: int) -> str | None:
         """Why the writer cannot spell `result` (None: it can): a negative number (no minus sign is trained), or more
@@ -211,10 +206,17 @@ class StepwiseNS(nn.Module):
         return None
 
     def compute(
-        self, type_idx: torch.Tensor, score: torch.Tensor, x: torch.Tensor, y: torch.Tensor, gate: torch.Tensor
+        self,
+        type_idx: torch.Tensor,
+        score: torch.Tensor,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        gate: torch.Tensor,
+        reasons: Sequence[str] | None = None,
     ) -> StepDecoded:
         """The symbolic step: r = OP_type(x, y) per item (0 where the gate is closed); the gate shuts where the writer
-        cannot spell r (`unwritable`)."""
+        cannot spell r (`unwritable`, which then is the reason). `reasons` are the read's, one per item (default:
+        "open" or "shut")."""
         raw = [
             solve(self.types[int(t)], int(a), int(b), complexity=self.complexity) if bool(g) else 0
             for t, a, b, g in zip(type_idx, x, y, gate, strict=True)
@@ -222,7 +224,8 @@ class StepwiseNS(nn.Module):
         why = [self.unwritable(r) if bool(g) else None for r, g in zip(raw, gate, strict=True)]
         open_ = torch.tensor([bool(g) and w is None for g, w in zip(gate, why, strict=True)], dtype=torch.bool)
         result = torch.tensor([r if bool(o) else 0 for r, o in zip(raw, open_, strict=True)], dtype=torch.long)
-        reason = [w or ("open" if bool(o) else "shut") for w, o in zip(why, open_, strict=True)]
+        given = list(reasons) if reasons is not None else ["open" if bool(g) else "shut" for g in gate]
+        reason = [w or r for w, r in zip(why, given, strict=True)]
         return StepDecoded(type_idx.long(), score.float(), x.long(), y.long(), result, open_.to(gate.device), reason)
 
     def truth(self, problems: Sequence[tuple[str, int, int]]) -> StepDecoded:
