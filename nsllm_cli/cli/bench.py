@@ -119,7 +119,7 @@ def math_bench(
         read_ns_run(ns_run)  # a wrong folder fails before the model loads
     trained_runs = [r for r in (ns_run, lora_run, adapter_run) if r is not None]
     problems = test_problems(
-        data, per_type=per_type, seed=s.seed, complexity=complexity, runs=trained_runs, slice_=slice_
+        data, per_type=per_type, seed=s.seed, complexity=complexity, runs=trained_runs, slice_=slice_, wording=wording
     )[:limit]
     if not problems:
         raise DataError(f"no test questions in {data}")

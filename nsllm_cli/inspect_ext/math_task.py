@@ -93,6 +93,7 @@ def math(
         complexity=complexity,
         runs=runs,
         slice_=slice,
+        wording=wording,
     )[:limit]
     if not problems:
         raise PrerequisiteError(f"no test questions in {data}")

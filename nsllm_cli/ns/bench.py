@@ -118,6 +118,7 @@ def decoded_items(ns: Any, n: int) -> list[dict[str, Any] | None]:
                 "type": types[int(last.type_idx[b])],
                 "x": int(last.x[b]),
                 "y": int(last.y[b]),
+                **({"m": last.modulus[b]} if getattr(last, "modulus", None) is not None else {}),
                 "score": round(float(last.score[b]), 4),
                 "gate": gate,
                 "result": int(last.result[b]) if gate else None,
@@ -128,10 +129,13 @@ def decoded_items(ns: Any, n: int) -> list[dict[str, Any] | None]:
 
 
 def read_right(decoded: dict[str, Any] | None, problem: Problem) -> bool:
-    """Whether the hook read the problem right: its type and operands (either order for a commutative type)."""
+    """Whether the hook read the problem right: its type and operands (either order for a commutative type), and its
+    modulus where the hook reads one (the steps recipe: "m" in `decoded`)."""
     from nsllm_cli.ns.problems import COMMUTATIVE
 
     if decoded is None or not decoded["gate"] or decoded["type"] != problem.problem_type:
+        return False
+    if "m" in decoded and decoded["m"] != problem.modulus:
         return False
     pair = (decoded["x"], decoded["y"])
     if problem.problem_type in COMMUTATIVE:
@@ -198,7 +202,7 @@ def run_bench(
                 use_ns.shuffle = torch.Generator().manual_seed(seed * 7 + b) if method == "ns-shuffled" else None
             lm = lora_model if method == "lora" else model
             if use_ns is not None and getattr(use_ns, "stepwise", False):  # ablation: the true (type, x, y)
-                use_ns.forced = use_ns.truth([p.key for p in probs]) if use_ns.oracle else None
+                use_ns.forced = use_ns.truth([(*p.key, p.modulus) for p in probs]) if use_ns.oracle else None
             elif use_ns is not None and getattr(use_ns, "oracle", False):  # ablation: the true (x, y, type)
                 use_ns.truth = (
                     torch.tensor([p.x for p in probs]),
@@ -245,6 +249,7 @@ def run_bench(
                     "problem_type": p.problem_type,
                     "x": p.x,
                     "y": p.y,
+                    "modulus": p.modulus,
                     "question": question,
                     "prompt": "cot" if method == "cot" else prompt,
                     "wording": wording,

@@ -20,12 +20,21 @@ from nsllm_cli.ns.problems import Problem
 
 
 def test_problems(
-    data: Path | None, *, per_type: int, seed: int, complexity: int, runs: list[Path], slice_: str | None = None
+    data: Path | None,
+    *,
+    per_type: int,
+    seed: int,
+    complexity: int,
+    runs: list[Path],
+    slice_: str | None = None,
+    wording: str = "paper",
 ) -> list[Problem]:
     """Test questions: a CSV, a split folder's test file, or generated per type (in a slice, if asked), disjoint
-    from every trained run in `runs`."""
+    from every trained run in `runs`. Generated questions in a `wording` other than the paper's ask every second
+    multiplication and lcm without a modulus ("What is 656 times 236?"), as people ask them; the paper's wording
+    keeps the paper's questions."""
     from nsllm_cli.ns.dataset import load_splits
-    from nsllm_cli.ns.problems import PROBLEM_TYPES
+    from nsllm_cli.ns.problems import PROBLEM_TYPES, exact_variants
     from nsllm_cli.ns.sampling import slice_problems
     from nsllm_cli.ns.splits import generate_test_per_type
 
@@ -36,10 +45,12 @@ def test_problems(
         return list(splits.get("test", []))
     exclude: frozenset[tuple[str, int, int]] = frozenset().union(*(training_keys(run) for run in runs))
     if slice_ is not None:
-        return slice_problems(
+        problems = slice_problems(
             slice_, per_type, seed=seed + 7919, complexity=complexity, types=PROBLEM_TYPES, exclude=exclude
         )
-    return generate_test_per_type(per_type, seed=seed + 7919, complexity=complexity, exclude=exclude)
+    else:
+        problems = generate_test_per_type(per_type, seed=seed + 7919, complexity=complexity, exclude=exclude)
+    return problems if wording == "paper" else exact_variants(problems, complexity=complexity)
 
 
 test_problems.__test__ = False  # type: ignore[attr-defined]  # a library function, not a pytest test

@@ -26,11 +26,17 @@ def _mean(values: Sequence[float]) -> float | None:
 
 
 def read_error_kind(record: dict[str, Any]) -> str:
-    """Why a wrong NS answer's read was wrong: "gate shut: <reason>", "wrong type" or "wrong operands"."""
+    """Why a wrong NS answer's read was wrong: "gate shut: <reason>", "wrong type", "wrong operands" or "wrong
+    modulus" (the operands right, the modulus read where none was asked, missed, or misread)."""
     read = record["ns_read"]
     if not read["gate"]:
         return f"gate shut: {read.get('reason', 'shut')}"
-    return "wrong type" if read["type"] != record["problem_type"] else "wrong operands"
+    if read["type"] != record["problem_type"]:
+        return "wrong type"
+    pair, gold = (read["x"], read["y"]), (record["x"], record["y"])
+    if "m" in read and sorted(pair) == sorted(gold) and read["m"] != record.get("modulus"):
+        return "wrong modulus"
+    return "wrong operands"
 
 
 def write_error_kind(record: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from nsllm_cli.errors import DataError
-from nsllm_cli.ns.problems import OPS, PROBLEM_TYPES, Problem, question_text, solve
+from nsllm_cli.ns.problems import MODULUS_TYPES, OPS, PROBLEM_TYPES, Problem, question_text, solve
 from nsllm_cli.ns.splits import generate_splits
 
 COLUMNS: tuple[str, ...] = ("problem_type", "x", "y", "question", "solution")
@@ -53,7 +53,8 @@ def _parse_row(where: str, rec: dict[str, str | None], *, row: int, complexity: 
                 f"{complexity} (a file made at another complexity or without the mod?)"
             )
     question = (rec["question"] or "").strip() or question_text(name, x, y, complexity=complexity)
-    return Problem(name, x, y, question, solution, row)
+    modulus = 10 ** (complexity + 1) if name in MODULUS_TYPES else None
+    return Problem(name, x, y, question, solution, row, modulus)
 
 
 def read_csv(path: Path, *, complexity: int = 2, check_solutions: bool = True) -> list[Problem]:

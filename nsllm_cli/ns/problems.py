@@ -27,6 +27,8 @@ COMMUTATIVE: frozenset[str] = frozenset(
     {"addition", "multiplication", "gcd", "lcm", "bitwise_and", "bitwise_xor", "bitwise_or"}
 )
 _MOD_LIMITED = ("multiplication", "lcm")
+MODULUS_TYPES: tuple[str, ...] = _MOD_LIMITED
+"""The types whose paper questions carry a modulus ("... mod 1000"); the steps recipe also asks them exactly."""
 
 OPS: dict[str, Callable[[int, int], int]] = {
     "addition": lambda x, y: x + y,
@@ -66,6 +68,13 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "bitwise_xor": ("What is {x} XOR {y}?", "What is the bitwise XOR of {x} and {y}?", "{x} ^ {y} = ?"),
     "bitwise_or": ("What is {x} OR {y}?", "What is the bitwise OR of {x} and {y}?", "{x} | {y} = ?"),
 }
+
+
+EXACT_TEMPLATES: dict[str, str] = {
+    "multiplication": "What is {x} times {y}?",
+    "lcm": "What is the LCM of {x} and {y}?",
+}
+"""The paper wording of a `MODULUS_TYPES` question asked without a modulus (its exact answer)."""
 
 
 def check_type(problem_type: str) -> None:
@@ -111,6 +120,25 @@ def question_text(problem_type: str, x: int, y: int, *, complexity: int = 2, par
     return templates[index].format(x=x, y=y, m=10 ** (complexity + 1))
 
 
+def result_digits(complexity: int) -> int:
+    """The most digits a result of two operands of up to c + 1 digits has (a whole product): what the steps recipe's
+    writer must be able to spell."""
+    return 2 * (complexity + 1)
+
+
+def apply(problem_type: str, x: int, y: int, modulus: int | None = None) -> int:
+    """The symbolic step of the steps recipe: op(x, y) exactly, then reduced by `modulus` where one was read.
+
+    Raises:
+        ValueError: `problem_type` is not a known type, or `modulus` is 0 or negative.
+    """
+    check_type(problem_type)
+    if modulus is not None and modulus <= 0:
+        raise ValueError(f"a modulus must be positive, got {modulus}")
+    value = OPS[problem_type](x, y)
+    return value % modulus if modulus else value
+
+
 @dataclass(frozen=True)
 class Problem:
     """One question with its answer; `row` is its 0-based index in its CSV or generated split."""
@@ -121,6 +149,9 @@ class Problem:
     question: str
     solution: int
     row: int = -1
+    modulus: int | None = None
+    """The modulus the question names ("x times y mod 1000"); None where it names none (every type but multiplication
+    and lcm in the paper's data, and their exact questions)."""
 
     @property
     def type_index(self) -> int:
@@ -134,9 +165,28 @@ class Problem:
 
 
 def make_problem(
-    problem_type: str, x: int, y: int, *, complexity: int = 2, row: int = -1, paraphrase: int | None = None
+    problem_type: str,
+    x: int,
+    y: int,
+    *,
+    complexity: int = 2,
+    row: int = -1,
+    paraphrase: int | None = None,
+    exact: bool = False,
+    modulus: int | None = None,
 ) -> Problem:
-    """A Problem with its question and solution computed (the generator's and the tests' constructor)."""
+    """A Problem with its question and solution computed (the generator's and the tests' constructor).
+
+    For multiplication and lcm (nothing changes for the other types): `exact` asks without a modulus ("What is 656
+    times 236?": 154816), `modulus` with another modulus than the paper's 10**(c+1) ("What is 656 times 236 mod
+    7?")."""
+    if exact and problem_type in MODULUS_TYPES:
+        question = EXACT_TEMPLATES[problem_type].format(x=x, y=y)
+        return Problem(problem_type, x, y, question, apply(problem_type, x, y), row)
+    if modulus is not None and problem_type in MODULUS_TYPES:
+        question = TEMPLATES[problem_type][paraphrase or 0].format(x=x, y=y, m=modulus)
+        return Problem(problem_type, x, y, question, apply(problem_type, x, y, modulus), row, modulus)
+    modulus = 10 ** (complexity + 1) if problem_type in MODULUS_TYPES else None
     return Problem(
         problem_type,
         x,
@@ -144,7 +194,22 @@ def make_problem(
         question_text(problem_type, x, y, complexity=complexity, paraphrase=paraphrase),
         solve(problem_type, x, y, complexity=complexity),
         row,
+        modulus,
     )
+
+
+def exact_variants(problems: Sequence[Problem], *, complexity: int = 2) -> list[Problem]:
+    """Every second multiplication and lcm question (in their order, per type) asked exactly, the others kept: a
+    bench of the steps recipe's modulus role, which reads "mod 1000" where it is written and nothing where not."""
+    seen: dict[str, int] = {}
+    out = []
+    for p in problems:
+        if p.problem_type in MODULUS_TYPES:
+            seen[p.problem_type] = seen.get(p.problem_type, 0) + 1
+            if seen[p.problem_type] % 2 == 0:
+                p = make_problem(p.problem_type, p.x, p.y, complexity=complexity, row=p.row, exact=True)
+        out.append(p)
+    return out
 
 
 def is_unseen(problem_type: str) -> bool:

@@ -60,7 +60,9 @@ def few_shot_examples(problem: Problem, *, seed: int, complexity: int = 2, k: in
         if (x, y) in banned:
             continue
         banned.add((x, y))
-        example = make_problem(problem.problem_type, x, y, complexity=complexity)
+        example = make_problem(
+            problem.problem_type, x, y, complexity=complexity, exact=problem.modulus is None, modulus=problem.modulus
+        )
         shots.append((example.question, example.solution))
     return shots
 

@@ -22,7 +22,7 @@ from collections.abc import Set as AbstractSet
 
 import numpy as np
 
-from nsllm_cli.ns.problems import COMMUTATIVE, Problem, check_type, make_problem, solve
+from nsllm_cli.ns.problems import COMMUTATIVE, MODULUS_TYPES, Problem, check_type, make_problem, solve
 
 
 def even_length(rng: np.random.Generator, max_digits: int) -> int:
@@ -92,8 +92,12 @@ def training_problems(
     exclude: AbstractSet[tuple[str, int, int]] = frozenset(),
     zero_share: float = 0.08,
     swap_share: float = 0.25,
+    mixed_moduli: bool = False,
 ) -> list[Problem]:
-    """`n_per_type` distinct questions of each type, seeded, none in `exclude` (see the module docstring)."""
+    """`n_per_type` distinct questions of each type, seeded, none in `exclude` (see the module docstring).
+
+    `mixed_moduli` (the steps recipe's modulus role): half of the multiplication and lcm questions ask without a
+    modulus, a quarter with the paper's 10**(c+1), a quarter with a modulus drawn like an operand (at least 2)."""
     rng = np.random.default_rng([seed, 17])
     high = 10 ** (complexity + 1)
     digits = complexity + 1
@@ -115,7 +119,12 @@ def training_problems(
             else:
                 x, y = pair
             if _admit((name, x, y), seen, exclude):
-                out.append(make_problem(name, x, y, complexity=complexity, row=len(out)))
+                exact, modulus = False, None
+                if mixed_moduli and pair is None and name in MODULUS_TYPES:
+                    roll = rng.random()
+                    exact = roll < 0.5
+                    modulus = max(2, even_length(rng, digits)) if roll >= 0.75 else None
+                out.append(make_problem(name, x, y, complexity=complexity, row=len(out), exact=exact, modulus=modulus))
     return out
 
 

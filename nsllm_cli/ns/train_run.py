@@ -194,7 +194,7 @@ def stepwise_ns(
         digit_ids=digit_token_ids(tok),
         gate=gate,
         complexity=complexity,
-        max_steps=complexity + 3,
+        max_steps=vsa.max_digits + 1,  # every digit slot, then the end
         oracle=oracle,
     )
 

@@ -53,7 +53,7 @@ def _stepwise(read: ReadOut, complexity: int = 2) -> Any:
     from nsllm_cli.ns.steps.model import StepwiseNS
     from nsllm_cli.ns.steps.writer import StepWriter
 
-    vsa = VSA.generate(types=PROBLEM_TYPES, dim=256, seed=0)
+    vsa = VSA.generate(types=PROBLEM_TYPES, dim=256, seed=0, max_digits=6)
     reader = SpanReader(d_model=8, n_slots=1, digit_slots=[0], type_slots=[0], ood_slot=0, n_types=len(TRAIN_TYPES))
 
     def fixed(feats: Any, gate: float = 0.9, digit_ok: Any = None) -> ReadOut:
@@ -66,22 +66,26 @@ def _stepwise(read: ReadOut, complexity: int = 2) -> Any:
     )  # fmt: skip
 
 
-def _read(type_name: str, x: int, y: int, others: list[int]) -> ReadOut:
+def _read(type_name: str, x: int, y: int, others: list[int], modulus: int | None = None) -> ReadOut:
     return ReadOut(
         torch.tensor([TRAIN_TYPES.index(type_name)]), torch.tensor([0.99]), torch.tensor([0.0]), torch.tensor([x]),
         torch.tensor([y]), torch.tensor([True]), torch.tensor([True]), torch.tensor([False]), ["open"], [others],
+        [modulus],
     )  # fmt: skip
 
 
-def test_a_product_without_its_modulus_keeps_the_gate_shut() -> None:
+def test_a_product_is_exact_unless_a_modulus_was_read() -> None:
     feats = [torch.zeros((3, 8))]
     plain = _stepwise(_read("multiplication", 656, 236, [])).decide(feats)
-    assert not bool(plain.gate[0]) and plain.reason == ["needs a modulus"]  # 154816 cannot be written mod 1000
-    small = _stepwise(_read("multiplication", 12, 35, [])).decide(feats)
-    assert bool(small.gate[0]) and int(small.result[0]) == 420 and small.reason == ["open"]
-    with_mod = _stepwise(_read("lcm", 456, 789, [1000])).decide(feats)
+    assert bool(plain.gate[0]) and int(plain.result[0]) == 154_816 and plain.reason == ["open"]
+    # a number that is no modulus (a year in the question) changes nothing
+    dated = _stepwise(_read("multiplication", 656, 236, [2024])).decide(feats)
+    assert int(dated.result[0]) == 154_816
+    with_mod = _stepwise(_read("lcm", 456, 789, [1000], 1000)).decide(feats)
     assert bool(with_mod.gate[0]) and int(with_mod.result[0]) == (456 * 789 // 3) % 1000
-    assert with_mod.item(0, TRAIN_TYPES)["reason"] == "open"
+    assert with_mod.item(0, TRAIN_TYPES)["reason"] == "open" and with_mod.item(0, TRAIN_TYPES)["m"] == 1000
+    seven = _stepwise(_read("multiplication", 656, 236, [7], 7)).decide(feats)
+    assert int(seven.result[0]) == 154_816 % 7
 
 
 def test_reasons_for_a_shut_gate_from_the_reader() -> None:

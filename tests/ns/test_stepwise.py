@@ -271,9 +271,11 @@ def test_a_closed_stepwise_decision_object_reports_no_result() -> None:
 def test_oracle_truth_opens_the_gate_on_trained_types_only(tiny: tuple[Any, Any], vsa: VSA) -> None:
     model, tok = tiny
     ns = _ns(model, tok, vsa, open_gate=False)
-    d = ns.truth([("gcd", 120, 84), ("addition", 5, 3), ("square_mod", 12, 5)])
-    assert d.gate.tolist() == [True, False, True]
-    assert d.result.tolist() == [12, 0, 4]
+    d = ns.truth([("gcd", 120, 84, None), ("addition", 5, 3, None), ("square_mod", 12, 5, None),
+                  ("multiplication", 65, 23, None), ("multiplication", 65, 23, 1000), ("lcm", 12, 18, 7)])  # fmt: skip
+    assert d.gate.tolist() == [True, False, True, True, True, True]
+    assert d.result.tolist() == [12, 0, 4, 1495, 495, 1]
+    assert d.item(4, TRAIN_TYPES)["m"] == 1000 and d.item(3, TRAIN_TYPES)["m"] is None
 
 
 def test_a_result_the_writer_cannot_spell_shuts_the_gate_with_the_reason(tiny: tuple[Any, Any], vsa: VSA) -> None:
@@ -285,7 +287,9 @@ def test_a_result_the_writer_cannot_spell_shuts_the_gate_with_the_reason(tiny: t
         vsa, reader, StepWriter(vsa.dim, d), types=types, read_layers=[0], write_layer=1,
         header=user_header_ids(tok), max_steps=3,
     )  # fmt: skip
-    decided = ns.truth([("addition", 60, 50), ("addition", 6, 5), ("gcd", 120, 84), ("modulo", 7, 5)])
+    decided = ns.truth(
+        [("addition", 60, 50, None), ("addition", 6, 5, None), ("gcd", 120, 84, None), ("modulo", 7, 5, None)]
+    )
     assert decided.gate.tolist() == [False, True, True, False]  # 110 needs 3 digit steps + the end: only 2 + 1 here
     assert decided.result.tolist() == [0, 11, 12, 0]  # nothing half-written
     reasons = [decided.item(b, types)["reason"] for b in range(4)]

@@ -9,7 +9,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nsllm_cli.ns.problems import PROBLEM_TYPES, TEMPLATES, TRAIN_TYPES, Problem, make_problem, question_text, solve
+from nsllm_cli.ns.problems import (
+    PROBLEM_TYPES,
+    TEMPLATES,
+    TRAIN_TYPES,
+    Problem,
+    apply,
+    make_problem,
+    question_text,
+    solve,
+)
 from nsllm_cli.ns.wordings import (
     NEGATIVE,
     QUESTION_KINDS,
@@ -47,21 +56,25 @@ TRAINED_WORDS = re.compile(r"\b(gcd|lcm|mod|modulo|xor|remainder|bitwise|quotien
 
 
 def random_problems(n: int, seed: int) -> list[tuple[int, Problem]]:
-    """`n` (complexity, Problem) pairs over all 10 types with x > y, complexity 0..3."""
+    """`n` (complexity, Problem) pairs over all 10 types with x > y, complexity 0..3; a third of the multiplication
+    and lcm questions exact, a third with a modulus other than the paper's."""
     rng = np.random.default_rng(seed)
     out: list[tuple[int, Problem]] = []
     for _ in range(n):
         c = int(rng.integers(0, 4))
         high = 10 ** (c + 1)
         x, y = sorted(int(v) for v in rng.choice(np.arange(1, high), size=2, replace=False))[::-1]
-        out.append((c, make_problem(PROBLEM_TYPES[int(rng.integers(len(PROBLEM_TYPES)))], x, y, complexity=c)))
+        kind = int(rng.integers(3))
+        modulus = int(rng.integers(2, high)) if kind == 2 else None
+        t = PROBLEM_TYPES[int(rng.integers(len(PROBLEM_TYPES)))]
+        out.append((c, make_problem(t, x, y, complexity=c, exact=kind == 1, modulus=modulus)))
     return out
 
 
 def check_spans(w: Wording) -> None:
     """Spans cover exactly the maximal ASCII digit runs, in order, with valid roles."""
     assert [(a, b) for a, b, _ in w.spans] == [m.span() for m in DIGITS.finditer(w.text)], w.text
-    assert {role for _, _, role in w.spans} <= {"x", "y", "other"}
+    assert {role for _, _, role in w.spans} <= {"x", "y", "m", "other"}
 
 
 @pytest.mark.parametrize("split", WORDING_SPLITS)
@@ -74,15 +87,17 @@ def test_spans_and_roles_over_many_samples(split: str) -> None:
         roles = Counter(role for _, _, role in w.spans)
         assert roles["x"] == 1 and roles["y"] == 1, w.text
         span = {role: w.text[a:b] for a, b, role in w.spans if role != "other"}
-        assert span == {"x": str(w.x), "y": str(w.y)}, w.text
+        modulus = {"m": str(problem.modulus)} if problem.modulus else {}
+        assert span == {"x": str(w.x), "y": str(w.y), **modulus}, w.text
         assert w.problem_type is not None and w.x is not None and w.y is not None
         assert (w.problem_type, w.x, w.y) == problem.key
-        assert solve(w.problem_type, w.x, w.y, complexity=c) == problem.solution
+        assert apply(w.problem_type, w.x, w.y, problem.modulus) == problem.solution
         assert w.kind in QUESTION_KINDS
         assert w.family in families(w.problem_type, split) and heldout_family(w.family) == (split == "heldout")
         if w.problem_type in ("multiplication", "lcm"):
-            others = [w.text[a:b] for a, b, role in w.spans if role == "other"]
-            assert str(10 ** (c + 1)) in others, w.text
+            # an exact question names no modulus (a modded one has its "m" span, checked above)
+            if problem.modulus is None:
+                assert not re.search(r"\bmod(ulo)?\b|%|\bremainder\b", w.text, re.I), w.text
         seen.add(w.family)
     assert seen == {f for t in PROBLEM_TYPES for f in families(t, split)}  # every family rendered
 

@@ -96,7 +96,7 @@ def finetune_stepwise(
             if todo:
                 chosen = [items[i] for i in todo]
                 read = (
-                    ns.truth([(str(it.problem_type), int(it.x or 0), int(it.y or 0)) for it in chosen])
+                    ns.truth([(str(it.problem_type), int(it.x or 0), int(it.y or 0), it.modulus) for it in chosen])
                     if ns.oracle
                     else read_items(model, tok, ns, chosen)
                 )

@@ -29,6 +29,7 @@ from nsllm_cli.ns.activations import INDEX_CONVENTION, model_fingerprint
 from nsllm_cli.ns.problems import TRAIN_TYPES
 from nsllm_cli.ns.steps.read_data import ReadItem, gather_reader_data, reader_items
 from nsllm_cli.ns.steps.reader import ReaderData
+from nsllm_cli.ns.steps.spans import ROLES
 
 FORMAT = "nsllm-span-activations"
 SPLITS = ("train", "val", "heldout")
@@ -132,6 +133,17 @@ def gather_spans(
 
 
 _FIELDS = ("feats", "offsets", "digits", "roles", "types", "x", "y")
+
+
+def check_roles(manifest: dict[str, Any], folder: Path) -> None:
+    """Refuse a gather labelled with other number roles than this reader learns (before the modulus role, every
+    modulus was "other": a reader trained on it would compute x times y exactly where "mod 1000" was asked)."""
+    roles = manifest.get("config", {}).get("roles", ["x", "y", "other"])
+    if list(roles) != list(ROLES):
+        raise ArtifactError(
+            f"{folder} was gathered with the number roles {', '.join(roles)} (before the modulus role); "
+            f"gather it again: nsllm gather --out {folder}"
+        )
 
 
 def gather_ops(manifest: dict[str, Any]) -> tuple[str, ...]:
@@ -252,5 +264,8 @@ def span_items(
             types=ops,
         ),
     }  # fmt: skip
-    config = {"n_train": n_train, "n_neg": negatives, "n_val": n_val, "complexity": complexity, "ops": list(ops)}
+    config = {
+        "n_train": n_train, "n_neg": negatives, "n_val": n_val, "complexity": complexity, "ops": list(ops),
+        "roles": list(ROLES),
+    }  # fmt: skip
     return items, config

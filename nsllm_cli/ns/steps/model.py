@@ -4,7 +4,8 @@ Per prompt, on the prefill pass of one forward:
 1. **read**: block inputs of the read layers at every token of the last user turn go through the
    `SpanReader` → (type, x, y) and the gate (closed for non-math, other maths and anything the reader
    does not recognise as one of the trained operations);
-2. **compute**: r = OP_type(x, y) in Python, exactly;
+2. **compute**: r = OP_type(x, y) in Python, exactly, then reduced by the modulus where one was read ("x times y mod
+   1000", "x times y mod 7"; "x times y" is the whole product);
 3. **write**: at the write layer, at answer step k (the last prompt token is step 0, then each decode
    step), add ``Dec_W(code_k)`` to the block input, where code_k is the k-th digit of r unbound from its
    HRR code (then the end code; see `writer`).
@@ -27,14 +28,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import torch
 from torch import nn
 
 from nsllm_cli.hooks import get_layers, resolve_layer
-from nsllm_cli.ns.problems import solve
+from nsllm_cli.ns.problems import apply
 from nsllm_cli.ns.steps.reader import GATE, SpanReader
 from nsllm_cli.ns.steps.spans import query_start
 from nsllm_cli.ns.steps.writer import StepWriter, step_codes
@@ -52,14 +53,16 @@ class StepDecoded:
     result: torch.Tensor
     gate: torch.Tensor
     reason: list[str] | None = None
+    modulus: list[int | None] | None = None
 
     def item(self, b: int, types: Sequence[str]) -> dict[str, Any]:
-        """One item as JSON: type name, operands, type probability, gate, the result written and why the gate
-        is shut ("open" where it opened)."""
+        """One item as JSON: type name, operands, modulus (None: none read), type probability, gate, the result
+        written and why the gate is shut ("open" where it opened)."""
         return {
             "type": types[int(self.type_idx[b])],
             "x": int(self.x[b]),
             "y": int(self.y[b]),
+            "m": self.modulus[b] if self.modulus is not None else None,
             "score": round(float(self.score[b]), 4),
             "gate": bool(self.gate[b]),
             "result": int(self.result[b]) if bool(self.gate[b]) else None,
@@ -176,24 +179,11 @@ class StepwiseNS(nn.Module):
         return [ids[b, query_start(ids[b, : last + 1].tolist(), self.header) : last + 1] for b in range(ids.shape[0])]
 
     def decide(self, feats: Sequence[torch.Tensor], spans: Sequence[torch.Tensor] | None = None) -> StepDecoded:
-        """Read each item, gate it and compute its result symbolically.
-
-        Multiplication and lcm are trained with the modulus 10**(c+1) in the question ("... mod 1000"). Where no
-        such number was read and the unreduced result is larger, the question asks for a number the writer was
-        not trained to give: the gate stays shut ("needs a modulus")."""
+        """Read each item, gate it and compute its result symbolically, reduced by the modulus it read (if any)."""
         digit_ok = self.digit_ok(spans) if spans is not None else None
         read = self.reader.read([f.detach().float() for f in feats], gate=self.gate_threshold, digit_ok=digit_ok)
-        gate, reasons = read.gate.clone(), list(read.reason)
-        modulus = 10 ** (self.complexity + 1)
-        for b in range(len(reasons)):
-            name = self.types[int(read.type_idx[b])]
-            if bool(gate[b]) and name in ("multiplication", "lcm") and modulus not in read.others[b]:
-                raw = solve(
-                    name, int(read.x[b]), int(read.y[b]), complexity=self.complexity, limit_solution_digits=False
-                )
-                if raw >= modulus:
-                    gate[b], reasons[b] = False, "needs a modulus"
-        return self.compute(read.type_idx, read.type_prob, read.x, read.y, gate, reasons)
+        moduli = read.modulus or [None] * len(read.reason)
+        return self.compute(read.type_idx, read.type_prob, read.x, read.y, read.gate, read.reason, moduli)
 
     def unwritable(self, result: int) -> str | None:
         """Why the writer cannot spell `result` (None: it can): a negative number (no minus sign is trained), or more
@@ -213,30 +203,35 @@ class StepwiseNS(nn.Module):
         y: torch.Tensor,
         gate: torch.Tensor,
         reasons: Sequence[str] | None = None,
+        moduli: Sequence[int | None] | None = None,
     ) -> StepDecoded:
-        """The symbolic step: r = OP_type(x, y) per item (0 where the gate is closed); the gate shuts where the writer
-        cannot spell r (`unwritable`, which then is the reason). `reasons` are the read's, one per item (default:
-        "open" or "shut")."""
+        """The symbolic step: r = OP_type(x, y) per item, reduced by its modulus where one was read (0 where the gate
+        is closed); the gate shuts where the writer cannot spell r (`unwritable`, which then is the reason).
+        `reasons` are the read's, one per item (default: "open" or "shut")."""
+        mods: list[int | None] = list(moduli) if moduli is not None else [None] * len(gate)
         raw = [
-            solve(self.types[int(t)], int(a), int(b), complexity=self.complexity) if bool(g) else 0
-            for t, a, b, g in zip(type_idx, x, y, gate, strict=True)
+            apply(self.types[int(t)], int(a), int(b), m or None) if bool(g) else 0
+            for t, a, b, g, m in zip(type_idx, x, y, gate, mods, strict=True)
         ]
         why = [self.unwritable(r) if bool(g) else None for r, g in zip(raw, gate, strict=True)]
         open_ = torch.tensor([bool(g) and w is None for g, w in zip(gate, why, strict=True)], dtype=torch.bool)
         result = torch.tensor([r if bool(o) else 0 for r, o in zip(raw, open_, strict=True)], dtype=torch.long)
         given = list(reasons) if reasons is not None else ["open" if bool(g) else "shut" for g in gate]
         reason = [w or r for w, r in zip(why, given, strict=True)]
-        return StepDecoded(type_idx.long(), score.float(), x.long(), y.long(), result, open_.to(gate.device), reason)
+        return StepDecoded(
+            type_idx.long(), score.float(), x.long(), y.long(), result, open_.to(gate.device), reason, mods
+        )
 
-    def truth(self, problems: Sequence[tuple[str, int, int]]) -> StepDecoded:
-        """The oracle read of (type, x, y) triples: the gate open exactly on the reader's trained types."""
-        known = [t in self.types for t, _, _ in problems]
+    def truth(self, problems: Sequence[tuple[str, int, int, int | None]]) -> StepDecoded:
+        """The oracle read of (type, x, y, modulus) questions: the gate open exactly on the reader's trained types."""
+        known = [p[0] in self.types for p in problems]
         return self.compute(
-            torch.tensor([self.types.index(t) if k else 0 for (t, _, _), k in zip(problems, known, strict=True)]),
+            torch.tensor([self.types.index(p[0]) if k else 0 for p, k in zip(problems, known, strict=True)]),
             torch.ones(len(problems)),
-            torch.tensor([x for _, x, _ in problems]),
-            torch.tensor([y for _, _, y in problems]),
+            torch.tensor([p[1] for p in problems]),
+            torch.tensor([p[2] for p in problems]),
             torch.tensor(known),
+            moduli=[p[3] for p in problems],
         )
 
     def hook_fn(self, hidden: torch.Tensor, ctx: Any) -> torch.Tensor:
@@ -286,7 +281,7 @@ class StepwiseNS(nn.Module):
         shift = int(torch.randint(1, int(open_.numel()), (1,), generator=gen))
         result = decided.result.clone()
         result[open_] = decided.result[open_.roll(shift)]
-        return StepDecoded(decided.type_idx, decided.score, decided.x, decided.y, result, decided.gate)
+        return replace(decided, result=result)
 
     def _add(self, hidden: torch.Tensor, places: list[tuple[int, int, int]]) -> torch.Tensor:
         """hidden + the writes at (item, position, step), as a new tensor; unchanged input when nothing to write."""

@@ -47,6 +47,7 @@ class ReadItem:
     fmt: str
     family: str
     kind: str
+    modulus: int | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
 
@@ -55,7 +56,7 @@ def problem_item(problem: Problem, fmt: str, wording: Any | None, *, seed: int, 
     if wording is None:
         text = problem.question
         xs, ys = str(problem.x), str(problem.y)
-        spans = _paper_spans(text, xs, ys)
+        spans = _paper_spans(text, xs, ys, str(problem.modulus) if problem.modulus else None)
         family, kind = f"{problem.problem_type}/paper", "question"
     else:
         text, spans, family, kind = wording.text, tuple(wording.spans), wording.family, wording.kind
@@ -76,16 +77,18 @@ def problem_item(problem: Problem, fmt: str, wording: Any | None, *, seed: int, 
         fmt,
         family,
         kind,
+        problem.modulus,
     )
 
 
-def _paper_spans(text: str, xs: str, ys: str) -> tuple[tuple[int, int, str], ...]:
+def _paper_spans(text: str, xs: str, ys: str, ms: str | None = None) -> tuple[tuple[int, int, str], ...]:
     """Number spans of a paper-wording question (training labels): the first run equal to x is x, the next
-    run equal to y after it is y, every other run (the 2 of ``^2``, the modulus 1000) is other."""
+    run equal to y after it is y, then the modulus `ms` (the 1000 of "mod 1000") is m; every other run (the 2 of
+    ``^2``) is other."""
     import re
 
     out = []
-    want = [("x", xs), ("y", ys)]
+    want = [("x", xs), ("y", ys), *([("m", ms)] if ms else [])]
     for m in re.finditer(r"\d+", text):
         if want and m.group() == want[0][1]:
             out.append((m.start(), m.end(), want.pop(0)[0]))
@@ -145,7 +148,9 @@ def reader_items(
 ) -> list[ReadItem]:
     """`n_pos` questions of the trained `types` and `n_neg` negatives, wordings from `split` families.
 
-    Positives: a third in the paper's wording (half of them in the paper's two-shot format, half in any format:
+    Positives: multiplication and lcm half without a modulus, half with one (the paper's or another, `mixed_moduli`),
+    so that the reader learns the modulus as a role of its own. A third in the paper's wording (half of them in the
+    paper's two-shot format, half in any format:
     "What is 84 mod 5?" is also how people type it into a chat, and the minimal-pair negatives share that frame
     there), the rest paraphrased, formats drawn evenly. Operands
     come from `sampling.training_problems` (digit counts drawn evenly, some results of 0, both orders where order
@@ -160,15 +165,16 @@ def reader_items(
     rng = np.random.default_rng([seed, 7, len(split)])
     per_type = -(-n_pos // len(types))
     problems = training_problems(
-        per_type, seed=int(rng.integers(2**31)), complexity=complexity, types=types, exclude=exclude
-    )
+        per_type, seed=int(rng.integers(2**31)), complexity=complexity, types=types, exclude=exclude,
+        mixed_moduli=True,
+    )  # fmt: skip
     order = rng.permutation(len(problems))[:n_pos]
     chosen = [problems[int(i)] for i in order]
     unseen_types = unseen_of(types)
     if n_unseen and unseen_types:
         unseen = training_problems(
             -(-n_unseen // len(unseen_types)), seed=int(rng.integers(2**31)), complexity=complexity,
-            types=unseen_types, exclude=exclude,
+            types=unseen_types, exclude=exclude, mixed_moduli=True,
         )  # fmt: skip
         chosen += [unseen[int(i)] for i in rng.permutation(len(unseen))[:n_unseen]]
     items = []

@@ -34,11 +34,13 @@ from nsllm_cli.ns.steps.open_set import OpenSet
 from nsllm_cli.ns.steps.spans import NO_ROLE, NOT_DIGIT, ROLES, number_groups
 from nsllm_cli.ns.steps.type_read import TypeHead
 
-READER_VERSION = 2
-"""Readers saved before the pooled type read and the open-set test have no version; they are refused."""
+READER_VERSION = 3
+"""Readers saved before the modulus role (2) or the pooled type read and the open-set test (none) are refused."""
 OPEN = "open"
 ROLE_MIN = 0.6
 """With three or more numbers, the gate stays shut unless both operands' roles are read with this probability."""
+MODULUS_MIN = 0.5
+"""A number other than the operands is the modulus when its role "m" is read with this probability."""
 GATE = 0.95
 """Type probability above which the gate may open. Measured on three runs' held-out chat benches (neurosymbolic.md):
 0.95 against 0.9 keeps 2-shot, zero and one-digit accuracy, costs 3-6 points of held-out right answers, and cuts the
@@ -61,6 +63,8 @@ class ReadOut:
     unfamiliar: torch.Tensor
     reason: list[str] = field(default_factory=list)
     others: list[list[int]] = field(default_factory=list)
+    modulus: list[int | None] = field(default_factory=list)
+    """The modulus read per item ("... mod 1000"): None where no number was read as one."""
 
 
 def assign_roles(role_p: torch.Tensor) -> tuple[int, int] | None:
@@ -73,6 +77,20 @@ def assign_roles(role_p: torch.Tensor) -> tuple[int, int] | None:
     score.fill_diagonal_(-1.0)
     flat = int(score.argmax())
     return flat // n, flat % n
+
+
+def pick_modulus(role_p: torch.Tensor, values: Sequence[int], taken: tuple[int, int] | None) -> int | None:
+    """The number read as the modulus: of the numbers that are not the operands, the one most likely "m" if its
+    probability is at least `MODULUS_MIN`; None where none is."""
+    m_role = ROLES.index("m")
+    best: tuple[float, int] | None = None
+    for k, value in enumerate(values):
+        if taken is not None and k in taken:
+            continue
+        p = float(role_p[k, m_role])
+        if p >= MODULUS_MIN and (best is None or p > best[0]):
+            best = (p, value)
+    return best[1] if best is not None else None
 
 
 def pad_feats(feats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -168,7 +186,7 @@ class SpanReader(nn.Module):
         return out
 
     def role_logits(self, z: torch.Tensor, mask: torch.Tensor, groups: list[list[list[int]]]) -> list[torch.Tensor]:
-        """Per item, (numbers, 3) role logits from each number's tokens and the token after it (averaged), beside
+        """Per item, (numbers, roles) role logits from each number's tokens and the token after it (averaged), beside
         the mean of the whole question: the sentence, not the position, says which number is which."""
         context = (z * mask.unsqueeze(-1)).sum(1) / mask.sum(1, keepdim=True).clamp_min(1)
         out = []
@@ -209,7 +227,7 @@ class SpanReader(nn.Module):
         words = content_pooled(feats, [digits[b, : int(f.shape[0])].cpu() for b, f in enumerate(feats)], self.tail)
         ood = self.open_set.score(self.slot(words.to(pool.device), self.ood_slot))
         unfamiliar = (ood > self.open_set.threshold).cpu()
-        xs, ys, found, reasons, others = [], [], [], [], []
+        xs, ys, found, reasons, others, moduli = [], [], [], [], [], []
         for b, runs in enumerate(groups):
             values = [int("".join(str(int(digits[b, t])) for t in run)) for run in runs]
             role_p = roles[b].softmax(-1).cpu() if runs else torch.zeros((0, len(ROLES)))
@@ -218,11 +236,15 @@ class SpanReader(nn.Module):
             x = values[pick[0]] if pick is not None else 0
             y = values[pick[1]] if pick is not None else 0
             others.append([v for k, v in enumerate(values) if pick is None or k not in pick])
+            modulus = pick_modulus(role_p, values, pick) if pick is not None else None
+            moduli.append(modulus)
             confidence = min(float(role_p[pick[0], 0]), float(role_p[pick[1], 1])) if pick is not None else 0.0
             if not ok:
                 reason = "no operands"
             elif x == 0 or y == 0:
                 reason = "operand 0"  # never trained (x / 0, x mod 0): the plain model answers
+            elif modulus == 0:
+                reason = "modulus 0"
             elif not (x <= self.max_operand and y <= self.max_operand):
                 reason = "operand too large"
             elif len(values) > 2 and confidence < ROLE_MIN:
@@ -250,6 +272,7 @@ class SpanReader(nn.Module):
             unfamiliar,
             reasons,
             others,
+            moduli,
         )
 
     def loss(

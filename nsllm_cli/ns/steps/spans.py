@@ -20,8 +20,10 @@ import torch
 
 NOT_DIGIT = 10
 """Digit label of a token that is not a single decimal digit."""
-ROLES = ("x", "y", "other")
-"""Role labels of a number: the first operand, the second, or any other number (a modulus, a date...)."""
+ROLES = ("x", "y", "other", "m")
+"""Role labels of a number: the first operand, the second, any other number (a date, the 2 of "x^2"...), or the
+modulus the result is reduced by ("x times y mod 1000"). "m" comes last so that gathers labelled before it keep
+their indices (they call every modulus "other"; `train` refuses them)."""
 NO_ROLE = -100
 
 

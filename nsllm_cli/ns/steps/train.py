@@ -22,8 +22,15 @@ import torch
 
 from nsllm_cli.errors import ArtifactError
 from nsllm_cli.events import Event, ignore
-from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
-from nsllm_cli.ns.steps.gather import digit_layers, gather_ops, load_rows, load_split, read_span_manifest
+from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES, result_digits
+from nsllm_cli.ns.steps.gather import (
+    check_roles,
+    digit_layers,
+    gather_ops,
+    load_rows,
+    load_split,
+    read_span_manifest,
+)
 from nsllm_cli.ns.steps.open_set import OpenSet, auroc
 from nsllm_cli.ns.steps.reader import (
     GATE,
@@ -185,6 +192,7 @@ def train_steps_reader(
 ) -> dict[str, Any]:
     """Fit a `SpanReader` on `source`'s train split; save it with fresh atoms in `out/reader`. Returns results."""
     manifest = read_span_manifest(source)
+    check_roles(manifest, source)
     train = load_split(source, "train")
     if train is None or len(train) == 0:
         raise ArtifactError(f"{source} has no training prompts")
@@ -238,7 +246,8 @@ def train_steps_reader(
     seconds = time.perf_counter() - t0
     splits = {name: evaluate_reader(reader, data, gate=gate) for name, data in evals.items()}
     splits["train"] = evaluate_reader(reader, train, gate=gate)
-    vsa = VSA.generate(types=PROBLEM_TYPES, dim=vsa_dim, seed=atoms_seed)
+    # enough digit slots for the longest result of two operands: a whole product, 2 (c + 1) digits
+    vsa = VSA.generate(types=PROBLEM_TYPES, dim=vsa_dim, seed=atoms_seed, max_digits=result_digits(complexity))
     results = {
         "recipe": "steps",
         "reader_version": READER_VERSION,

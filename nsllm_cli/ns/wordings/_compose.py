@@ -16,6 +16,24 @@ import numpy as np
 from nsllm_cli.ns.wordings._slots import POOLS, RANGES
 
 _SLOT_RE = re.compile(r"\{([a-z_]+?)(\d*)\}")
+_MOD = r"(?:mod(?:ulo)?|MOD|%)"
+_MODULUS_CLAUSES = (
+    # a sentence of its own that only asks for the reduction: " Give it mod {m}.", " Answer modulo {m}."
+    re.compile(
+        r"\s*(?:Give|Report|Answer|State|Reduce|I only need)(?:\s+(?:it|me|the answer|the result))?\s+"
+        + _MOD
+        + r"\s*\{m\}[.?!]"
+    ),
+    re.compile(r"\s*\((?:mod|MOD)\s*\{m\}\)"),  # " (mod {m})"
+    re.compile(r"[,;]?\s*and give (?:the result|the answer|it) " + _MOD + r"\s*\{m\}"),
+    # a trailing clause: ", modulo {m}", " and reduced mod {m}"; "what is the result mod {m}" keeps "what is the result"
+    re.compile(
+        r"[,;]?\s*(?:(?:and|then|but|only|with the result|give me|take it|reduce it|reduced|taken|it)\s+)*"
+        + _MOD
+        + r"\s*\{m\}"
+    ),
+)
+_LEFTOVER = re.compile(r"\{m\}|\bmod(?:ulo)?\b|%|\bremainder\b|\breduce", re.IGNORECASE)
 _DIGITS_RE = re.compile(r"[0-9]+")
 
 
@@ -57,7 +75,7 @@ def _block(rng: np.random.Generator) -> list[float]:
 
 
 def fill(template: str, values: dict[str, str], dice: Dice) -> tuple[str, dict[str, tuple[int, int]]]:
-    """Fill every slot of `template`; return the text and the char span of the first {x} and {y}.
+    """Fill every slot of `template`; return the text and the char span of the first {x}, {y} and {m}.
 
     Slots missing from `values` are drawn from `POOLS`/`RANGES` and remembered, so a repeated slot repeats.
     """
@@ -80,7 +98,7 @@ def fill(template: str, values: dict[str, str], dice: Dice) -> tuple[str, dict[s
                 lo, hi = RANGES[source]
                 value = str(dice.integer(lo, hi))
             values[key] = value
-        if key in ("x", "y") and key not in marks:
+        if key in ("x", "y", "m") and key not in marks:
             marks[key] = (pos, pos + len(value))
         parts.append(value)
         pos += len(value)
@@ -90,12 +108,23 @@ def fill(template: str, values: dict[str, str], dice: Dice) -> tuple[str, dict[s
 
 
 def spans(text: str, marks: Mapping[str, tuple[int, int]]) -> tuple[tuple[int, int, str], ...]:
-    """Every digit run of `text`, tagged "x"/"y" where it is exactly the marked operand, else "other"."""
+    """Every digit run of `text`, tagged "x"/"y"/"m" where it is exactly the marked operand or modulus, else "other"."""
     where = {span: role for role, span in marks.items()}
     found = tuple((m.start(), m.end(), where.get((m.start(), m.end()), "other")) for m in _DIGITS_RE.finditer(text))
     if sum(role != "other" for _, _, role in found) != len(marks):
         raise RuntimeError(f"an operand touches other digits in {text!r} (a template bug)")
     return found
+
+
+def without_modulus(template: str) -> str | None:
+    """The template asked exactly: its modulus clause taken out ("the product of {x} and {y}, modulo {m}" → "the
+    product of {x} and {y}"); None where no clause pattern takes it out cleanly (then the template has no exact form).
+    """
+    text = template
+    for pattern in _MODULUS_CLAUSES:
+        text = pattern.sub("", text)
+    text = text.strip()
+    return None if _LEFTOVER.search(text) or not text else text
 
 
 def join(*pieces: str) -> str:

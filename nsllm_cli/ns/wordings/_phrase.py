@@ -6,8 +6,8 @@ import re
 
 import numpy as np
 
-from nsllm_cli.ns.problems import PROBLEM_TYPES, Problem
-from nsllm_cli.ns.wordings._compose import Dice, fill, join, spans
+from nsllm_cli.ns.problems import MODULUS_TYPES, PROBLEM_TYPES, Problem
+from nsllm_cli.ns.wordings._compose import Dice, fill, join, spans, without_modulus
 from nsllm_cli.ns.wordings._frames import (
     CHAT_PREFIXES,
     CHAT_SUFFIXES,
@@ -50,19 +50,27 @@ _AMBIGUOUS_LOWER = re.compile(r"\b(AND|OR)\b")
 _AMBIGUOUS_UPPER = re.compile(r"\b(and|or)\b", re.IGNORECASE)
 
 
-def _question_template(family: Family, dice: Dice, *, train: bool) -> str:
+def _template(family: Family, exact: bool) -> str | None:
+    """The family's template; asked exactly, without its modulus clause (None where it has no exact form)."""
+    return without_modulus(family.template) if exact and "{m}" in family.template else family.template
+
+
+def _question_template(family: Family, dice: Dice, *, train: bool, exact: bool = False) -> str:
     """The family's template inside its random frame (opener, politeness prefix and suffix, context)."""
     group = family.group
+    template = _template(family, exact)
+    if template is None:
+        raise ValueError(f"{family.id} has no exact form")
     if family.heldout:
-        return family.template
+        return template
     if group in ("paper", "terse"):
-        body = family.template
+        body = template
     elif group == "chat":
         prefix = dice.pick(CHAT_PREFIXES) if dice.chance(0.5) else ""
         suffix = dice.pick(CHAT_SUFFIXES) if dice.chance(0.5) else ""
-        body = prefix + family.template + suffix
+        body = prefix + template + suffix
     else:
-        body = dice.pick(OPENERS).replace("{np}", family.template) if group == "np" else family.template
+        body = dice.pick(OPENERS).replace("{np}", template) if group == "np" else template
         prefix = dice.pick(PREFIXES) if dice.chance(0.25) else ""
         suffix = dice.pick(SUFFIXES) if dice.chance(0.3) else ""
         body = join(prefix, body, suffix)
@@ -104,7 +112,8 @@ def phrase(problem: Problem, rng: np.random.Generator, *, split: str = "train", 
         problem: Type and operands; its own `question` text is not used.
         rng: The only source of randomness, so equal generator states give equal wordings.
         split: "train" or "heldout" families.
-        complexity: Sets the modulus 10**(c+1) written into multiplication and lcm wordings.
+        complexity: Sets the modulus 10**(c+1) written into multiplication and lcm wordings (where the problem names
+            none of its own); a multiplication or lcm problem without a modulus is worded without one.
 
     Raises:
         ValueError: unknown split or problem type.
@@ -114,17 +123,23 @@ def phrase(problem: Problem, rng: np.random.Generator, *, split: str = "train", 
         raise ValueError(f"unknown problem type {problem.problem_type!r} (known: {', '.join(PROBLEM_TYPES)})")
     dice = Dice(rng)
     train = split == "train"
-    pairs = by_split(problem.problem_type, split, "pair") if train else ()
-    stories = by_split(problem.problem_type, split, STORY_GROUP) if train else ()
+    exact = problem.problem_type in MODULUS_TYPES and problem.modulus is None
+
+    def usable(group: str | None) -> tuple[Family, ...]:
+        found = by_split(problem.problem_type, split, group)
+        return tuple(f for f in found if not exact or _template(f, exact) is not None)
+
+    pairs = usable("pair") if train else ()
+    stories = usable(STORY_GROUP) if train else ()
     if pairs and dice.chance(PAIR_SHARE):
         family = _pick(pairs, dice)
     elif stories and dice.chance(STORY_SHARE):
         family = _pick(stories, dice)
     else:
-        others = tuple(f for f in by_split(problem.problem_type, split) if f.group not in ("pair", STORY_GROUP))
+        others = tuple(f for f in usable(None) if f.group not in ("pair", STORY_GROUP))
         family = _pick(others, dice)
-    values = {"x": str(problem.x), "y": str(problem.y), "m": str(10 ** (complexity + 1))}
-    text, marks = fill(_question_template(family, dice, train=train), values, dice)
+    values = {"x": str(problem.x), "y": str(problem.y), "m": str(problem.modulus or 10 ** (complexity + 1))}
+    text, marks = fill(_question_template(family, dice, train=train, exact=exact), values, dice)
     if train and family.group != "paper":
         text = _noisy(text, dice)
     return Wording(text, problem.problem_type, problem.x, problem.y, spans(text, marks), family.id, family.kind)

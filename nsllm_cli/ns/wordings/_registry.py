@@ -62,7 +62,7 @@ class Wording:
     problem_type: str | None  # None for a negative (not one of the 10 operations)
     x: int | None
     y: int | None
-    spans: tuple[tuple[int, int, str], ...]  # (start, end, role) of every digit run; role "x", "y" or "other"
+    spans: tuple[tuple[int, int, str], ...]  # (start, end, role) of every digit run: "x", "y", "m" (modulus), "other"
     family: str  # template family id, e.g. "gcd/word-3" or "neg/date-2"; stable across runs
     kind: str  # one of KINDS
 
