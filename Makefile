@@ -21,7 +21,8 @@ $(STAMP): requirements.txt requirements-dev.txt requirements-inspect.txt pyproje
 	$(PY) -c "import torch, transformers, nsllm_cli; print('installed: torch', torch.__version__, '| transformers', transformers.__version__)"
 	touch $(STAMP)
 
-# The neurosymbolic pipeline on the embedded model (steps recipe), small enough for 2 CPU cores (about 14 minutes).
+# The neurosymbolic pipeline on the embedded model (steps recipe, every operation: --ops all, the default), small
+# enough for 2 CPU cores (about 14 minutes).
 DEMO := runs/demo
 demo: install
 	$(VENV)/bin/nsllm env

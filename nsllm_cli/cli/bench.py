@@ -49,7 +49,12 @@ def math_bench(
         Path | None, typer.Option(help="A `finetune --method lora` run (needed for --method lora).")
     ] = None,
     data: Annotated[Path | None, typer.Option(help="A test CSV, or a split folder (its test file).")] = None,
-    per_type: Annotated[int, typer.Option(min=1, help="Generated questions per type (all 10 types).")] = 50,
+    per_type: Annotated[
+        int,
+        typer.Option(
+            min=1, help="Generated questions per type (the paper's 10 types and the NS run's other operations)."
+        ),
+    ] = 50,
     limit: Annotated[int | None, typer.Option(min=1, help="Keep at most N questions.")] = None,
     batch_size: Annotated[int, typer.Option(min=1, help="Questions per generate call.")] = 16,
     cot_max_new_tokens: Annotated[int, typer.Option(min=8, help="Token budget of a CoT answer (paper: 1000).")] = 256,
@@ -92,6 +97,7 @@ def math_bench(
     from nsllm_cli.ns.activations import model_fingerprint
     from nsllm_cli.ns.bench import METHODS, PROMPTS, WORDINGS, aggregate, plot_accuracy, run_bench
     from nsllm_cli.ns.bench_questions import test_problems
+    from nsllm_cli.ns.problems import EXTRA_TYPES, PROBLEM_TYPES
 
     if prompt not in PROMPTS:
         raise NsllmError(f"unknown --prompt {prompt!r}: use {' or '.join(PROMPTS)}")
@@ -113,14 +119,18 @@ def math_bench(
         raise NsllmError("--method lora needs --lora-run RUN (a finished `finetune --method lora` run folder)")
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
     ns = None
+    types = PROBLEM_TYPES
     if ns_run is not None:
         from nsllm_cli.providers.ns_run import read_ns_run
 
-        read_ns_run(ns_run)  # a wrong folder fails before the model loads
+        found = read_ns_run(ns_run)  # a wrong folder fails before the model loads
+        ops = found.manifest.get("meta", {}).get("types") or ()
+        types = PROBLEM_TYPES + tuple(t for t in EXTRA_TYPES if t in ops)  # and the run's operations beyond them
     trained_runs = [r for r in (ns_run, lora_run, adapter_run) if r is not None]
     problems = test_problems(
-        data, per_type=per_type, seed=s.seed, complexity=complexity, runs=trained_runs, slice_=slice_, wording=wording
-    )[:limit]
+        data, per_type=per_type, seed=s.seed, complexity=complexity, runs=trained_runs, slice_=slice_, wording=wording,
+        types=types,
+    )[:limit]  # fmt: skip
     if not problems:
         raise DataError(f"no test questions in {data}")
     err = err_console()
@@ -200,7 +210,7 @@ app.command("validate")(symbench_cmd.validate)
 def _render(summary: dict[str, Any], methods: list[str]) -> None:
     from rich.table import Table
 
-    from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES
+    from nsllm_cli.ns.problems import ALL_TYPES, TRAIN_TYPES
 
     trained = summary.get("trained_types", TRAIN_TYPES)
 
@@ -209,7 +219,9 @@ def _render(summary: dict[str, Any], methods: list[str]) -> None:
     table.add_column("n", justify="right")
     for m in methods:
         table.add_column(m, justify="right")
-    for t in PROBLEM_TYPES:
+    for t in ALL_TYPES:
+        if all(summary["per_type"][m].get(t) is None for m in methods):
+            continue  # an operation beyond the paper's that this bench did not ask
         cells = []
         n = 0
         for m in methods:

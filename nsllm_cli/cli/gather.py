@@ -43,13 +43,15 @@ def gather(
         ),
     ] = "steps",
     ops: Annotated[
-        str,
+        str | None,
         typer.Option(
-            help="steps: the operations the NS model learns, 'paper' (the paper's 8, addition and division unseen) or "
-            "a comma list of types and presets, e.g. 'paper,addition'; the others are its unseen operations. "
-            "train, finetune and bench follow what gather records."
+            help="the operations the NS model learns: 'all' (the steps recipe's default: the paper's 10, subtraction "
+            "and power modulo), 'paper' (the paper's 8, addition and division unseen; --recipe paper's only choice) "
+            "or a comma list of types and presets, e.g. 'paper,addition'; the paper's others are its unseen "
+            "operations. train, finetune and bench follow what gather records.",
+            show_default=False,
         ),
-    ] = "paper",
+    ] = None,
     layers: Annotated[
         str,
         typer.Option(
@@ -101,7 +103,7 @@ def gather(
     from nsllm_cli.ns.problems import TRAIN_TYPES, resolve_ops
 
     try:
-        chosen_ops = resolve_ops(ops)
+        chosen_ops = resolve_ops(ops or ("all" if recipe == "steps" else "paper"))
     except ValueError as exc:
         raise NsllmError(str(exc)) from None
     if recipe == "paper" and chosen_ops != TRAIN_TYPES:

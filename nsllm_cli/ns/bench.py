@@ -22,7 +22,7 @@ from nsllm_cli.jsonl import append_jsonl, read_jsonl
 from nsllm_cli.ns.batches import answer_ids, answer_loss, build_batch
 from nsllm_cli.ns.bench_report import counterfactual, error_split
 from nsllm_cli.ns.injection import attach
-from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES, Problem
+from nsllm_cli.ns.problems import ALL_TYPES, TRAIN_TYPES, Problem
 from nsllm_cli.ns.prompts import (
     answer_text,
     cot_messages,
@@ -285,7 +285,7 @@ def aggregate(
     table: dict[str, dict[str, dict[str, Any]]] = {}
     for method in methods:
         table[method] = {}
-        for t in PROBLEM_TYPES:
+        for t in ALL_TYPES:
             rs = [r for r in records if r["method"] == method and r["problem_type"] == t]
             if not rs:
                 continue
@@ -334,7 +334,7 @@ def plot_accuracy(summary: dict[str, Any], methods: Sequence[str], path: Path) -
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    types = [t for t in PROBLEM_TYPES if any(t in summary["per_type"][m] for m in methods)]
+    types = [t for t in ALL_TYPES if any(t in summary["per_type"][m] for m in methods)]
     width = 0.8 / max(len(methods), 1)
     fig, ax = plt.subplots(figsize=(11, 4.5))
     for k, method in enumerate(methods):

@@ -13,10 +13,11 @@ Example:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from nsllm_cli.ns.problems import Problem
+from nsllm_cli.ns.problems import PROBLEM_TYPES, Problem
 
 
 def test_problems(
@@ -28,13 +29,15 @@ def test_problems(
     runs: list[Path],
     slice_: str | None = None,
     wording: str = "paper",
+    types: Sequence[str] = PROBLEM_TYPES,
 ) -> list[Problem]:
     """Test questions: a CSV, a split folder's test file, or generated per type (in a slice, if asked), disjoint
     from every trained run in `runs`. Generated questions in a `wording` other than the paper's ask every second
     multiplication and lcm without a modulus ("What is 656 times 236?"), as people ask them; the paper's wording
-    keeps the paper's questions."""
+    keeps the paper's questions. `types`: the operations asked (the paper's 10 by default; a run's operations beyond
+    them are added by `bench math`)."""
     from nsllm_cli.ns.dataset import load_splits
-    from nsllm_cli.ns.problems import PROBLEM_TYPES, exact_variants
+    from nsllm_cli.ns.problems import exact_variants
     from nsllm_cli.ns.sampling import slice_problems
     from nsllm_cli.ns.splits import generate_test_per_type
 
@@ -46,10 +49,12 @@ def test_problems(
     exclude: frozenset[tuple[str, int, int]] = frozenset().union(*(training_keys(run) for run in runs))
     if slice_ is not None:
         problems = slice_problems(
-            slice_, per_type, seed=seed + 7919, complexity=complexity, types=PROBLEM_TYPES, exclude=exclude
+            slice_, per_type, seed=seed + 7919, complexity=complexity, types=types, exclude=exclude
         )
     else:
-        problems = generate_test_per_type(per_type, seed=seed + 7919, complexity=complexity, exclude=exclude)
+        problems = generate_test_per_type(
+            per_type, seed=seed + 7919, complexity=complexity, exclude=exclude, types=types
+        )
     return problems if wording == "paper" else exact_variants(problems, complexity=complexity)
 
 

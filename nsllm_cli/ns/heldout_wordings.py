@@ -166,6 +166,36 @@ HELDOUT_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "chat": ("or-ing {x} with {y} gives what", "{x} bit-or {y}?"),
     },
+    "subtraction": {
+        "ask": (
+            "Deduct {y} from {x}. What's left?",
+            "What remains when {y} is taken from {x}?",
+            "Find {x} minus {y}, please.",
+            "What is {x} with {y} removed?",
+        ),
+        "terse": ("diff({x}, {y}) =", "{x} − {y} ="),
+        "word": (
+            "A bus carries {x} people and {y} get off at the first stop. How many are still on board?",
+            "A jar had {x} cookies and the kids ate {y}. How many cookies are in the jar now?",
+            "A hiker must climb {x} meters and has done {y}. How many meters are still to go?",
+        ),
+        "chat": ("{x} minus {y} pls", "wats {x} take away {y}"),
+    },
+    "power_mod": {
+        "ask": (
+            "Take {x} to the exponent {y} and give the remainder after dividing by {m}.",
+            "What is {x} raised to {y}, reduced modulo {m}?",
+            "Modular exponentiation: base {x}, exponent {y}, modulus {m}.",
+            "Find {x} to the {y}th power mod {m}.",
+        ),
+        "terse": ("modpow({x}, {y}, {m}) =", "{x}**{y} mod {m} ="),
+        "word": (
+            "Each of {y} dials has {x} positions. How many settings are there, modulo {m}?",
+            "A story is told to {x} people, who each tell {x} more, for {y} rounds in all. Modulo {m}, how many "
+            "hear it in the last round?",
+        ),
+        "chat": ("{x} to the power {y} mod {m} pls", "modpow {x} {y} {m}?"),
+    },
 }
 HELDOUT_NEGATIVE_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
     "negative-text": {

@@ -21,6 +21,10 @@ PROBLEM_TYPES: tuple[str, ...] = (
     "addition", "multiplication", "division", "modulo", "gcd",
     "lcm", "square_mod", "bitwise_and", "bitwise_xor", "bitwise_or",
 )  # fmt: skip
+EXTRA_TYPES: tuple[str, ...] = ("subtraction", "power_mod")
+"""Operations beyond the paper's 10 that the steps recipe can train (`--ops all`): x - y (negative results too) and
+x to the power y, mod m. Not in the paper's data; where a run does not train them they are "other maths" negatives."""
+ALL_TYPES: tuple[str, ...] = PROBLEM_TYPES + EXTRA_TYPES
 UNSEEN_TYPES: tuple[str, ...] = ("addition", "division")
 TRAIN_TYPES: tuple[str, ...] = tuple(t for t in PROBLEM_TYPES if t not in UNSEEN_TYPES)
 COMMUTATIVE: frozenset[str] = frozenset(
@@ -29,6 +33,10 @@ COMMUTATIVE: frozenset[str] = frozenset(
 _MOD_LIMITED = ("multiplication", "lcm")
 MODULUS_TYPES: tuple[str, ...] = _MOD_LIMITED
 """The types whose paper questions carry a modulus ("... mod 1000"); the steps recipe also asks them exactly."""
+MODULUS_REQUIRED: tuple[str, ...] = ("power_mod",)
+"""The types that always name a modulus (x^y mod m): 10**(c+1) unless another one is given."""
+MAX_RESULT_DIGITS = 40
+"""`apply` refuses (OverflowError) a result longer than this instead of computing a huge power: no writer spells it."""
 
 OPS: dict[str, Callable[[int, int], int]] = {
     "addition": lambda x, y: x + y,
@@ -41,6 +49,8 @@ OPS: dict[str, Callable[[int, int], int]] = {
     "bitwise_and": lambda x, y: x & y,
     "bitwise_xor": lambda x, y: x ^ y,
     "bitwise_or": lambda x, y: x | y,
+    "subtraction": lambda x, y: x - y,
+    "power_mod": lambda x, y: x**y,  # the modulus is applied by `apply` (pow(x, y, m), never the whole power)
 }
 
 # Index 0 is the original wording (spec §2); the others are our own paraphrases for robustness tests.
@@ -67,6 +77,12 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "bitwise_and": ("What is {x} AND {y}?", "What is the bitwise AND of {x} and {y}?", "{x} & {y} = ?"),
     "bitwise_xor": ("What is {x} XOR {y}?", "What is the bitwise XOR of {x} and {y}?", "{x} ^ {y} = ?"),
     "bitwise_or": ("What is {x} OR {y}?", "What is the bitwise OR of {x} and {y}?", "{x} | {y} = ?"),
+    "subtraction": ("What is {x} minus {y}?", "What is {y} subtracted from {x}?", "{x} - {y} = ?"),
+    "power_mod": (
+        "What is {x}^{y} mod {m}?",
+        "What is {x} to the power of {y}, modulo {m}?",
+        "Compute pow({x}, {y}, {m}).",
+    ),
 }
 
 
@@ -80,7 +96,7 @@ EXACT_TEMPLATES: dict[str, str] = {
 def check_type(problem_type: str) -> None:
     """Raise ValueError naming the known types when `problem_type` is not one of them."""
     if problem_type not in OPS:
-        raise ValueError(f"unknown problem type {problem_type!r} (known: {', '.join(PROBLEM_TYPES)})")
+        raise ValueError(f"unknown problem type {problem_type!r} (known: {', '.join(ALL_TYPES)})")
 
 
 def solve(problem_type: str, x: int, y: int, *, complexity: int = 2, limit_solution_digits: bool = True) -> int:
@@ -100,6 +116,8 @@ def solve(problem_type: str, x: int, y: int, *, complexity: int = 2, limit_solut
         ValueError: `problem_type` is not a known type.
     """
     check_type(problem_type)
+    if problem_type in MODULUS_REQUIRED:
+        return apply(problem_type, x, y, 10 ** (complexity + 1))
     value = OPS[problem_type](x, y)
     if limit_solution_digits and problem_type in _MOD_LIMITED:
         value %= 10 ** (complexity + 1)
@@ -131,10 +149,16 @@ def apply(problem_type: str, x: int, y: int, modulus: int | None = None) -> int:
 
     Raises:
         ValueError: `problem_type` is not a known type, or `modulus` is 0 or negative.
+        OverflowError: a power without a modulus longer than `MAX_RESULT_DIGITS`.
     """
     check_type(problem_type)
     if modulus is not None and modulus <= 0:
         raise ValueError(f"a modulus must be positive, got {modulus}")
+    if problem_type == "power_mod":
+        if modulus:
+            return pow(x, y, modulus)
+        if y * math.log10(max(x, 2)) > MAX_RESULT_DIGITS:
+            raise OverflowError(f"{x}^{y} has more than {MAX_RESULT_DIGITS} digits")
     value = OPS[problem_type](x, y)
     return value % modulus if modulus else value
 
@@ -155,8 +179,8 @@ class Problem:
 
     @property
     def type_index(self) -> int:
-        """Position in `PROBLEM_TYPES`: the P_i atom of the VSA and the class id of type decoding."""
-        return PROBLEM_TYPES.index(self.problem_type)
+        """Position in `ALL_TYPES` (the paper's 10 first): the P_i atom of the VSA and the class id of type decoding."""
+        return ALL_TYPES.index(self.problem_type)
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -183,10 +207,10 @@ def make_problem(
     if exact and problem_type in MODULUS_TYPES:
         question = EXACT_TEMPLATES[problem_type].format(x=x, y=y)
         return Problem(problem_type, x, y, question, apply(problem_type, x, y), row)
-    if modulus is not None and problem_type in MODULUS_TYPES:
+    if modulus is not None and problem_type in MODULUS_TYPES + MODULUS_REQUIRED:
         question = TEMPLATES[problem_type][paraphrase or 0].format(x=x, y=y, m=modulus)
         return Problem(problem_type, x, y, question, apply(problem_type, x, y, modulus), row, modulus)
-    modulus = 10 ** (complexity + 1) if problem_type in MODULUS_TYPES else None
+    modulus = 10 ** (complexity + 1) if problem_type in MODULUS_TYPES + MODULUS_REQUIRED else None
     return Problem(
         problem_type,
         x,
@@ -217,8 +241,9 @@ def is_unseen(problem_type: str) -> bool:
     return problem_type in UNSEEN_TYPES
 
 
-OPS_PRESETS: dict[str, tuple[str, ...]] = {"paper": TRAIN_TYPES}
-"""Named operation sets for `--ops`: `paper` is the paper's 8 trained types (addition and division unseen)."""
+OPS_PRESETS: dict[str, tuple[str, ...]] = {"paper": TRAIN_TYPES, "all": ALL_TYPES}
+"""Named operation sets for `--ops`: `paper` is the paper's 8 trained types (addition and division unseen), `all`
+every operation the steps recipe knows (the paper's 10, subtraction and power modulo)."""
 
 
 def resolve_ops(spec: str) -> tuple[str, ...]:
@@ -227,14 +252,9 @@ def resolve_ops(spec: str) -> tuple[str, ...]:
     gate on them.
 
     Raises:
-        ValueError: an unknown name, `all` (not built yet), or no operation at all.
+        ValueError: an unknown name, or no operation at all.
     """
     names = [part.strip() for part in spec.split(",") if part.strip()]
-    if "all" in names:
-        raise ValueError(
-            "--ops all is not built yet: subtraction, exact multiplication and power modulo need the modulus role; "
-            f"use paper or a comma list of {', '.join(PROBLEM_TYPES)}"
-        )
     chosen: set[str] = set()
     for name in names:
         if name in OPS_PRESETS:
@@ -242,13 +262,15 @@ def resolve_ops(spec: str) -> tuple[str, ...]:
         elif name in OPS:
             chosen.add(name)
         else:
-            known = ", ".join((*OPS_PRESETS, *PROBLEM_TYPES))
+            known = ", ".join((*OPS_PRESETS, *ALL_TYPES))
             raise ValueError(f"unknown operation {name!r} in --ops {spec!r} (known: {known})")
     if not chosen:
         raise ValueError(f"--ops {spec!r} names no operation")
-    return tuple(t for t in PROBLEM_TYPES if t in chosen)
+    return tuple(t for t in ALL_TYPES if t in chosen)
 
 
 def unseen_of(ops: Sequence[str]) -> tuple[str, ...]:
-    """The problem types a run with these trained operations never saw."""
+    """The paper's problem types a run with these trained operations never saw: they measure the gate. Subtraction
+    and power modulo, where a run does not train them, are among its "other maths" negatives instead (as in the
+    paper's protocol, where they teach the gate what *none* looks like)."""
     return tuple(t for t in PROBLEM_TYPES if t not in ops)

@@ -22,7 +22,15 @@ from collections.abc import Set as AbstractSet
 
 import numpy as np
 
-from nsllm_cli.ns.problems import COMMUTATIVE, MODULUS_TYPES, Problem, check_type, make_problem, solve
+from nsllm_cli.ns.problems import (
+    COMMUTATIVE,
+    MODULUS_REQUIRED,
+    MODULUS_TYPES,
+    Problem,
+    check_type,
+    make_problem,
+    solve,
+)
 
 
 def even_length(rng: np.random.Generator, max_digits: int) -> int:
@@ -54,6 +62,12 @@ def _zero_pair(problem_type: str, rng: np.random.Generator, high: int) -> tuple[
         elif problem_type == "bitwise_xor":
             x = even_length(rng, len(str(high - 1)))
             y = x
+        elif problem_type == "subtraction":
+            x = even_length(rng, len(str(high - 1)))
+            y = x
+        elif problem_type == "power_mod":  # 10 | x and y >= k: x^y is a multiple of 10^k, the modulus
+            x = 10 * int(rng.integers(1, max(2, (high - 1) // 10 + 1)))
+            y = int(rng.integers(len(str(modulus)) - 1, high))
         elif problem_type in ("multiplication", "lcm"):
             a, b = _coprime_split(modulus)
             x = a * int(rng.integers(1, max(2, (high - 1) // a + 1)))
@@ -97,7 +111,8 @@ def training_problems(
     """`n_per_type` distinct questions of each type, seeded, none in `exclude` (see the module docstring).
 
     `mixed_moduli` (the steps recipe's modulus role): half of the multiplication and lcm questions ask without a
-    modulus, a quarter with the paper's 10**(c+1), a quarter with a modulus drawn like an operand (at least 2)."""
+    modulus, a quarter with the paper's 10**(c+1), a quarter with a modulus drawn like an operand (at least 2); half
+    of the power-modulo questions take such a modulus, the others 10**(c+1)."""
     rng = np.random.default_rng([seed, 17])
     high = 10 ** (complexity + 1)
     digits = complexity + 1
@@ -124,6 +139,8 @@ def training_problems(
                     roll = rng.random()
                     exact = roll < 0.5
                     modulus = max(2, even_length(rng, digits)) if roll >= 0.75 else None
+                elif mixed_moduli and pair is None and name in MODULUS_REQUIRED and rng.random() < 0.5:
+                    modulus = max(2, even_length(rng, digits))
                 out.append(make_problem(name, x, y, complexity=complexity, row=len(out), exact=exact, modulus=modulus))
     return out
 

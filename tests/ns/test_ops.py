@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from nsllm_cli.cli import app
-from nsllm_cli.ns.problems import PROBLEM_TYPES, TRAIN_TYPES, resolve_ops, unseen_of
+from nsllm_cli.ns.problems import ALL_TYPES, PROBLEM_TYPES, TRAIN_TYPES, resolve_ops, unseen_of
 from nsllm_cli.ns.steps.gather import gather_ops
 from nsllm_cli.ns.steps.read_data import reader_items
 
@@ -23,11 +23,13 @@ def test_ops_presets_and_lists_resolve_in_problem_type_order() -> None:
     assert both == tuple(t for t in PROBLEM_TYPES if t != "division") and unseen_of(both) == ("division",)
     assert resolve_ops("gcd,addition,gcd") == ("addition", "gcd")
     assert unseen_of(resolve_ops("paper,addition,division")) == ()
+    assert resolve_ops("all") == ALL_TYPES and unseen_of(ALL_TYPES) == ()
+    assert resolve_ops("gcd,subtraction") == ("gcd", "subtraction") and "subtraction" not in unseen_of(("gcd",))
 
 
 @pytest.mark.parametrize(
     ("spec", "message"),
-    [("all", "not built yet"), ("paper,subtraction", "unknown operation 'subtraction'"), (" , ", "names no operation")],
+    [("paper,exponent", "unknown operation 'exponent'"), (" , ", "names no operation")],
 )
 def test_bad_ops_name_the_problem(spec: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -52,7 +54,7 @@ def test_reader_items_draw_positives_from_the_ops_and_unseen_from_the_rest() -> 
 
 def test_bad_ops_on_the_command_line_are_one_line(tmp_path: Path) -> None:
     for args, text in (
-        (["--ops", "all"], "not built yet"),
+        (["--recipe", "paper", "--ops", "all"], "--recipe paper trains the paper's 8 operations"),
         (["--ops", "paper,foo"], "unknown operation 'foo'"),
         (["--recipe", "paper", "--ops", "paper,addition"], "--recipe paper trains the paper's 8 operations"),
     ):
@@ -99,3 +101,24 @@ def test_a_run_trained_on_chosen_ops_reads_them_and_benches_the_rest_as_unseen(t
     results = json.loads((b / "results.json").read_text())
     assert results["trained_types"] == ["addition", "gcd"]
     assert results["ns_errors"]["n"] == 2 and results["ns_errors"]["unseen_n"] == 8
+
+
+def test_the_steps_recipe_trains_all_operations_by_default(tiny_dir: Path, tmp_path: Path) -> None:
+    g, t, f, b = (tmp_path / n for n in "gtfb")
+    model = ["--model", str(tiny_dir)]
+    result = runner.invoke(app, ["gather", *model, "--n-train", "48", "--n-val", "8", "--run-dir", str(g)])
+    assert result.exit_code == 0, result.output
+    assert "operations: addition, multiplication" in result.output and "unseen:" not in result.output
+    manifest = json.loads((g / "activations" / "manifest.json").read_text())
+    assert tuple(manifest["config"]["ops"]) == ALL_TYPES and manifest["config"]["roles"] == ["x", "y", "other", "m"]
+    rows = [json.loads(line) for line in (g / "activations" / "rows.jsonl").read_text().splitlines()]
+    assert {"subtraction", "power_mod"} <= {r["problem_type"] for r in rows if r["split"] == "train"}
+    assert runner.invoke(app, ["train", "--gather", str(g), "--reader-epochs", "1", "--run-dir", str(t)]).exit_code == 0
+    args = ["finetune", *model, "--train-run", str(t), "--n-train", "12", "--steps", "2", "--run-dir", str(f)]
+    assert runner.invoke(app, args).exit_code == 0
+    bench = ["bench", "math", *model, "--method", "base,ns", "--ns-run", str(f), "--per-type", "1", "--run-dir", str(b)]
+    result = runner.invoke(app, bench, env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "mean, 12 trained" in result.output and " *" not in result.output.split("mean, 12")[0]
+    results = json.loads((b / "results.json").read_text())
+    assert {"subtraction", "power_mod"} <= set(results["per_type"]["ns"]) and len(results["per_type"]["ns"]) == 12

@@ -10,6 +10,7 @@ import pytest
 from nsllm_cli.errors import ConfigError, DataError
 from nsllm_cli.ns.dataset import dataset_filename, find_split_files, read_csv, write_csv
 from nsllm_cli.ns.problems import (
+    ALL_TYPES,
     OPS,
     PROBLEM_TYPES,
     TEMPLATES,
@@ -33,7 +34,8 @@ def keys(problems: list[Problem]) -> set[tuple[str, int, int]]:
 
 
 def test_type_lists() -> None:
-    assert len(PROBLEM_TYPES) == 10 and set(OPS) == set(PROBLEM_TYPES) == set(TEMPLATES)
+    assert len(PROBLEM_TYPES) == 10 and set(OPS) == set(ALL_TYPES) == set(TEMPLATES)
+    assert ALL_TYPES == (*PROBLEM_TYPES, "subtraction", "power_mod")  # the paper's 10 keep their indices
     assert UNSEEN_TYPES == ("addition", "division")
     assert TRAIN_TYPES == tuple(t for t in PROBLEM_TYPES if t not in UNSEEN_TYPES) and len(TRAIN_TYPES) == 8
     assert make_problem("gcd", 4, 2).type_index == 4
@@ -45,6 +47,7 @@ def test_ops_and_division_by_zero() -> None:
     assert solve("division", 5, 0) == solve("modulo", 5, 0) == solve("square_mod", 5, 0) == 0
     with pytest.raises(ValueError, match="unknown problem type 'power'"):
         solve("power", 2, 3)
+    assert solve("subtraction", 5, 12) == -7 and solve("power_mod", 3, 200) == pow(3, 200, 1000)
 
 
 @pytest.mark.parametrize(

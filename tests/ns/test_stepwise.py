@@ -212,7 +212,8 @@ def test_reader_items_mix_formats_and_keep_unseen_types_out() -> None:
 def test_steps_pipeline_through_the_cli(tiny_dir: Path, tmp_path: Path) -> None:
     g, t, f, b = (tmp_path / n for n in "gtfb")
     model = ["--model", str(tiny_dir)]
-    result = runner.invoke(app, ["gather", *model, "--n-train", "48", "--n-val", "8", "--run-dir", str(g)])
+    args = ["gather", *model, "--ops", "paper", "--n-train", "48", "--n-val", "8", "--run-dir", str(g)]
+    result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     manifest = json.loads((g / "activations" / "manifest.json").read_text())
     assert manifest["recipe"] == "steps" and manifest["read_layers"] == [0]

@@ -42,6 +42,14 @@ from nsllm_cli.ns.steps.writer import StepWriter, step_codes
 from nsllm_cli.ns.vsa import VSA
 
 
+def _symbolic(problem_type: str, x: int, y: int, modulus: int | None) -> int | None:
+    """`apply`, with None for a power too long to compute (x^y without a modulus): the symbolic step never raises."""
+    try:
+        return apply(problem_type, x, y, modulus)
+    except OverflowError:
+        return None
+
+
 @dataclass
 class StepDecoded:
     """What the hook read and wrote at the last prefill, per item (for bench samples and the chat)."""
@@ -186,14 +194,20 @@ class StepwiseNS(nn.Module):
         return self.compute(read.type_idx, read.type_prob, read.x, read.y, read.gate, read.reason, moduli)
 
     def unwritable(self, result: int) -> str | None:
-        """Why the writer cannot spell `result` (None: it can): a negative number (no minus sign is trained), or more
-        digits than its steps (one step is the end) and the atoms' digit slots hold. Writing part of it would end in
-        digits the model invents."""
-        if result < 0:
+        """Why the writer cannot spell `result` (None: it can): a negative number where the run trains no operation
+        that gives one (its writer never learnt the minus code), or more digits than its steps (the sign and the end
+        take one each) and the atoms' digit slots hold. Writing part of it would end in digits the model invents."""
+        if result < 0 and not self.signed:
             return "negative result"
-        if len(str(result)) > min(self.max_steps - 1, self.vsa.max_digits):
+        digits = len(str(abs(result)))
+        if digits > self.vsa.max_digits or digits + (result < 0) + 1 > self.max_steps:
             return "result too long"
         return None
+
+    @property
+    def signed(self) -> bool:
+        """Whether the run trains an operation with negative results (subtraction), so its writer knows the minus."""
+        return "subtraction" in self.types
 
     def compute(
         self,
@@ -209,13 +223,17 @@ class StepwiseNS(nn.Module):
         is closed); the gate shuts where the writer cannot spell r (`unwritable`, which then is the reason).
         `reasons` are the read's, one per item (default: "open" or "shut")."""
         mods: list[int | None] = list(moduli) if moduli is not None else [None] * len(gate)
-        raw = [
-            apply(self.types[int(t)], int(a), int(b), m or None) if bool(g) else 0
+        raw: list[int | None] = [
+            _symbolic(self.types[int(t)], int(a), int(b), m or None) if bool(g) else 0
             for t, a, b, g, m in zip(type_idx, x, y, gate, mods, strict=True)
         ]
-        why = [self.unwritable(r) if bool(g) else None for r, g in zip(raw, gate, strict=True)]
+        why = [
+            ("result too long" if r is None else self.unwritable(r)) if bool(g) else None
+            for r, g in zip(raw, gate, strict=True)
+        ]
         open_ = torch.tensor([bool(g) and w is None for g, w in zip(gate, why, strict=True)], dtype=torch.bool)
-        result = torch.tensor([r if bool(o) else 0 for r, o in zip(raw, open_, strict=True)], dtype=torch.long)
+        result = torch.tensor([r if bool(o) and r is not None else 0 for r, o in zip(raw, open_, strict=True)],
+                              dtype=torch.long)  # fmt: skip
         given = list(reasons) if reasons is not None else ["open" if bool(g) else "shut" for g in gate]
         reason = [w or r for w, r in zip(why, given, strict=True)]
         return StepDecoded(

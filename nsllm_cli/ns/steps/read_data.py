@@ -186,7 +186,7 @@ def reader_items(
         fmt = formats[int(rng.integers(len(formats)))]
         wording = wordings.phrase(p, rng, split=split, complexity=complexity)
         items.append(problem_item(p, fmt, wording, seed=seed, complexity=complexity))
-    for wording in wordings.negatives(n_neg, rng, split=split):
+    for wording in wordings.negatives(n_neg, rng, split=split, trained=types):
         fmt = ("chat", "chat", "two-shot", "multi")[int(rng.integers(4))]
         items.append(negative_item(wording, fmt, rng, seed=seed, complexity=complexity))
     return items

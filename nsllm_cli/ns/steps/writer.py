@@ -28,6 +28,13 @@ a dense code (each weight moves by about the learning rate whatever its gradient
 writer wrote "1" for a result of 0 and "299" for 290. The powers ``X^1..X^10`` are all dense unit vectors."""
 END_POWER = 11
 """The end code is ``X^11``: quasi-orthogonal to the digit codes X^1..X^10."""
+MINUS_POWER = 12
+"""A negative result opens with the minus code ``X^12`` (the tokenizer spells "-47" as "-", "4", "7")."""
+
+
+def minus_code(vsa: VSA) -> torch.Tensor:
+    """``X^12``, the code of a negative result's sign step."""
+    return vsa.power(vsa.X.double(), MINUS_POWER).float()
 
 
 def end_code(vsa: VSA) -> torch.Tensor:
@@ -55,21 +62,27 @@ def answer_digits(vsa: VSA, result: torch.Tensor) -> tuple[torch.Tensor, torch.T
 
 
 def step_codes(vsa: VSA, result: torch.Tensor, *, steps: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(B, steps, dim) codes and (B,) lengths: the digits of `result` from the left, then the end code.
+    """(B, steps, dim) codes and (B,) lengths: the minus code for a negative result, the digits of its magnitude from
+    the left, then the end code.
 
     Steps past the end are zero (nothing is written there).
     """
-    digits, length = answer_digits(vsa, result)
+    negative = result < 0
+    digits, length = answer_digits(vsa, result.abs())
     book = digit_codes(vsa).to(result.device)
     end = end_code(vsa).to(result.device)
+    minus = minus_code(vsa).to(result.device)
     out = torch.zeros((result.shape[0], steps, vsa.dim), device=result.device)
     for b in range(result.shape[0]):
+        sign = int(negative[b])
+        if sign and steps:
+            out[b, 0] = minus
         n = int(length[b])
-        for k in range(min(n, steps)):
-            out[b, k] = book[int(digits[b, n - 1 - k])]
-        if n < steps:
-            out[b, n] = end
-    return out, (length + 1).clamp_max(steps)
+        for k in range(min(n, steps - sign)):
+            out[b, sign + k] = book[int(digits[b, n - 1 - k])]
+        if sign + n < steps:
+            out[b, sign + n] = end
+    return out, (length + negative.long() + 1).clamp_max(steps)
 
 
 class StepWriter(nn.Module):

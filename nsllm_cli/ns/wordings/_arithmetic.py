@@ -142,4 +142,30 @@ ARITHMETIC_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "chat": ("whats {x} mod {y}", "{x} % {y}?? quick", "remainder of {x} / {y} pls"),
     },
+    "subtraction": {
+        "np": (
+            "{x} minus {y}",
+            "the difference of {x} and {y}",
+            "{x} - {y}",
+            "{y} subtracted from {x}",
+            "{x} take away {y}",
+            "the difference {x} - {y}",
+            "{x} decreased by {y}",
+            "{x} less {y}",
+        ),
+        "ask": (
+            "If you subtract {y} from {x}, what do you get?",
+            "Subtract {y} from {x}. What is the result?",
+            "How much is {x} minus {y}?",
+            "What do you get when you take {y} away from {x}?",
+        ),
+        "terse": ("{x} - {y} = ?", "{x}-{y}=", "sub({x}, {y})", "{x} - {y}", "minus({x}, {y})?"),
+        "word": (
+            "A farmer has {x} apples and sells {y} of them. How many apples does he have left?",
+            "Tom had {x} dollars and spent {y}. How much money does he have now?",
+            "A tank holds {x} liters and {y} liters are drained. How many liters are still in it?",
+            "The temperature was {x} degrees and fell by {y} degrees. What is the temperature now?",
+        ),
+        "chat": ("whats {x} minus {y}", "{x} - {y} real quick?", "take {y} from {x} for me"),
+    },
 }

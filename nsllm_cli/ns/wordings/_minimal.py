@@ -57,8 +57,10 @@ TRAINED_WORDS: dict[str, dict[str, tuple[str, ...]]] = {
     "bitwise_and": {"infix": ("AND", "&", "bitwise-AND"), "noun": ("bitwise AND", "binary AND")},
     "bitwise_xor": {"infix": ("XOR", "^", "xor"), "noun": ("bitwise XOR", "exclusive or")},
     "bitwise_or": {"infix": ("OR", "|", "bitwise-OR"), "noun": ("bitwise OR", "binary OR")},
+    "subtraction": {"infix": ("minus", "-", "take away"), "noun": ("difference",), "call": ("sub",)},
+    "power_mod": {"infix": ("to the power of", "**", "raised to the power"), "call": ("pow",)},
 }
-SUFFIX: dict[str, str] = {"multiplication": " mod {m}", "lcm": " mod {m}"}
+SUFFIX: dict[str, str] = {"multiplication": " mod {m}", "lcm": " mod {m}", "power_mod": " mod {m}"}
 # Trained verbs: (verb, the words between the operands). gcd and lcm have no verb of their own.
 TRAINED_VERBS: dict[str, tuple[tuple[str, str], ...]] = {
     "multiplication": (("multiply", "by"), ("multiply", "and"), ("multiply", "with")),
@@ -67,7 +69,10 @@ TRAINED_VERBS: dict[str, tuple[tuple[str, str], ...]] = {
     "bitwise_and": (("AND", "with"), ("bitwise-AND", "with")),
     "bitwise_xor": (("XOR", "with"), ("xor", "with")),
     "bitwise_or": (("OR", "with"), ("bitwise-OR", "with")),
+    "subtraction": (("subtract", "from"), ("take", "away from")),
 }
+SWAPPED_VERBS: frozenset[tuple[str, str]] = frozenset({("subtract", "from"), ("take", "away from")})
+"""Verbs whose first number is the second operand: "Subtract 5 from 12." is 12 - 5."""
 """No "AND {x} and {y}": the conjunction and the operator in one phrase read as a sum to people, and one letter
 away from "Add {x} and {y}" it taught the type read that a sum is a bitwise AND (measured: the gate opened there)."""
 # Untrained verbs in the same frames (no addition or division verb: those are the unseen test types).
@@ -143,8 +148,9 @@ def trained_pairs() -> dict[str, tuple[str, ...]]:
                 for word in words:
                     templates.append(_fill(frame, word, a="{x}", b="{y}", suffix=suffix))
         for verb, conn in TRAINED_VERBS.get(problem_type, ()):
+            a, b = ("{y}", "{x}") if (verb, conn) in SWAPPED_VERBS else ("{x}", "{y}")
             for frame in VERB_FRAMES:
-                templates.append(_verb(frame, verb, conn, a="{x}", b="{y}", suffix=suffix))
+                templates.append(_verb(frame, verb, conn, a=a, b=b, suffix=suffix))
         out[problem_type] = tuple(dict.fromkeys(templates))
     return out
 

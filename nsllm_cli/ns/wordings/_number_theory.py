@@ -131,4 +131,27 @@ NUMBER_THEORY_FORMS: dict[str, dict[str, tuple[str, ...]]] = {
         ),
         "chat": ("{x}^2 mod {y}?", "whats {x} squared mod {y}", "square {x} then mod {y} pls"),
     },
+    "power_mod": {
+        "np": (
+            "{x} to the power of {y} mod {m}",
+            "{x}^{y} mod {m}",
+            "{x} raised to the power {y}, modulo {m}",
+            "{x}**{y} % {m}",
+            "{x} to the {y} mod {m}",
+            "the power {x}^{y} reduced modulo {m}",
+        ),
+        "ask": (
+            "If you raise {x} to the power {y}, what is the result modulo {m}?",
+            "Raise {x} to the power of {y} and reduce it mod {m}.",
+            "What is {x} to the power of {y} when reduced modulo {m}?",
+            "Compute pow({x}, {y}, {m}).",
+        ),
+        "terse": ("pow({x}, {y}, {m})", "{x}^{y} mod {m} =", "{x}**{y} % {m} = ?", "powmod({x}, {y}, {m})"),
+        "word": (
+            "A lock has {y} wheels with {x} symbols on each. How many combinations are there, modulo {m}?",
+            "A colony grows {x}-fold every hour for {y} hours, starting from one cell. How many cells are there, "
+            "mod {m}?",
+        ),
+        "chat": ("{x} to the {y} mod {m}?", "whats {x}^{y} mod {m}", "pow {x} {y} {m} pls"),
+    },
 }

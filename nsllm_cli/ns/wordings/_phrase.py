@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import numpy as np
 
-from nsllm_cli.ns.problems import MODULUS_TYPES, PROBLEM_TYPES, Problem
+from nsllm_cli.ns.problems import ALL_TYPES, MODULUS_TYPES, Problem
+from nsllm_cli.ns.wordings._asks import asks
 from nsllm_cli.ns.wordings._compose import Dice, fill, join, spans, without_modulus
 from nsllm_cli.ns.wordings._frames import (
     CHAT_PREFIXES,
@@ -119,8 +121,8 @@ def phrase(problem: Problem, rng: np.random.Generator, *, split: str = "train", 
         ValueError: unknown split or problem type.
     """
     check_split(split)
-    if problem.problem_type not in PROBLEM_TYPES:
-        raise ValueError(f"unknown problem type {problem.problem_type!r} (known: {', '.join(PROBLEM_TYPES)})")
+    if problem.problem_type not in ALL_TYPES:
+        raise ValueError(f"unknown problem type {problem.problem_type!r} (known: {', '.join(ALL_TYPES)})")
     dice = Dice(rng)
     train = split == "train"
     exact = problem.problem_type in MODULUS_TYPES and problem.modulus is None
@@ -157,13 +159,13 @@ def _negative(family: Family, dice: Dice) -> Wording:
     return Wording(text, None, None, None, spans(text, {}), family.id, family.kind)
 
 
-def negatives(n: int, rng: np.random.Generator, *, split: str = "train") -> list[Wording]:
-    """`n` prompts that are none of the 10 problem types: a quarter text, a quarter numeric text, half other maths
+def negatives(n: int, rng: np.random.Generator, *, split: str = "train", trained: Sequence[str] = ()) -> list[Wording]:
+    """`n` prompts that are none of the `trained` operations: a quarter text, a quarter numeric text, half other maths
     (split by `MATH_NEGATIVE_GROUPS`: minimal-pair frames with untrained operations, unknown operators, trained
     word problems' scenes with other questions, story scenes with near-miss questions, other topics).
 
     Every number in them is tagged "other". Addition and division are never among them (they are unseen *test*
-    types, not negatives).
+    types, not negatives); subtraction and powers are, unless `trained` holds subtraction or power_mod (`_asks`).
 
     Raises:
         ValueError: unknown split or negative `n`.
@@ -182,6 +184,8 @@ def negatives(n: int, rng: np.random.Generator, *, split: str = "train") -> list
                 kind = name
                 break
         options = negatives_by_kind(kind, split)
+        if trained:
+            options = tuple(f for f in options if not asks(f.template) & set(trained)) or options
         if kind == "negative-math":
             roll, edge, group = dice.uniform(), 0.0, None
             for name_, share in MATH_NEGATIVE_GROUPS.items():
@@ -203,8 +207,8 @@ def families(problem_type: str, split: str) -> list[str]:
         ValueError: unknown split or problem type.
     """
     check_split(split)
-    if problem_type not in PROBLEM_TYPES and problem_type != NEGATIVE:
-        raise ValueError(f"unknown problem type {problem_type!r} (known: {', '.join(PROBLEM_TYPES)}, {NEGATIVE})")
+    if problem_type not in ALL_TYPES and problem_type != NEGATIVE:
+        raise ValueError(f"unknown problem type {problem_type!r} (known: {', '.join(ALL_TYPES)}, {NEGATIVE})")
     return [f.id for f in by_split(problem_type, split)]
 
 

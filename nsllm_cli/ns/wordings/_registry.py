@@ -29,7 +29,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any
 
-from nsllm_cli.ns.problems import PROBLEM_TYPES, TEMPLATES, TRAIN_TYPES
+from nsllm_cli.ns.problems import ALL_TYPES, TEMPLATES, TRAIN_TYPES
 from nsllm_cli.ns.wordings._arithmetic import ARITHMETIC_FORMS
 from nsllm_cli.ns.wordings._bitwise import BITWISE_FORMS
 from nsllm_cli.ns.wordings._frames import GROUP_KIND
@@ -81,7 +81,7 @@ class Family:
 
 def _question_families(forms: dict[str, dict[str, tuple[str, ...]]], *, heldout: bool) -> list[Family]:
     out = []
-    for t in PROBLEM_TYPES:
+    for t in ALL_TYPES:
         for group, templates in forms.get(t, {}).items():
             for i, template in enumerate(templates):
                 fid = f"{t}/{group}-{'h' if heldout else ''}{i}"
@@ -101,7 +101,7 @@ def _negative_families(forms: dict[str, dict[str, tuple[str, ...]]], *, heldout:
 
 def _train_registry() -> dict[str, Family]:
     out: dict[str, Family] = {}
-    for t in PROBLEM_TYPES:
+    for t in ALL_TYPES:
         out[f"{t}/paper-0"] = Family(f"{t}/paper-0", t, "paper", "question", TEMPLATES[t][0], False)
     pairs = trained_pairs()
     for f in _question_families(TRAIN_FORMS, heldout=False):
