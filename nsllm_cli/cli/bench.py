@@ -97,7 +97,6 @@ def math_bench(
     from nsllm_cli.ns.activations import model_fingerprint
     from nsllm_cli.ns.bench import METHODS, PROMPTS, WORDINGS, aggregate, plot_accuracy, run_bench
     from nsllm_cli.ns.bench_questions import test_problems
-    from nsllm_cli.ns.problems import EXTRA_TYPES, PROBLEM_TYPES
 
     if prompt not in PROMPTS:
         raise NsllmError(f"unknown --prompt {prompt!r}: use {' or '.join(PROMPTS)}")
@@ -119,18 +118,14 @@ def math_bench(
         raise NsllmError("--method lora needs --lora-run RUN (a finished `finetune --method lora` run folder)")
     s = settings(config, model=model, device=device, dtype=dtype, seed=seed)
     ns = None
-    types = PROBLEM_TYPES
     if ns_run is not None:
         from nsllm_cli.providers.ns_run import read_ns_run
 
-        found = read_ns_run(ns_run)  # a wrong folder fails before the model loads
-        ops = found.manifest.get("meta", {}).get("types") or ()
-        types = PROBLEM_TYPES + tuple(t for t in EXTRA_TYPES if t in ops)  # and the run's operations beyond them
+        read_ns_run(ns_run)  # a wrong folder fails before the model loads
     trained_runs = [r for r in (ns_run, lora_run, adapter_run) if r is not None]
     problems = test_problems(
-        data, per_type=per_type, seed=s.seed, complexity=complexity, runs=trained_runs, slice_=slice_, wording=wording,
-        types=types,
-    )[:limit]  # fmt: skip
+        data, per_type=per_type, seed=s.seed, complexity=complexity, runs=trained_runs, slice_=slice_, wording=wording
+    )[:limit]
     if not problems:
         raise DataError(f"no test questions in {data}")
     err = err_console()

@@ -29,15 +29,17 @@ def test_problems(
     runs: list[Path],
     slice_: str | None = None,
     wording: str = "paper",
-    types: Sequence[str] = PROBLEM_TYPES,
+    types: Sequence[str] | None = None,
 ) -> list[Problem]:
     """Test questions: a CSV, a split folder's test file, or generated per type (in a slice, if asked), disjoint
     from every trained run in `runs`. Generated questions in a `wording` other than the paper's ask every second
     multiplication and lcm without a modulus ("What is 656 times 236?"), as people ask them; the paper's wording
-    keeps the paper's questions. `types`: the operations asked (the paper's 10 by default; a run's operations beyond
-    them are added by `bench math`)."""
+    keeps the paper's questions. `types`: the operations asked (default: the paper's 10 and the operations beyond them
+    that an NS run in `runs` trains, `run_types`)."""
     from nsllm_cli.ns.dataset import load_splits
     from nsllm_cli.ns.problems import exact_variants
+
+    types = run_types(runs) if types is None else types
     from nsllm_cli.ns.sampling import slice_problems
     from nsllm_cli.ns.splits import generate_test_per_type
 
@@ -59,6 +61,23 @@ def test_problems(
 
 
 test_problems.__test__ = False  # type: ignore[attr-defined]  # a library function, not a pytest test
+
+
+def run_types(runs: Sequence[Path]) -> tuple[str, ...]:
+    """The paper's 10 types, then the operations beyond them (subtraction, power modulo) that an NS run among `runs`
+    trains (its manifest's `types`; other runs, and NS runs of the paper's operations, add nothing)."""
+    from nsllm_cli.ns.problems import EXTRA_TYPES
+
+    trained: set[str] = set()
+    for run in runs:
+        path = run / "artifacts" / "ns" / "manifest.json"
+        try:
+            meta = json.loads(path.read_text(encoding="utf-8")).get("meta", {})
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(meta, dict):
+            trained.update(str(t) for t in meta.get("types") or ())
+    return PROBLEM_TYPES + tuple(t for t in EXTRA_TYPES if t in trained)
 
 
 def training_keys(ns_run: Path) -> frozenset[tuple[str, int, int]]:

@@ -128,3 +128,23 @@ def test_training_problems_of_the_new_operations() -> None:
     assert any(p.solution < 0 for p in sub) and any(p.solution == 0 for p in sub)
     assert all(p.modulus is not None for p in power) and len({p.modulus for p in power}) > 20
     assert any(p.solution == 0 for p in power)
+
+
+def test_bench_asks_the_operations_an_ns_run_trains(tmp_path: Any) -> None:
+    import json
+
+    from nsllm_cli.ns.bench_questions import run_types, test_problems
+
+    def run(name: str, meta: Any) -> Any:
+        folder = tmp_path / name / "artifacts" / "ns"
+        folder.mkdir(parents=True)
+        (folder / "manifest.json").write_text(json.dumps({"meta": meta}))
+        (folder.parent / "training_keys.json").write_text("[]")  # the questions it saw: none to leave out
+        return tmp_path / name
+
+    all_ops, paper, broken = run("all", {"types": list(ALL_TYPES)}), run("paper", {"types": ["gcd"]}), run("x", [])
+    assert run_types([]) == run_types([paper]) == run_types([broken, tmp_path / "lora"]) == PROBLEM_TYPES
+    assert run_types([paper, all_ops]) == ALL_TYPES
+    asked = test_problems(None, per_type=2, seed=0, complexity=2, runs=[all_ops], wording="heldout")
+    assert [p.problem_type for p in asked[-4:]] == ["subtraction"] * 2 + ["power_mod"] * 2
+    assert [p.modulus for p in asked if p.problem_type == "multiplication"] == [1000, None]
