@@ -25,6 +25,16 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def operation_text(read: dict[str, Any]) -> str:
+    """A read as people write it: "gcd(120, 84)", "multiplication(656, 236) mod 1000" (the modulus where one was read).
+
+    >>> operation_text({"type": "multiplication", "x": 656, "y": 236, "m": 1000})
+    'multiplication(656, 236) mod 1000'
+    """
+    modulus = f" mod {read['m']}" if read.get("m") else ""
+    return f"{read.get('type')}({read.get('x')}, {read.get('y')}){modulus}"
+
+
 def read_error_kind(record: dict[str, Any]) -> str:
     """Why a wrong NS answer's read was wrong: "gate shut: <reason>", "wrong type", "wrong operands" or "wrong
     modulus" (the operands right, the modulus read where none was asked, missed, or misread)."""

@@ -41,7 +41,9 @@ def last_read(provider: Any) -> str | None:
     if item is None:
         return None
     if item["gate"]:
-        return f"read {item['type']}({item['x']}, {item['y']}) p={item['score']:.2f}, wrote {item['result']}"
+        from nsllm_cli.ns.bench_report import operation_text
+
+        return f"read {operation_text(item)} p={item['score']:.2f}, wrote {item['result']}"
     return f"gate shut: {item['reason']} (best guess {item['type']}, p={item['score']:.2f}); the plain model answered"
 
 

@@ -139,7 +139,8 @@ def ns_note(record: dict[str, Any]) -> str:
     if not isinstance(read, dict):
         return ""
     if read.get("gate"):
-        operation = f"{read.get('type')}({read.get('x')}, {read.get('y')})"
+        modulus = f" mod {read['m']}" if read.get("m") else ""  # `runs` may not import the engine's formatter
+        operation = f"{read.get('type')}({read.get('x')}, {read.get('y')}){modulus}"
         text = f"read {operation} p={read.get('score', 0):.2f}, wrote {read.get('result')}"
     else:
         why = f"{read['reason']}; " if read.get("reason") and read.get("reason") != "shut" else ""

@@ -153,3 +153,14 @@ def test_train_refuses_a_gather_labelled_before_the_modulus_role(tmp_path) -> No
     with pytest.raises(ArtifactError, match="before the modulus role"):
         check_roles({"config": {"ops": ["gcd"]}}, tmp_path)
     check_roles({"config": {"roles": list(ROLES)}}, tmp_path)
+
+
+def test_a_read_modulus_is_shown_with_the_operation() -> None:
+    from nsllm_cli.ns.bench_report import operation_text, read_error_kind
+
+    assert operation_text({"type": "lcm", "x": 12, "y": 18, "m": 7}) == "lcm(12, 18) mod 7"
+    assert operation_text({"type": "gcd", "x": 12, "y": 18, "m": None}) == "gcd(12, 18)"
+    read = {"type": "multiplication", "x": 236, "y": 656, "m": None, "gate": True}
+    record = {"problem_type": "multiplication", "x": 656, "y": 236, "modulus": 1000, "ns_read": read}
+    assert read_error_kind(record) == "wrong modulus"  # "mod 1000" missed: the whole product was written
+    assert read_error_kind({**record, "ns_read": {**read, "x": 5}}) == "wrong operands"
