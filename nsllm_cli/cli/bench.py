@@ -238,7 +238,8 @@ def _render(summary: dict[str, Any], methods: list[str]) -> None:
     )
     console = out_console()
     console.print(table)
-    console.print("* unseen type (never trained)")
+    if any(t not in trained and any(summary["per_type"][m].get(t) for m in methods) for t in ALL_TYPES):
+        console.print("* unseen type (never trained)")
     errors = summary.get("ns_errors") or {}
     if errors.get("n"):
         console.print(

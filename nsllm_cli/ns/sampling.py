@@ -7,7 +7,7 @@ trained on it misses one-digit operands and a writer never learns to write "0". 
 - `zero_share` of the questions are built so that the result is 0 (x a multiple of y for modulo, disjoint bits for
   AND, x = y for XOR, a product divisible by the modulus, ...), where the operation allows it;
 - for modulo and square-mod, `swap_share` of the questions have x < y, so that the role of a number cannot be
-  guessed from its size and has to come from the sentence.
+  guessed from its size and has to come from the sentence (for subtraction half of them: a negative result).
 
 Example:
     >>> problems = training_problems(100, seed=0, types=["modulo", "gcd"])
@@ -129,7 +129,8 @@ def training_problems(
                 if a == b:
                     continue
                 x, y = max(a, b), min(a, b)
-                if name not in COMMUTATIVE and rng.random() < swap_share:
+                # subtraction: half of them negative (x < y), as often as people ask them
+                if name not in COMMUTATIVE and rng.random() < (0.5 if name == "subtraction" else swap_share):
                     x, y = y, x
             else:
                 x, y = pair

@@ -174,7 +174,8 @@ def generate_test_per_type(
     types: Iterable[str] = PROBLEM_TYPES,
     exclude: AbstractSet[tuple[str, int, int]] = frozenset(),
 ) -> list[Problem]:
-    """`n_per_type` distinct x > y questions of each type, seeded, none in `exclude` (spec §10 test set).
+    """`n_per_type` distinct x > y questions of each type (subtraction: either order), seeded, none in `exclude`
+    (spec §10 test set).
 
     `exclude` holds ``(type, x, y)`` keys (e.g. an NS run's training questions); for commutative types
     ``(type, y, x)`` counts as the same question, since the original files store such pairs unordered.
@@ -192,7 +193,8 @@ def generate_test_per_type(
         seen: set[tuple[str, int, int]] = set()
         while len(seen) < n_per_type:
             a, b = (int(v) for v in rng.integers(1, high, size=2))
-            key = (name, max(a, b), min(a, b))
+            # x > y as in the paper's test files; subtraction (not theirs) keeps the draw's order: negative results too
+            key = (name, a, b) if name == "subtraction" else (name, max(a, b), min(a, b))
             if a == b or key in seen or key in exclude or (name in COMMUTATIVE and (name, key[2], key[1]) in exclude):
                 continue
             seen.add(key)

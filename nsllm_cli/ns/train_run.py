@@ -201,10 +201,19 @@ def stepwise_ns(
 
 def writer_items(n: int, *, seed: int, complexity: int, types: Sequence[str] = TRAIN_TYPES) -> list[ReadItem]:
     """The step-wise writer's training prompts: `n` questions of the reader's `types` in training wordings, no
-    negatives, drawn with ``seed + 3`` (gather's train, val and held-out splits use seed, seed + 1 and seed + 2)."""
+    negatives, drawn with ``seed + 3`` (gather's train, val and held-out splits use seed, seed + 1 and seed + 2).
+
+    With subtraction, a fifth more subtraction questions (half with a negative result): a twelfth of the questions
+    left the minus code about 15 examples in `make demo`'s 400, too few to learn; the model then wrote "To7" for
+    5 - 12 = -7 where the writer wrote the minus and then 7."""
     from nsllm_cli.ns.steps.read_data import reader_items
 
-    return reader_items(n_pos=n, n_neg=0, seed=seed + 3, split="train", complexity=complexity, types=types)
+    items = reader_items(n_pos=n, n_neg=0, seed=seed + 3, split="train", complexity=complexity, types=types)
+    if "subtraction" in types:
+        items += reader_items(
+            n_pos=max(1, n // 5), n_neg=0, seed=seed + 5, split="train", complexity=complexity, types=("subtraction",)
+        )
+    return items
 
 
 def training_keys(items: list[ReadItem], meta: dict[str, Any]) -> list[tuple[Any, Any, Any]]:

@@ -65,14 +65,22 @@ def test_a_negative_result_is_written_minus_first(vsa: VSA) -> None:
 def test_the_symbolic_step_for_the_new_operations(vsa: VSA) -> None:
     ns = _ns(vsa, ("subtraction", "power_mod", "gcd"))
     d = ns.truth([("subtraction", 5, 12, None), ("power_mod", 3, 200, 1000), ("power_mod", 999, 999, None),
-                  ("power_mod", 2, 10, None), ("power_mod", 9, 30, None)])  # fmt: skip
-    assert d.result.tolist() == [-7, pow(3, 200, 1000), 0, 1024, 0]
-    assert d.gate.tolist() == [True, True, False, True, False]
-    assert [d.item(b, ns.types)["reason"] for b in range(5)] == ["open", "open", "result too long", "open",
-                                                                 "result too long"]  # fmt: skip
+                  ("power_mod", 2, 10, None), ("power_mod", 9, 30, 7)])  # fmt: skip
+    assert d.result.tolist() == [-7, pow(3, 200, 1000), 0, 0, pow(9, 30, 7)]
+    assert d.gate.tolist() == [True, True, False, False, True]
+    # a power modulo read without its modulus ("pow(956, 2) % 631" with the 631 missed) is not written as a power
+    assert [d.item(b, ns.types)["reason"] for b in range(5)] == ["open", "open", "no modulus read",
+                                                                 "no modulus read", "open"]  # fmt: skip
+    assert _symbolic_never_raises()
     unsigned = _ns(vsa, ("gcd", "modulo"))
     assert unsigned.unwritable(-7) == "negative result" and ns.unwritable(-7) is None
     assert _ns(vsa, ("subtraction",), max_steps=3).unwritable(-47) == "result too long"  # sign + 2 digits + end
+
+
+def _symbolic_never_raises() -> bool:
+    from nsllm_cli.ns.steps.model import _symbolic
+
+    return _symbolic("power_mod", 999, 999, None) is None and _symbolic("power_mod", 2, 10, None) == 1024
 
 
 def test_subtraction_roles_follow_the_meaning() -> None:
@@ -145,6 +153,8 @@ def test_bench_asks_the_operations_an_ns_run_trains(tmp_path: Any) -> None:
     all_ops, paper, broken = run("all", {"types": list(ALL_TYPES)}), run("paper", {"types": ["gcd"]}), run("x", [])
     assert run_types([]) == run_types([paper]) == run_types([broken, tmp_path / "lora"]) == PROBLEM_TYPES
     assert run_types([paper, all_ops]) == ALL_TYPES
-    asked = test_problems(None, per_type=2, seed=0, complexity=2, runs=[all_ops], wording="heldout")
-    assert [p.problem_type for p in asked[-4:]] == ["subtraction"] * 2 + ["power_mod"] * 2
-    assert [p.modulus for p in asked if p.problem_type == "multiplication"] == [1000, None]
+    asked = test_problems(None, per_type=10, seed=0, complexity=2, runs=[all_ops], wording="heldout")
+    assert [p.problem_type for p in asked[-20:]] == ["subtraction"] * 10 + ["power_mod"] * 10
+    assert [p.modulus for p in asked if p.problem_type == "multiplication"] == [1000, None] * 5
+    assert any(p.solution < 0 for p in asked if p.problem_type == "subtraction")  # negative results are asked
+    assert all(p.x > p.y for p in asked if p.problem_type != "subtraction")  # the paper's x > y elsewhere

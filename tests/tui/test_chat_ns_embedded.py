@@ -36,6 +36,21 @@ def test_gcd_question_gets_12_in_the_neurosymbolic_column(embedded_ns_run: Path,
     assert ns == "12", (plain, ns)
 
 
+def test_the_default_run_adds_and_multiplies_exactly(embedded_ns_run: Path, tmp_path: Path) -> None:
+    """The default run trains every operation (--ops all): an addition, and a product of 6 digits with no modulus
+    asked (the paper's operations would have given it mod 1000 or not at all)."""
+    plain, ns = _columns(embedded_ns_run, "What is 12 + 35?", tmp_path)
+    assert ns == "47", (plain, ns)
+    plain, ns = _columns(embedded_ns_run, "What is 656 times 236?", tmp_path)
+    assert ns == "154816", (plain, ns)
+
+
+def test_an_operand_longer_than_trained_leaves_the_plain_answer(embedded_ns_run: Path, tmp_path: Path) -> None:
+    """1234 is past the operands the run trained on (up to 999): the gate stays shut, nothing is invented."""
+    plain, ns = _columns(embedded_ns_run, "What is 1234 mod 7?", tmp_path)
+    assert ns == plain
+
+
 def test_a_question_without_math_gets_the_same_text_in_both_columns(embedded_ns_run: Path, tmp_path: Path) -> None:
     plain, ns = _columns(embedded_ns_run, "Name three colors.", tmp_path)
     assert plain and ns == plain

@@ -35,7 +35,7 @@ import torch
 from torch import nn
 
 from nsllm_cli.hooks import get_layers, resolve_layer
-from nsllm_cli.ns.problems import apply
+from nsllm_cli.ns.problems import MODULUS_REQUIRED, apply
 from nsllm_cli.ns.steps.reader import GATE, SpanReader
 from nsllm_cli.ns.steps.spans import query_start
 from nsllm_cli.ns.steps.writer import StepWriter, step_codes
@@ -204,6 +204,13 @@ class StepwiseNS(nn.Module):
             return "result too long"
         return None
 
+    def _why_shut(self, problem_type: str, result: int | None, modulus: int | None) -> str | None:
+        """Why an item the reader opened stays shut after the symbolic step (None: it is written)."""
+        if problem_type in MODULUS_REQUIRED and modulus is None:
+            # "pow(956, 2) % 631" read without its modulus would write 956^2: a power modulo always names one
+            return "no modulus read"
+        return "result too long" if result is None else self.unwritable(result)
+
     @property
     def signed(self) -> bool:
         """Whether the run trains an operation with negative results (subtraction), so its writer knows the minus."""
@@ -228,8 +235,8 @@ class StepwiseNS(nn.Module):
             for t, a, b, g, m in zip(type_idx, x, y, gate, mods, strict=True)
         ]
         why = [
-            ("result too long" if r is None else self.unwritable(r)) if bool(g) else None
-            for r, g in zip(raw, gate, strict=True)
+            self._why_shut(self.types[int(t)], r, m) if bool(g) else None
+            for t, r, g, m in zip(type_idx, raw, gate, mods, strict=True)
         ]
         open_ = torch.tensor([bool(g) and w is None for g, w in zip(gate, why, strict=True)], dtype=torch.bool)
         result = torch.tensor([r if bool(o) and r is not None else 0 for r, o in zip(raw, open_, strict=True)],
