@@ -1,7 +1,7 @@
 """Neurosymbolic accuracy, side by side: the plain model vs NS, in every prompt shape and wording, one run.
 
 Run: .venv/bin/python benchmarks/ns_accuracy.py [--out runs/ns-accuracy] [--n-train 3000] [--steps 300]
-     [--per-type 50] [--per-type-paraphrase 25] [--recipe steps|paper]
+     [--per-type 50] [--per-type-paraphrase 25] [--recipe steps|paper] [--ops all|paper|LIST]
 
 It runs the whole recipe through the real CLI (`nsllm gather`, `train`, `finetune`), timing each stage, then
 `nsllm bench math --method base,ns` on generated test questions (disjoint from every training question) in:
@@ -68,6 +68,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("runs/ns-accuracy"))
     parser.add_argument("--model", default="embedded")
     parser.add_argument("--recipe", default="steps", choices=("steps", "paper"))
+    parser.add_argument("--ops", default="all", help="steps: the operations trained (all, paper or a comma list)")
     parser.add_argument("--n-train", type=int, default=3000)
     parser.add_argument("--reader-epochs", type=int, default=20)
     parser.add_argument("--ft-train", type=int, default=2000)
@@ -90,7 +91,8 @@ def main() -> None:
     timings: dict[str, float] = json.loads(timing_file.read_text()) if timing_file.is_file() else {}
     model = ["--model", args.model]
     if args.recipe == "steps":
-        nsllm(["gather", *model, "--n-train", str(args.n_train), *small], out / "gather", timings, "gather")
+        nsllm(["gather", *model, "--ops", args.ops, "--n-train", str(args.n_train), *small], out / "gather", timings,
+              "gather")  # fmt: skip
         nsllm(["train", "--gather", str(out / "gather"), "--reader-epochs", str(args.reader_epochs)], out / "train",
               timings, "train")  # fmt: skip
     else:
@@ -114,7 +116,7 @@ def main() -> None:
         timing_file.write_text(json.dumps(timings, indent=2))
         rows.append((prompt, wording if not cut else f"{wording}, slice {cut}", run))
     lines = [
-        "| prompt | wording | n | base, 8 trained | NS, 8 trained (95% CI) | worst trained type (NS) | "
+        "| prompt | wording | n | base, trained | NS, trained (95% CI) | worst trained type (NS) | "
         "addition base → NS | division base → NS | gate open on unseen | NS read right | NS errors: read / written |",
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
@@ -122,10 +124,11 @@ def main() -> None:
         samples = [json.loads(line) for line in (run / "samples.jsonl").read_text().splitlines() if line.strip()]
         res = json.loads((run / "results.json").read_text())
         per = res["per_type"]
-        ns_trained = [s for s in samples if s["method"] == "ns" and s["problem_type"] in TRAINED]
+        trained = tuple(res.get("trained_types") or TRAINED)  # the run's operations (results before --ops: the 8)
+        ns_trained = [s for s in samples if s["method"] == "ns" and s["problem_type"] in trained]
         k, n = sum(s["correct"] for s in ns_trained), len(ns_trained)
         lo, hi = wilson(k, n)
-        worst = min((t for t in TRAINED if t in per["ns"]), key=lambda t: per["ns"][t]["accuracy"])
+        worst = min((t for t in trained if t in per["ns"]), key=lambda t: per["ns"][t]["accuracy"])
         err = res.get("ns_errors") or {}
         unseen = err.get("unseen_gate_open")
         unseen_cell = f"{100 * unseen:.1f}% of {err.get('unseen_n')}" if unseen is not None else "-"
