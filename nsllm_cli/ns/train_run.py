@@ -173,7 +173,7 @@ def stepwise_ns(
     """
     from nsllm_cli.hooks import num_layers
     from nsllm_cli.ns.steps.model import StepwiseNS
-    from nsllm_cli.ns.steps.spans import digit_token_ids, user_header_ids
+    from nsllm_cli.ns.steps.spans import digit_token_ids, minus_token_ids, user_header_ids
     from nsllm_cli.ns.steps.writer import StepWriter
 
     depth = num_layers(lm)
@@ -192,6 +192,7 @@ def stepwise_ns(
         write_layer=layer,
         header=user_header_ids(tok),
         digit_ids=digit_token_ids(tok),
+        minus_ids=minus_token_ids(tok),
         gate=gate,
         complexity=complexity,
         max_steps=vsa.max_digits + 1,  # every digit slot, then the end

@@ -29,6 +29,13 @@ POWER_WORDS = re.compile(r"power|\*\*|\bpow\b", re.IGNORECASE)
 
 
 @pytest.fixture(scope="module")
+def tiny_tokenizer(tiny_dir: Any) -> Any:
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(tiny_dir))
+
+
+@pytest.fixture(scope="module")
 def vsa() -> VSA:
     return VSA.generate(types=PROBLEM_TYPES, dim=512, seed=0, max_digits=6)
 
@@ -158,3 +165,36 @@ def test_bench_asks_the_operations_an_ns_run_trains(tmp_path: Any) -> None:
     assert [p.modulus for p in asked if p.problem_type == "multiplication"] == [1000, None] * 5
     assert any(p.solution < 0 for p in asked if p.problem_type == "subtraction")  # negative results are asked
     assert all(p.x > p.y for p in asked if p.problem_type != "subtraction")  # the paper's x > y elsewhere
+
+
+@pytest.mark.parametrize(
+    ("text", "negative"),
+    [
+        ("What is -5 + 3?", [True, False]),
+        ("What is 12 - 5?", [False, False]),
+        ("12-5=", [False, False]),
+        ("2^-3 mod 7", [False, True, False]),
+        ("(-12) * 4", [True, False]),
+        ("What is 5 minus -3?", [False, True]),
+        ("-12", [True]),
+        ("From 1990-2000, 40 minus 3", [False, False, False, False]),
+    ],
+)
+def test_a_minus_sign_before_a_number_makes_it_negative(tiny_tokenizer: Any, text: str, negative: list[bool]) -> None:
+    from nsllm_cli.ns.steps.reader import is_negative
+    from nsllm_cli.ns.steps.spans import NOT_DIGIT, digit_of, minus_token_ids, number_groups
+
+    ids = torch.tensor(tiny_tokenizer(text, add_special_tokens=False).input_ids)
+    minus = torch.isin(ids, torch.tensor(minus_token_ids(tiny_tokenizer)))
+    digits = torch.tensor([digit_of(tiny_tokenizer, int(i)) for i in ids])
+    runs = number_groups(digits.unsqueeze(0), torch.ones((1, len(ids)), dtype=torch.bool))[0]
+    assert [is_negative(run, minus, digits) for run in runs] == negative
+    assert all(digits[minus] == NOT_DIGIT)  # a minus token is never a digit
+
+
+def test_minus_tokens_hold_no_letter_or_digit(tiny_tokenizer: Any) -> None:
+    from nsllm_cli.ns.steps.spans import minus_token_ids
+
+    found = [tiny_tokenizer.convert_ids_to_tokens(i) for i in minus_token_ids(tiny_tokenizer)]
+    assert "-" in found and "Ġ-" in found and "(-" in found
+    assert not any(ch.isalnum() for token in found for ch in token.replace("Ġ", ""))

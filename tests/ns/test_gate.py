@@ -56,7 +56,7 @@ def _stepwise(read: ReadOut, complexity: int = 2) -> Any:
     vsa = VSA.generate(types=PROBLEM_TYPES, dim=256, seed=0, max_digits=6)
     reader = SpanReader(d_model=8, n_slots=1, digit_slots=[0], type_slots=[0], ood_slot=0, n_types=len(TRAIN_TYPES))
 
-    def fixed(feats: Any, gate: float = 0.9, digit_ok: Any = None) -> ReadOut:
+    def fixed(feats: Any, gate: float = 0.9, digit_ok: Any = None, minus: Any = None) -> ReadOut:
         return read
 
     reader.read = fixed  # type: ignore[method-assign]
@@ -173,3 +173,22 @@ def test_content_pooling_leaves_out_digits_and_the_template_tail() -> None:
     out = content_pooled([feats], [digits], tail=2)
     assert out.tolist() == [[1.5, 1.5]]  # tokens 0 and 3: not the digits 1, 2, not the tail 4, 5
     assert content_pooled([feats], [torch.full((6,), 3)], tail=0).tolist() == [[2.5, 2.5]]  # all digits: all tokens
+
+
+def test_a_negative_operand_shuts_the_gate() -> None:
+    d = 8
+    reader = SpanReader(d_model=d, n_slots=1, digit_slots=[0], type_slots=[0], ood_slot=0, n_types=len(TRAIN_TYPES))
+    with torch.no_grad():  # every token the vocabulary allows reads as 7; the type head is sure of gcd
+        reader.digit_head.weight.zero_()
+        reader.digit_head.bias.fill_(-10.0)
+        reader.digit_head.bias[7] = 10.0
+        reader.type_head.linear.weight.zero_()
+        reader.type_head.linear.bias.zero_()
+        reader.type_head.linear.bias[TRAIN_TYPES.index("gcd")] = 10.0
+    feats = [torch.randn((5, d))]
+    digit_ok = [torch.tensor([False, True, False, True, False])]  # "-7 ? 7 ?": two numbers
+    signed = reader.read(feats, digit_ok=digit_ok, minus=[torch.tensor([True, False, False, False, False])])
+    assert signed.reason == ["negative operand"] and not bool(signed.gate[0])
+    infix = reader.read(feats, digit_ok=digit_ok, minus=[torch.tensor([False, False, True, False, False])])
+    assert infix.reason != ["negative operand"]  # "7-7": a minus after a digit is the operation, not a sign
+    assert reader.read(feats, digit_ok=digit_ok).reason == infix.reason  # no minus ids known: nothing noticed

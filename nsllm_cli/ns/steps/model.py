@@ -99,12 +99,14 @@ class StepwiseNS(nn.Module):
         max_steps: int = 8,
         oracle: bool = False,
         digit_ids: Sequence[int] = (),
+        minus_ids: Sequence[int] = (),
     ) -> None:
         """Args: types are the reader's type classes (names, in its order); read_layers the block inputs
         the reader sees (all before `write_layer`); header the user-turn header ids (`spans.user_header_ids`);
         gate the type probability above which the hook writes; max_steps the answer tokens it can write;
         oracle (an ablation) makes bench and finetune give the true (type, x, y) instead of the reader's;
-        digit_ids the tokenizer's one-digit tokens (`spans.digit_token_ids`; empty: the digit head alone decides)."""
+        digit_ids the tokenizer's one-digit tokens (`spans.digit_token_ids`; empty: the digit head alone decides);
+        minus_ids its minus-sign tokens (`spans.minus_token_ids`; empty: a negative operand is not noticed)."""
         if not read_layers or max(read_layers) >= write_layer:
             raise ValueError(f"the read layers {list(read_layers)} must all come before the write layer {write_layer}")
         super().__init__()
@@ -118,6 +120,7 @@ class StepwiseNS(nn.Module):
         self.max_steps = max_steps
         self.oracle = oracle
         self.digit_ids = sorted(int(i) for i in digit_ids)
+        self.minus_ids = sorted(int(i) for i in minus_ids)
         self.shuffle: torch.Generator | None = None
         """Counterfactual check: when set, each prefill hands the items' results to one another (a seeded
         derangement among the open-gate items), so a bench can see whether the output follows what was written."""
@@ -182,6 +185,13 @@ class StepwiseNS(nn.Module):
         table = torch.tensor(self.digit_ids)
         return [torch.isin(ids.long().cpu(), table) for ids in spans]
 
+    def minus_at(self, spans: Sequence[torch.Tensor]) -> list[torch.Tensor] | None:
+        """Per question span (token ids), which tokens are minus signs; None when the minus ids are unknown."""
+        if not self.minus_ids:
+            return None
+        table = torch.tensor(self.minus_ids)
+        return [torch.isin(ids.long().cpu(), table) for ids in spans]
+
     def spans(self, ids: torch.Tensor, last: int) -> list[torch.Tensor]:
         """Per item, the question span's token ids up to `last` (the tokens `features` returns states of)."""
         return [ids[b, query_start(ids[b, : last + 1].tolist(), self.header) : last + 1] for b in range(ids.shape[0])]
@@ -189,7 +199,10 @@ class StepwiseNS(nn.Module):
     def decide(self, feats: Sequence[torch.Tensor], spans: Sequence[torch.Tensor] | None = None) -> StepDecoded:
         """Read each item, gate it and compute its result symbolically, reduced by the modulus it read (if any)."""
         digit_ok = self.digit_ok(spans) if spans is not None else None
-        read = self.reader.read([f.detach().float() for f in feats], gate=self.gate_threshold, digit_ok=digit_ok)
+        minus = self.minus_at(spans) if spans is not None else None
+        read = self.reader.read(
+            [f.detach().float() for f in feats], gate=self.gate_threshold, digit_ok=digit_ok, minus=minus
+        )
         moduli = read.modulus or [None] * len(read.reason)
         return self.compute(read.type_idx, read.type_prob, read.x, read.y, read.gate, read.reason, moduli)
 

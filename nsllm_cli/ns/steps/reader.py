@@ -93,6 +93,15 @@ def pick_modulus(role_p: torch.Tensor, values: Sequence[int], taken: tuple[int, 
     return best[1] if best is not None else None
 
 
+def is_negative(run: Sequence[int], minus: torch.Tensor, digits: torch.Tensor) -> bool:
+    """Whether the number whose digit tokens are `run` has a minus sign: the token before it is a minus (`minus`, per
+    token) that does not follow a digit ("12-5" subtracts; "-5", "x = -5", "2^-3" and "(-12)" are negative)."""
+    k = run[0] - 1
+    if k < 0 or k >= int(minus.shape[0]) or not bool(minus[k]):
+        return False
+    return k == 0 or int(digits[k - 1]) == NOT_DIGIT
+
+
 def pad_feats(feats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
     """Right-pad a list of (T_i, F) tensors to (B, T, F) with a (B, T) mask."""
     t_max = max(int(f.shape[0]) for f in feats)
@@ -203,13 +212,20 @@ class SpanReader(nn.Module):
 
     @torch.no_grad()
     def read(
-        self, feats: Sequence[torch.Tensor], *, gate: float = GATE, digit_ok: Sequence[torch.Tensor] | None = None
+        self,
+        feats: Sequence[torch.Tensor],
+        *,
+        gate: float = GATE,
+        digit_ok: Sequence[torch.Tensor] | None = None,
+        minus: Sequence[torch.Tensor] | None = None,
     ) -> ReadOut:
         """Decode each prompt's (type, x, y) and gate from its question tokens' features (always in eval mode).
 
         `digit_ok` (per prompt, a bool per question token): the tokens that are digits in the vocabulary. The digit
         head reads the value of a digit from the states; it is never asked whether '²' or a letter is one (it read
-        "680²" as 6802), so a token that is no digit token is no digit."""
+        "680²" as 6802), so a token that is no digit token is no digit. `minus` (likewise): the minus-sign tokens; an
+        operand or modulus they make negative ("-5 + 3", "2^-3 mod 7") shuts the gate (none was trained, and its digits
+        alone would be read as the positive number)."""
         self.eval()
         x_all, mask = pad_feats(feats)
         z = self.encode(x_all)
@@ -238,11 +254,17 @@ class SpanReader(nn.Module):
             others.append([v for k, v in enumerate(values) if pick is None or k not in pick])
             modulus = pick_modulus(role_p, values, pick) if pick is not None else None
             moduli.append(modulus)
+            signs = minus[b] if minus is not None else None
+            used = [runs[k] for k in (pick or ())] + [runs[k] for k, v in enumerate(values) if modulus is not None
+                                                      and v == modulus and k not in (pick or ())][:1]  # fmt: skip
+            negative = signs is not None and any(is_negative(run, signs, digits[b]) for run in used)
             confidence = min(float(role_p[pick[0], 0]), float(role_p[pick[1], 1])) if pick is not None else 0.0
             if not ok:
                 reason = "no operands"
             elif x == 0 or y == 0:
                 reason = "operand 0"  # never trained (x / 0, x mod 0): the plain model answers
+            elif negative:
+                reason = "negative operand"
             elif modulus == 0:
                 reason = "modulus 0"
             elif not (x <= self.max_operand and y <= self.max_operand):

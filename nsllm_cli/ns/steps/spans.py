@@ -90,6 +90,19 @@ def digit_of(tok: Any, token_id: int) -> int:
     return int(text) if isinstance(text, str) and len(text) == 1 and "0" <= text <= "9" else NOT_DIGIT
 
 
+def minus_token_ids(tok: Any) -> list[int]:
+    """The ids of the tokens that end in a minus sign and hold no letter or digit ("-", " -", "(-", "^-"): before a
+    number, and not right after a digit ("12-5" is a subtraction), they make it negative."""
+    import re
+
+    out = []
+    for i in range(len(tok)):
+        text = tok.convert_ids_to_tokens(i)
+        if isinstance(text, str) and re.fullmatch(r"[^\w]*-", text.replace("Ġ", " ").replace("▁", " ")):
+            out.append(i)
+    return out
+
+
 def digit_token_ids(tok: Any) -> list[int]:
     """The ids of the vocabulary's one-digit tokens ('0'..'9'): the only tokens a reader may read as digits."""
     return [i for i in range(len(tok)) if digit_of(tok, i) != NOT_DIGIT]

@@ -106,6 +106,7 @@ def save_stepwise(folder: Path, ns: StepwiseNS, *, meta: dict[str, Any]) -> None
             "max_steps": ns.max_steps,
             "oracle": ns.oracle,
             "digit_ids": ns.digit_ids,
+            "minus_ids": ns.minus_ids,
         },
         depends_on={"vsa_atoms": sha},
     )
@@ -142,5 +143,6 @@ def load_stepwise(folder: Path, **overrides: Any) -> tuple[StepwiseNS, dict[str,
         max_steps=int(meta["max_steps"]),
         oracle=bool(meta.get("oracle", False)),
         digit_ids=[int(v) for v in meta.get("digit_ids", ())],
+        minus_ids=[int(v) for v in meta.get("minus_ids", ())],
     )
     return ns, manifest
