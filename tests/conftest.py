@@ -134,8 +134,9 @@ def nsllm_env(**extra: str) -> dict[str, str]:
 def embedded_ns_run(tmp_path_factory: pytest.TempPathFactory, model_cache: Path, embedded_dir: Path) -> Path:
     """A small step-wise NS run on the embedded model, made through the real CLI (a few minutes, once).
 
-    gather (800 questions + negatives) -> train (the reader) -> finetune (the writer, 100 steps, as `make demo`).
-    About 9 minutes on 2 cores: the read goes to block 20, so the module that uses it has a longer timeout.
+    gather (1 000 questions of every operation + negatives) -> train (the reader) -> finetune (the writer, 100 steps):
+    `make demo`'s counts, whose run was measured. About 10 minutes on 2 cores: the read goes to block 20, so the
+    module that uses it has a longer timeout.
     """
     import subprocess
     import sys
@@ -143,7 +144,7 @@ def embedded_ns_run(tmp_path_factory: pytest.TempPathFactory, model_cache: Path,
     root = tmp_path_factory.mktemp("embedded-ns")
     env = {**os.environ, "NSLLM_CACHE": str(model_cache), "NSLLM_RUNS_DIR": str(root), "NSLLM_HOME": str(root)}
     stages = [
-        ["gather", "--n-train", "800", "--n-val", "40", "--run-dir", str(root / "gather")],
+        ["gather", "--n-train", "1000", "--n-val", "40", "--run-dir", str(root / "gather")],
         ["train", "--gather", str(root / "gather"), "--reader-epochs", "15", "--run-dir", str(root / "train")],
         ["finetune", "--train-run", str(root / "train"), "--n-train", "400", "--steps", "100",
          "--run-dir", str(root / "finetune")],

@@ -82,6 +82,14 @@ def math_bench(
             "each type that has them).",
         ),
     ] = None,
+    negatives: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Other-maths questions (averages, roots, NAND...) on which the NS gate must stay shut; measured "
+            "with --method ns, in the --prompt and --wording families (0: skip).",
+        ),
+    ] = 100,
     resume: Annotated[Path | None, typer.Option(help="Continue a killed bench run (its samples are kept).")] = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
@@ -191,6 +199,15 @@ def math_bench(
     from nsllm_cli.ns.problems import TRAIN_TYPES
 
     summary = aggregate(records, chosen, trained=tuple(getattr(ns, "types", TRAIN_TYPES)))
+    if ns is not None and "ns" in chosen and negatives:
+        from nsllm_cli.ns.bench_negatives import gate_on_negatives, negative_prompts
+
+        asked = negative_prompts(
+            negatives, seed=s.seed, prompt=prompt, split="heldout" if wording == "heldout" else "train",
+            trained=tuple(getattr(ns, "types", TRAIN_TYPES)),
+        )  # fmt: skip
+        with err.status(f"the NS gate on {len(asked)} other-maths questions ..."):
+            summary["negatives"] = gate_on_negatives(lm, tok, ns, asked, batch_size=batch_size)
     plot_accuracy(summary, chosen, run.path / "accuracy.png")
     run.finish({"methods": chosen, "questions": len(problems), **summary})
     _render(summary, chosen)
@@ -246,6 +263,13 @@ def _render(summary: dict[str, Any], methods: list[str]) -> None:
             f"NS errors on trained types: {errors['wrong']} of {errors['n']} wrong = {errors['read_wrong']} read "
             f"wrong (reader; gate shut on {errors['gate_closed']}) + {errors['written_wrong']} read right, written "
             f"wrong (writer); read right on {100 * errors['read_right_rate']:.1f}%"
+        )
+    neg = summary.get("negatives") or {}
+    if neg.get("n"):
+        console.print(
+            f"NS gate open on other maths (questions no operation of the run answers; must stay shut): "
+            f"{100 * neg['open_rate']:.1f}% of {neg['n']}"
+            + "".join(f"\n  opened: {o['question']!r} ({o['family']})" for o in neg["opened"][:5])
         )
     cf = summary.get("counterfactual") or {}
     if cf.get("n"):

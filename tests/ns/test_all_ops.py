@@ -198,3 +198,17 @@ def test_minus_tokens_hold_no_letter_or_digit(tiny_tokenizer: Any) -> None:
     found = [tiny_tokenizer.convert_ids_to_tokens(i) for i in minus_token_ids(tiny_tokenizer)]
     assert "-" in found and "Ġ-" in found and "(-" in found
     assert not any(ch.isalnum() for token in found for ch in token.replace("Ġ", ""))
+
+
+def test_other_maths_prompts_for_the_gate() -> None:
+    from nsllm_cli.ns.bench_negatives import negative_prompts
+
+    chat = negative_prompts(60, seed=0, prompt="chat", split="heldout", trained=ALL_TYPES)
+    assert len(chat) == 60 and all(p.family.startswith("neg/") and "-h" in p.family for p in chat)
+    assert all(p.messages == [{"role": "user", "content": p.text}] for p in chat)  # the question alone
+    assert not [p.text for p in chat if MINUS_WORDS.search(p.text) or POWER_WORDS.search(p.text)]
+    shot = negative_prompts(5, seed=0, prompt="two-shot", split="train")
+    assert all(len(p.messages) == 6 for p in shot)  # system, two solved examples, the question
+    assert negative_prompts(5, seed=0, prompt="chat", split="train") == negative_prompts(
+        5, seed=0, prompt="chat", split="train"
+    )

@@ -122,3 +122,6 @@ def test_the_steps_recipe_trains_all_operations_by_default(tiny_dir: Path, tmp_p
     assert "mean, 12 trained" in result.output and " *" not in result.output.split("mean, 12")[0]
     results = json.loads((b / "results.json").read_text())
     assert {"subtraction", "power_mod"} <= set(results["per_type"]["ns"]) and len(results["per_type"]["ns"]) == 12
+    # with no unseen operation left, the gate is measured on other maths
+    assert "NS gate open on other maths" in result.output and results["negatives"]["n"] == 100
+    assert results["negatives"]["open"] == len(results["negatives"]["opened"])
