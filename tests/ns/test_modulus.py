@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pytest
 import torch
+from nsllm_cli.ns.steps.numbers import MODULUS_MIN, pick_modulus
 
 from nsllm_cli.errors import ArtifactError
 from nsllm_cli.ns.problems import (
@@ -26,7 +27,6 @@ from nsllm_cli.ns.problems import (
 from nsllm_cli.ns.sampling import training_problems
 from nsllm_cli.ns.steps.gather import check_roles
 from nsllm_cli.ns.steps.read_data import problem_item
-from nsllm_cli.ns.steps.reader import MODULUS_MIN, pick_modulus
 from nsllm_cli.ns.steps.spans import ROLES
 from nsllm_cli.ns.wordings import phrase
 from nsllm_cli.ns.wordings._compose import without_modulus

@@ -42,6 +42,14 @@ from nsllm_cli.ns.steps.writer import StepWriter, step_codes
 from nsllm_cli.ns.vsa import VSA
 
 
+def _token_mask(spans: Sequence[torch.Tensor], token_ids: Sequence[int]) -> list[torch.Tensor] | None:
+    """Per span (token ids), which of its tokens are among `token_ids`; None when `token_ids` is empty (unknown)."""
+    if not token_ids:
+        return None
+    table = torch.tensor(list(token_ids))
+    return [torch.isin(ids.long().cpu(), table) for ids in spans]
+
+
 def _symbolic(problem_type: str, x: int, y: int, modulus: int | None) -> int | None:
     """`apply`, with None for a power too long to compute (x^y without a modulus): the symbolic step never raises."""
     try:
@@ -180,17 +188,11 @@ class StepwiseNS(nn.Module):
 
     def digit_ok(self, spans: Sequence[torch.Tensor]) -> list[torch.Tensor] | None:
         """Per question span (token ids), which tokens are digit tokens; None when the digit ids are unknown."""
-        if not self.digit_ids:
-            return None
-        table = torch.tensor(self.digit_ids)
-        return [torch.isin(ids.long().cpu(), table) for ids in spans]
+        return _token_mask(spans, self.digit_ids)
 
     def minus_at(self, spans: Sequence[torch.Tensor]) -> list[torch.Tensor] | None:
         """Per question span (token ids), which tokens are minus signs; None when the minus ids are unknown."""
-        if not self.minus_ids:
-            return None
-        table = torch.tensor(self.minus_ids)
-        return [torch.isin(ids.long().cpu(), table) for ids in spans]
+        return _token_mask(spans, self.minus_ids)
 
     def spans(self, ids: torch.Tensor, last: int) -> list[torch.Tensor]:
         """Per item, the question span's token ids up to `last` (the tokens `features` returns states of)."""

@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from nsllm_cli.events import Event, ignore
+from nsllm_cli.ns.steps.numbers import assign_roles, is_negative, pick_modulus
 from nsllm_cli.ns.steps.open_set import OpenSet
 from nsllm_cli.ns.steps.spans import NO_ROLE, NOT_DIGIT, ROLES, number_groups
 from nsllm_cli.ns.steps.type_read import TypeHead
@@ -39,8 +40,6 @@ READER_VERSION = 3
 OPEN = "open"
 ROLE_MIN = 0.6
 """With three or more numbers, the gate stays shut unless both operands' roles are read with this probability."""
-MODULUS_MIN = 0.5
-"""A number other than the operands is the modulus when its role "m" is read with this probability."""
 GATE = 0.95
 """Type probability above which the gate may open. Measured on three runs' held-out chat benches (neurosymbolic.md):
 0.95 against 0.9 keeps 2-shot, zero and one-digit accuracy, costs 3-6 points of held-out right answers, and cuts the
@@ -65,41 +64,6 @@ class ReadOut:
     others: list[list[int]] = field(default_factory=list)
     modulus: list[int | None] = field(default_factory=list)
     """The modulus read per item ("... mod 1000"): None where no number was read as one."""
-
-
-def assign_roles(role_p: torch.Tensor) -> tuple[int, int] | None:
-    """The numbers (indices) read as x and y: the pair of distinct numbers with the highest P(x)·P(y), so that two
-    numbers always get the two roles (the sentence decides which is which); None with fewer than two numbers."""
-    n = int(role_p.shape[0])
-    if n < 2:
-        return None
-    score = role_p[:, 0].unsqueeze(1) * role_p[:, 1].unsqueeze(0)
-    score.fill_diagonal_(-1.0)
-    flat = int(score.argmax())
-    return flat // n, flat % n
-
-
-def pick_modulus(role_p: torch.Tensor, values: Sequence[int], taken: tuple[int, int] | None) -> int | None:
-    """The number read as the modulus: of the numbers that are not the operands, the one most likely "m" if its
-    probability is at least `MODULUS_MIN`; None where none is."""
-    m_role = ROLES.index("m")
-    best: tuple[float, int] | None = None
-    for k, value in enumerate(values):
-        if taken is not None and k in taken:
-            continue
-        p = float(role_p[k, m_role])
-        if p >= MODULUS_MIN and (best is None or p > best[0]):
-            best = (p, value)
-    return best[1] if best is not None else None
-
-
-def is_negative(run: Sequence[int], minus: torch.Tensor, digits: torch.Tensor) -> bool:
-    """Whether the number whose digit tokens are `run` has a minus sign: the token before it is a minus (`minus`, per
-    token) that does not follow a digit ("12-5" subtracts; "-5", "x = -5", "2^-3" and "(-12)" are negative)."""
-    k = run[0] - 1
-    if k < 0 or k >= int(minus.shape[0]) or not bool(minus[k]):
-        return False
-    return k == 0 or int(digits[k - 1]) == NOT_DIGIT
 
 
 def pad_feats(feats: Sequence[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
