@@ -182,7 +182,6 @@ def test_bench_asks_the_operations_an_ns_run_trains(tmp_path: Any) -> None:
 )
 def test_a_minus_sign_before_a_number_makes_it_negative(tiny_tokenizer: Any, text: str, negative: list[bool]) -> None:
     from nsllm_cli.ns.steps.numbers import is_negative
-
     from nsllm_cli.ns.steps.spans import NOT_DIGIT, digit_of, minus_token_ids, number_groups
 
     ids = torch.tensor(tiny_tokenizer(text, add_special_tokens=False).input_ids)

@@ -12,7 +12,6 @@ import re
 import numpy as np
 import pytest
 import torch
-from nsllm_cli.ns.steps.numbers import MODULUS_MIN, pick_modulus
 
 from nsllm_cli.errors import ArtifactError
 from nsllm_cli.ns.problems import (
@@ -26,6 +25,7 @@ from nsllm_cli.ns.problems import (
 )
 from nsllm_cli.ns.sampling import training_problems
 from nsllm_cli.ns.steps.gather import check_roles
+from nsllm_cli.ns.steps.numbers import MODULUS_MIN, pick_modulus
 from nsllm_cli.ns.steps.read_data import problem_item
 from nsllm_cli.ns.steps.spans import ROLES
 from nsllm_cli.ns.wordings import phrase
